@@ -1,0 +1,119 @@
+/**
+ * The one seam to pi's API. Everything the extension calls in pi-ai or pi-coding-agent goes through
+ * here, so a pi release that moves something is one change in this file.
+ *
+ * Differences handled here (pi 0.73.1 → 0.87.1):
+ * - a provider's `apiKey` string is an env-var name or literal in 0.73 but a literal (or `$NAME`) in
+ *   0.87, so {@link providerApiKey} hands pi the resolved key, which both read the same way;
+ * - `azure-openai-responses` prefers `AZURE_OPENAI_BASE_URL` over the model's base URL in both, so
+ *   {@link wireStream} pins Azure requests to the proxy through the non-simple stream function.
+ *
+ * @module
+ */
+
+import {
+  type Api,
+  type AssistantMessage,
+  type AssistantMessageEventStream,
+  clampThinkingLevel,
+  type Context,
+  createAssistantMessageEventStream,
+  getApiProvider,
+  type Model,
+  type SimpleStreamOptions,
+} from "@mariozechner/pi-ai";
+import type { ExtensionAPI, ProviderModelConfig } from "@mariozechner/pi-coding-agent";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import type { WireApi } from "./types.ts";
+
+export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, ProviderModelConfig, SimpleStreamOptions };
+
+/** A pi-ai simple stream function, the shape pi calls a provider's `streamSimple` with. */
+export type StreamSimple = (model: Model<Api>, context: Context, options?: SimpleStreamOptions) => AssistantMessageEventStream;
+
+/** pi 0.73 caps the default output budget at this many tokens; the Azure path applies the same cap. */
+const DEFAULT_MAX_TOKENS_CAP = 32_000;
+
+function azureThroughProxy(model: Model<Api>, context: Context, options?: SimpleStreamOptions): AssistantMessageEventStream {
+  const provider = getApiProvider("azure-openai-responses");
+  if (!provider) return failedStream(model, "pi-ai has no azure-openai-responses stream implementation");
+  const level = options?.reasoning ? clampThinkingLevel(model, options.reasoning) : undefined;
+  return provider.stream(model, context, {
+    ...options,
+    maxTokens: options?.maxTokens ?? Math.min(model.maxTokens, DEFAULT_MAX_TOKENS_CAP),
+    reasoningEffort: level === "off" ? undefined : level,
+    azureBaseUrl: model.baseUrl,
+    azureDeploymentName: model.id,
+    // The Azure client authenticates with `api-key`; LiteLLM reads `Authorization` first.
+    headers: { ...options?.headers, ...(options?.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
+  } as SimpleStreamOptions);
+}
+
+/**
+ * The pi-ai stream function for a wire API, looked up at call time: pi's `/reload` resets the
+ * registry, so a function captured at load could be stale.
+ */
+export function wireStream(api: WireApi): StreamSimple {
+  if (api === "azure-openai-responses") return azureThroughProxy;
+  return (model, context, options) => {
+    const provider = getApiProvider(api);
+    if (!provider) return failedStream(model, `pi-ai has no ${api} stream implementation`);
+    return provider.streamSimple(model, context, options);
+  };
+}
+
+/** An assistant message with nothing in it yet, for events that carry no provider output. */
+export function emptyAssistantMessage(model: Model<Api>, stopReason: AssistantMessage["stopReason"]): AssistantMessage {
+  return {
+    role: "assistant",
+    content: [],
+    api: model.api,
+    provider: model.provider,
+    model: model.id,
+    usage: {
+      input: 0,
+      output: 0,
+      cacheRead: 0,
+      cacheWrite: 0,
+      totalTokens: 0,
+      cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+    },
+    stopReason,
+    timestamp: Date.now(),
+  };
+}
+
+/** A stream that ends at once in one `error` event carrying `message`. */
+export function failedStream(model: Model<Api>, message: string): AssistantMessageEventStream {
+  const stream = createAssistantMessageEventStream();
+  stream.push({ type: "error", reason: "error", error: { ...emptyAssistantMessage(model, "error"), errorMessage: message } });
+  stream.end();
+  return stream;
+}
+
+/** A new, empty event stream to forward events into. */
+export function createEventStream(): AssistantMessageEventStream {
+  return createAssistantMessageEventStream();
+}
+
+/**
+ * The `apiKey` to give `registerProvider`: the resolved key itself, which every pi version reads as a
+ * literal. A keyless proxy gets a placeholder, because pi only lists models whose provider has a key.
+ */
+export function providerApiKey(apiKey: string | undefined): string {
+  return apiKey ?? "no-key";
+}
+
+/** pi's agent directory (`PI_CODING_AGENT_DIR`, else `~/.pi/agent`), where pi keeps its own files. */
+export function agentDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const configured = env.PI_CODING_AGENT_DIR?.trim();
+  if (!configured) return join(homedir(), ".pi", "agent");
+  return configured.startsWith("~") ? join(homedir(), configured.slice(1)) : configured;
+}
+
+/** Writes one line to stderr: startup problems must not reach stdout, which `-p` and `--list-models` own. */
+export function warn(line: string): void {
+  process.stderr.write(`pi-litellm: ${line}\n`);
+}

@@ -1,0 +1,174 @@
+/**
+ * Which request fields a model's backend rejects, per wire API, and the filter that removes them from
+ * a pi-ai payload. The knowledge is the {@link REJECTION_RULES} table; everything else only reads it.
+ *
+ * Unknown families match no family rule: they send everything (fail open) and rely on learning.
+ *
+ * @module
+ */
+
+import type { Backend, Family } from "./families.ts";
+import type { WireApi } from "./types.ts";
+
+/** A request field, dotted for nested ones: `prompt_cache_key`, `reasoning.summary`. */
+export type FieldPath = string;
+
+/** A model as the policy sees it. */
+export interface PolicySubject {
+  /** Normalized model id (see `normalizeModelId`). */
+  id: string;
+  family: Family;
+  backend: Backend;
+  wireApi: WireApi;
+}
+
+/** One row of {@link REJECTION_RULES}: omitted criteria match everything. */
+export interface RejectionRule {
+  families?: readonly Family[];
+  backends?: readonly Backend[];
+  apis?: readonly WireApi[];
+  /** Narrows a family rule to some of its models (matched against the normalized id). */
+  models?: RegExp;
+  fields: readonly FieldPath[];
+  /** Why the backend rejects them, shown by `/litellm` and in the README. */
+  why: string;
+  /** Fixture ids (see `fixtures/`) that record the rejection. */
+  sources: readonly string[];
+}
+
+const RESPONSES_APIS: readonly WireApi[] = ["openai-responses", "azure-openai-responses"];
+/** Known families whose backends do not implement OpenAI's caching and storage fields. */
+const NON_OPENAI_FAMILIES: readonly Family[] = ["claude", "gemini", "gpt-oss", "llama", "mistral", "nova", "deepseek", "qwen"];
+
+/**
+ * The rejection table. Sources name fixtures in `fixtures/`; a fixture marked `verbatim: false` is a
+ * reconstruction in the backend's own phrasing where no public transcript exists.
+ */
+export const REJECTION_RULES: readonly RejectionRule[] = [
+  {
+    families: NON_OPENAI_FAMILIES,
+    fields: ["prompt_cache_key", "prompt_cache_retention", "store"],
+    why: "OpenAI-only fields: LiteLLM's mappings for other backends omit them, and without drop_params it answers 400",
+    sources: ["litellm-anthropic-store", "litellm-anthropic-prompt-cache-key", "litellm-vertex-prompt-cache-key"],
+  },
+  {
+    families: NON_OPENAI_FAMILIES,
+    apis: RESPONSES_APIS,
+    fields: ["include", "reasoning.summary"],
+    why: "LiteLLM's Responses bridge forwards these unmapped; a reasoning dict reaches the backend as-is",
+    sources: ["databricks-reasoning-dict"],
+  },
+  {
+    backends: ["databricks"],
+    fields: ["prompt_cache_key", "prompt_cache_retention", "store", "parallel_tool_calls"],
+    why: "Databricks serving endpoints accept none of these, whatever model they host",
+    sources: ["databricks-prompt-cache-key", "databricks-parallel-tool-calls"],
+  },
+  {
+    families: ["gemini"],
+    backends: ["databricks"],
+    apis: ["openai-completions"],
+    fields: ["reasoning_effort"],
+    why: "Gemini on Databricks has no reasoning_effort field in its generation_config",
+    sources: ["databricks-gemini-reasoning-effort"],
+  },
+  {
+    families: ["gemini"],
+    backends: ["databricks"],
+    apis: RESPONSES_APIS,
+    fields: ["reasoning"],
+    why: "LiteLLM's Responses bridge turns reasoning into reasoning_effort, which Gemini on Databricks rejects",
+    sources: ["databricks-gemini-reasoning-effort"],
+  },
+  {
+    families: ["claude"],
+    models: /opus-5/,
+    fields: ["temperature"],
+    why: "Claude Opus 5 does not accept a sampling temperature",
+    sources: ["databricks-claude-temperature"],
+  },
+  {
+    families: ["gpt-4"],
+    models: /gpt-4(?!-1(?![0-9]))/,
+    fields: ["prompt_cache_retention"],
+    why: "Extended (24h) prompt cache retention exists only for GPT-4.1 and GPT-5.x",
+    sources: ["azure-prompt-cache-retention"],
+  },
+  {
+    families: ["gpt-5"],
+    models: /^(?!.*-chat)/,
+    fields: ["temperature"],
+    why: "GPT-5 reasoning models accept only the default temperature",
+    sources: ["azure-gpt5-temperature"],
+  },
+  {
+    families: ["o-series"],
+    fields: ["temperature"],
+    why: "o-series reasoning models accept only the default temperature",
+    sources: ["azure-o-series-temperature"],
+  },
+];
+
+function ruleApplies(rule: RejectionRule, subject: PolicySubject): boolean {
+  return (rule.families === undefined || rule.families.includes(subject.family)) &&
+    (rule.backends === undefined || rule.backends.includes(subject.backend)) &&
+    (rule.apis === undefined || rule.apis.includes(subject.wireApi)) &&
+    (rule.models === undefined || rule.models.test(subject.id));
+}
+
+/** The fields to drop for a model, each with the reason of the first rule that names it. */
+export type DropList = ReadonlyMap<FieldPath, string>;
+
+/**
+ * The static part of a model's policy: every field the table says its backend rejects on its wire
+ * API. Callers add fields learned from errors or configured by the user.
+ *
+ * @example
+ * ```ts
+ * const drop = rejectedFields({ id: "claude-haiku-4-5", family: "claude", backend: "unknown", wireApi: "openai-completions" });
+ * drop.has("prompt_cache_key"); // true
+ * ```
+ */
+export function rejectedFields(subject: PolicySubject, rules: readonly RejectionRule[] = REJECTION_RULES): DropList {
+  const drop = new Map<FieldPath, string>();
+  for (const rule of rules) {
+    if (!ruleApplies(rule, subject)) continue;
+    for (const field of rule.fields) if (!drop.has(field)) drop.set(field, rule.why);
+  }
+  return drop;
+}
+
+/** Deletes one dotted path, copying each object on the way so the caller's payload is untouched. */
+function withoutField(target: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  const [head, ...rest] = path;
+  if (head === undefined || !(head in target)) return target;
+  const copy = { ...target };
+  if (rest.length === 0) {
+    delete copy[head];
+    return copy;
+  }
+  const child = target[head];
+  if (child === null || typeof child !== "object" || Array.isArray(child)) return target;
+  const trimmed = withoutField(child as Record<string, unknown>, rest);
+  // An emptied parent (`stream_options: {}`) is itself a field some backends reject.
+  if (Object.keys(trimmed).length === 0) delete copy[head];
+  else copy[head] = trimmed;
+  return copy;
+}
+
+/**
+ * Removes the given fields from a request payload. Returns the payload itself when nothing was
+ * present, otherwise a copy; nested objects on a dropped path are copied, never mutated.
+ *
+ * @example
+ * ```ts
+ * filterPayload({ model: "m", stream_options: { include_usage: true } }, ["stream_options.include_usage"]);
+ * // { model: "m" }
+ * ```
+ */
+export function filterPayload(payload: unknown, fields: Iterable<FieldPath>): unknown {
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return payload;
+  let result = payload as Record<string, unknown>;
+  for (const field of fields) result = withoutField(result, field.split("."));
+  return result;
+}

@@ -1,0 +1,153 @@
+/**
+ * GET requests to the proxy's management routes, bounded in time, with every failure turned into a
+ * single line that names the cause and what to set. The key never appears in a message.
+ *
+ * @module
+ */
+
+/** How a request to the proxy failed, coarse enough to decide fallbacks on. */
+export type FailureKind =
+  | "refused"
+  | "dns"
+  | "timeout"
+  | "network"
+  | "unauthorized"
+  | "forbidden"
+  | "not-found"
+  | "gateway"
+  | "http"
+  | "malformed";
+
+/** A failed request: the kind, the HTTP status when there was one, and the line to show the user. */
+export interface ProxyFailure {
+  kind: FailureKind;
+  status?: number;
+  message: string;
+}
+
+/** The outcome of {@link getJson}. */
+export type JsonResult = { ok: true; body: unknown } | { ok: false; failure: ProxyFailure };
+
+/** One GET to the proxy. */
+export interface ProxyRequest {
+  url: string;
+  apiKey?: string;
+  timeoutMs: number;
+  headers?: Readonly<Record<string, string>>;
+  /** Variable names for the hints in messages. */
+  keyVariable: string;
+  urlVariable: string;
+  fetch?: typeof fetch;
+}
+
+/** Network errors by the codes Node (undici) and Deno report, most specific first. */
+const NETWORK_CAUSES: readonly { pattern: RegExp; kind: FailureKind }[] = [
+  { pattern: /ECONNREFUSED|connection refused/i, kind: "refused" },
+  { pattern: /ENOTFOUND|EAI_AGAIN|dns error|failed to lookup|name resolution/i, kind: "dns" },
+  { pattern: /TimeoutError|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|timed out/i, kind: "timeout" },
+];
+
+/** HTTP statuses with a meaning of their own; the rest are `http`. */
+const STATUS_KINDS: Readonly<Record<number, FailureKind>> = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not-found",
+  502: "gateway",
+  503: "gateway",
+  504: "gateway",
+};
+
+type MessageContext = { url: string; host: string; status?: number; detail: string; request: ProxyRequest };
+
+/** One sentence per failure kind; each says what happened and what to do. */
+const MESSAGES: Readonly<Record<FailureKind, (context: MessageContext) => string>> = {
+  refused: ({ url, request }) => `Cannot reach LiteLLM at ${url} (connection refused); is the proxy running? Check ${request.urlVariable}`,
+  dns: ({ host, request }) => `Cannot resolve LiteLLM host "${host}"; check ${request.urlVariable}`,
+  timeout: ({ url, request }) => `LiteLLM at ${url} did not answer within ${request.timeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS`,
+  network: ({ url, detail }) => `Cannot reach LiteLLM at ${url}: ${detail}`,
+  unauthorized: ({ url, request }) => `LiteLLM rejected the API key (401) at ${url}; check ${request.keyVariable}`,
+  forbidden: ({ url, request }) => `LiteLLM refused this key access (403) at ${url}; check ${request.keyVariable} or the key's allowed routes`,
+  "not-found": ({ url, request }) => `LiteLLM has no such route (404) at ${url}; check that ${request.urlVariable} points at the proxy`,
+  gateway: ({ url, status, detail }) => `LiteLLM at ${url} is unavailable (${status}${detail ? `, ${detail}` : ""}); a gateway in front of the proxy failed`,
+  http: ({ url, status, detail }) => `LiteLLM at ${url} answered ${status}${detail ? `: ${detail}` : ""}`,
+  malformed: ({ url, detail, request }) => `LiteLLM at ${url} answered with something that is not JSON (${detail}); check that ${request.urlVariable} points at the proxy`,
+};
+
+/**
+ * Replaces every occurrence of the secrets in a text, so a message can be shown or stored safely.
+ *
+ * @example
+ * ```ts
+ * redact("Bearer sk-123 failed", ["sk-123"]); // "Bearer *** failed"
+ * ```
+ */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let result = text;
+  for (const secret of secrets) if (secret) result = result.split(secret).join("***");
+  return result;
+}
+
+/** The first line of an error, trimmed to a readable length. */
+function oneLine(text: string, max = 160): string {
+  const line = text.split(/\r?\n/).find((part) => part.trim() !== "")?.trim() ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * The human part of an error body: LiteLLM's `{"error":{"message"}}`, FastAPI's `{"detail"}`, the
+ * `<title>` of an HTML page, or the text itself.
+ */
+export function errorDetail(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; detail?: unknown; message?: unknown };
+    const message = typeof body.error === "object" ? body.error?.message : body.error ?? body.detail ?? body.message;
+    if (message !== undefined) return oneLine(typeof message === "string" ? message : JSON.stringify(message));
+  } catch {
+    const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1];
+    if (title) return oneLine(title);
+  }
+  return oneLine(text);
+}
+
+function failure(kind: FailureKind, request: ProxyRequest, detail: string, status?: number): ProxyFailure {
+  const target = new URL(request.url);
+  const url = `${target.origin}${target.pathname}`;
+  const message = MESSAGES[kind]({ url, host: target.hostname, detail, request, ...(status === undefined ? {} : { status }) });
+  return { kind, ...(status === undefined ? {} : { status }), message: redact(message, [request.apiKey]) };
+}
+
+function networkKind(error: unknown): FailureKind {
+  const parts: string[] = [];
+  for (let cause: unknown = error; cause instanceof Error && parts.length < 4; cause = cause.cause) {
+    parts.push(cause.name, cause.message, String((cause as { code?: unknown }).code ?? ""));
+  }
+  const text = parts.join(" ");
+  return NETWORK_CAUSES.find((entry) => entry.pattern.test(text))?.kind ?? "network";
+}
+
+/**
+ * GETs a JSON document from the proxy with `Authorization: Bearer`, within `timeoutMs`.
+ * Never throws: every failure, HTTP or network, comes back as a {@link ProxyFailure}.
+ */
+export async function getJson(request: ProxyRequest): Promise<JsonResult> {
+  const headers: Record<string, string> = { accept: "application/json", ...request.headers };
+  if (request.apiKey) headers.authorization = `Bearer ${request.apiKey}`;
+  let response: Response;
+  let text: string;
+  try {
+    response = await (request.fetch ?? fetch)(request.url, { headers, signal: AbortSignal.timeout(request.timeoutMs) });
+    text = await response.text();
+  } catch (error) {
+    const kind = networkKind(error);
+    return { ok: false, failure: failure(kind, request, oneLine(error instanceof Error ? error.message : String(error))) };
+  }
+  if (!response.ok) {
+    const kind = STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");
+    return { ok: false, failure: failure(kind, request, errorDetail(text), response.status) };
+  }
+  try {
+    return { ok: true, body: JSON.parse(text) };
+  } catch {
+    return { ok: false, failure: failure("malformed", request, JSON.stringify(oneLine(text, 40))) };
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The shared vocabulary of the extension: wire APIs, what the proxy tells us about a model, and the
+ * catalog discovery produces. Types only, plus the one list of wire APIs every module validates against.
+ *
+ * @module
+ */
+
+/** The pi-ai wire APIs a LiteLLM proxy can be spoken to with, in order of preference. */
+export const WIRE_APIS = ["openai-completions", "openai-responses", "azure-openai-responses"] as const;
+
+/** One of {@link WIRE_APIS}: which pi-ai stream implementation carries a model's requests. */
+export type WireApi = typeof WIRE_APIS[number];
+
+/** pi's thinking levels, `off` included, as `--thinking` and `/model` offer them. */
+export const THINKING_LEVELS = ["off", "minimal", "low", "medium", "high", "xhigh"] as const;
+
+/** One of {@link THINKING_LEVELS}. */
+export type ThinkingLevel = typeof THINKING_LEVELS[number];
+
+/** pi's per-model thinking map: the value sent for a level, or `null` when the backend rejects it. */
+export type ThinkingLevelMap = Partial<Record<ThinkingLevel, string | null>>;
+
+/** Prices in dollars per million tokens, the unit pi's model definitions use. */
+export interface ModelCost {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/**
+ * What the proxy reported about one model name, already merged across its deployments. Every field is
+ * optional: old proxies report nothing, and name patterns fill the gaps.
+ */
+export interface ProxyModelInfo {
+  contextWindow?: number;
+  maxTokens?: number;
+  vision?: boolean;
+  reasoning?: boolean;
+  promptCaching?: boolean;
+  cost?: Partial<ModelCost>;
+  /** `litellm_provider` or the prefix of `litellm_params.model`: which backend serves it. */
+  backend?: string;
+  /** The upstream model behind the alias, e.g. `databricks/databricks-claude-sonnet-4`. */
+  upstreamModel?: string;
+  /** Request fields the proxy says the backend accepts; anything OpenAI-shaped not listed is not sent. */
+  supportedParams?: readonly string[];
+  /** Reasoning efforts the backend accepts (`supported_reasoning_efforts`). */
+  reasoningEfforts?: readonly string[];
+}
+
+/** One chat model the proxy offers. */
+export interface CatalogEntry {
+  id: string;
+  info?: ProxyModelInfo;
+}
+
+/** Where a catalog came from, for `/litellm` and for deciding whether to refresh. */
+export type CatalogSource = "model/info" | "models";
+
+/** The models discovered on one proxy. */
+export interface Catalog {
+  source: CatalogSource;
+  /** Epoch milliseconds of the discovery that produced it. */
+  fetchedAt: number;
+  models: CatalogEntry[];
+}
