@@ -132,14 +132,19 @@ function networkKind(error: unknown): FailureKind {
 export async function getJson(request: ProxyRequest): Promise<JsonResult> {
   const headers: Record<string, string> = { accept: "application/json", ...request.headers };
   if (request.apiKey) headers.authorization = `Bearer ${request.apiKey}`;
+  // A timer of our own: AbortSignal.timeout() is unref'd and would not keep a hung request alive.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), request.timeoutMs);
   let response: Response;
   let text: string;
   try {
-    response = await (request.fetch ?? fetch)(request.url, { headers, signal: AbortSignal.timeout(request.timeoutMs) });
+    response = await (request.fetch ?? fetch)(request.url, { headers, signal: controller.signal });
     text = await response.text();
   } catch (error) {
     const kind = networkKind(error);
     return { ok: false, failure: failure(kind, request, oneLine(error instanceof Error ? error.message : String(error))) };
+  } finally {
+    clearTimeout(timer);
   }
   if (!response.ok) {
     const kind = STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { describe, it } from "node:test";
+import { errorDetail, getJson, type ProxyRequest, redact } from "./proxy-http.ts";
+
+const KEY = "sk-secret-123";
+
+function request(fetchImpl: typeof fetch, overrides: Partial<ProxyRequest> = {}): ProxyRequest {
+  return {
+    url: "http://proxy.test:4000/v1/models?x=1",
+    apiKey: KEY,
+    timeoutMs: 200,
+    keyVariable: "LITELLM_API_KEY",
+    urlVariable: "LITELLM_BASE_URL",
+    fetch: fetchImpl,
+    ...overrides,
+  };
+}
+
+const answer = (status: number, body: string, contentType = "application/json"): typeof fetch => async () =>
+  new Response(body, { status, headers: { "content-type": contentType } });
+
+const throwing = (error: unknown): typeof fetch => async () => {
+  throw error;
+};
+
+function networkError(code: string): Error {
+  return new TypeError("fetch failed", { cause: Object.assign(new Error(`connect ${code} proxy.test`), { code }) });
+}
+
+describe("getJson()", () => {
+  it("sends the key as a bearer token and returns the parsed body", async () => {
+    let seen: Headers | undefined;
+    const result = await getJson(request(async (_url, init) => {
+      seen = new Headers(init?.headers);
+      return new Response('{"data":[]}');
+    }));
+    assert.deepEqual(result, { ok: true, body: { data: [] } });
+    assert.equal(seen?.get("authorization"), `Bearer ${KEY}`);
+  });
+
+  it("sends no Authorization header for a keyless proxy", async () => {
+    let seen: Headers | undefined;
+    await getJson(request(async (_url, init) => {
+      seen = new Headers(init?.headers);
+      return new Response("{}");
+    }, { apiKey: undefined }));
+    assert.equal(seen?.has("authorization"), false);
+  });
+
+  const failures: { name: string; fetch: typeof fetch; kind: string; message: RegExp }[] = [
+    {
+      name: "401",
+      fetch: answer(401, '{"error":{"message":"Authentication Error, Invalid proxy server token passed. valid_token=None.","code":"401"}}'),
+      kind: "unauthorized",
+      message: /^LiteLLM rejected the API key \(401\) at http:\/\/proxy\.test:4000\/v1\/models; check LITELLM_API_KEY$/,
+    },
+    {
+      name: "403 with FastAPI's detail body",
+      fetch: answer(403, '{"detail":"Virtual key is not allowed to call this route."}'),
+      kind: "forbidden",
+      message: /refused this key access \(403\).*check LITELLM_API_KEY/,
+    },
+    { name: "404", fetch: answer(404, '{"detail":"Not Found"}'), kind: "not-found", message: /no such route \(404\).*LITELLM_BASE_URL/ },
+    {
+      name: "HTML 502 from a gateway",
+      fetch: answer(502, "<html><head><title>502 Bad Gateway</title></head></html>", "text/html"),
+      kind: "gateway",
+      message: /unavailable \(502, 502 Bad Gateway\); a gateway in front of the proxy failed/,
+    },
+    { name: "HTML 500", fetch: answer(500, "<html><title>Oops</title></html>", "text/html"), kind: "gateway", message: /unavailable \(500, Oops\)/ },
+    {
+      name: "500 with LiteLLM's envelope",
+      fetch: answer(500, '{"error":{"message":"litellm.APIConnectionError: boom\\ntrace","code":"500"}}'),
+      kind: "http",
+      message: /answered 500: litellm\.APIConnectionError: boom$/,
+    },
+    { name: "malformed JSON", fetch: answer(200, '{"data": ['), kind: "malformed", message: /not JSON \("\{\\"data\\": \["\); check that LITELLM_BASE_URL/ },
+    { name: "connection refused", fetch: throwing(networkError("ECONNREFUSED")), kind: "refused", message: /connection refused\); is the proxy running\? Check LITELLM_BASE_URL/ },
+    { name: "DNS failure", fetch: throwing(networkError("ENOTFOUND")), kind: "dns", message: /^Cannot resolve LiteLLM host "proxy\.test"; check LITELLM_BASE_URL$/ },
+    { name: "other network error", fetch: throwing(networkError("ECONNRESET")), kind: "network", message: /Cannot reach LiteLLM at .*: fetch failed/ },
+  ];
+  for (const row of failures) {
+    it(`turns ${row.name} into one line naming the cause`, async () => {
+      const result = await getJson(request(row.fetch));
+      assert.equal(result.ok, false);
+      if (result.ok) return;
+      assert.equal(result.failure.kind, row.kind);
+      assert.match(result.failure.message, row.message);
+      assert.doesNotMatch(result.failure.message, /\n|\?x=1/);
+    });
+  }
+
+  it("gives up after timeoutMs", async () => {
+    const hanging: typeof fetch = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
+    const started = Date.now();
+    const result = await getJson(request(hanging, { timeoutMs: 50 }));
+    assert.ok(Date.now() - started < 1_000);
+    assert.equal(result.ok ? "" : result.failure.kind, "timeout");
+    assert.match(result.ok ? "" : result.failure.message, /did not answer within 50 ms/);
+  });
+
+  it("reports a refused connection from a real socket", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const result = await getJson({ ...request(fetch), url: `http://127.0.0.1:${port}/v1/models` });
+    assert.equal(result.ok ? "" : result.failure.kind, "refused");
+  });
+
+  it("never repeats the key, even when the proxy echoes it", async () => {
+    const result = await getJson(request(answer(400, `{"error":{"message":"bad key ${KEY}","code":"400"}}`)));
+    assert.ok(!result.ok);
+    assert.doesNotMatch(result.failure.message, new RegExp(KEY));
+    assert.match(result.failure.message, /bad key \*\*\*/);
+  });
+});
+
+describe("errorDetail()", () => {
+  it("reads LiteLLM envelopes, FastAPI details, HTML titles and plain text", () => {
+    assert.equal(errorDetail('{"error":{"message":"first\\nsecond"}}'), "first");
+    assert.equal(errorDetail('{"error":"flat"}'), "flat");
+    assert.equal(errorDetail('{"detail":"Not Found"}'), "Not Found");
+    assert.equal(errorDetail('{"detail":{"error":"x"}}'), '{"error":"x"}');
+    assert.equal(errorDetail("<html><title>Bad Gateway</title></html>"), "Bad Gateway");
+    assert.equal(errorDetail("\n  plain text\nmore"), "plain text");
+    assert.equal(errorDetail("x".repeat(400)).length, 160);
+  });
+});
+
+describe("redact()", () => {
+  it("replaces every occurrence of every secret", () => {
+    assert.equal(redact("a sk-1 b sk-1 c sk-2", ["sk-1", "sk-2", undefined]), "a *** b *** c ***");
+  });
+});
