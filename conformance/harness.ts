@@ -1,0 +1,163 @@
+/**
+ * Drives the extension the way pi does: loads `mod.ts` into a stand-in for pi's extension API, builds
+ * each registered model as pi's registry would, runs requests through the registered stream function
+ * (and, for negative controls, straight through pi-ai), and spawns the real pi CLI.
+ *
+ * @module
+ */
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, SimpleStreamOptions } from "../lib/pi.ts";
+import { wireStream } from "../lib/pi.ts";
+import type { WireApi } from "../lib/types.ts";
+import { litellmExtension } from "../mod.ts";
+
+/** What `registerProvider` received. */
+export interface RegisteredProvider {
+  name: string;
+  config: Parameters<ExtensionAPI["registerProvider"]>[1];
+}
+
+/** A command registered through `registerCommand`. */
+export interface RegisteredCommand {
+  description?: string;
+  handler: (args: string, ctx: unknown) => Promise<void> | void;
+}
+
+/** The extension after its factory ran against the stand-in. */
+export interface LoadedExtension {
+  providers: Map<string, RegisteredProvider>;
+  commands: Map<string, RegisteredCommand>;
+  handlers: Map<string, ((event: unknown, ctx: unknown) => unknown)[]>;
+  warnings: string[];
+  /** The model as pi's registry builds it from a registered definition. */
+  model(id: string, provider?: string): Model<string>;
+  /** Runs a request through the provider's registered stream function. */
+  stream(id: string, options?: SimpleStreamOptions, context?: Context): AssistantMessageEventStream;
+}
+
+/** A minimal user turn. */
+export function userContext(text = "Say hello."): Context {
+  return { systemPrompt: "You are a test.", messages: [{ role: "user", content: text, timestamp: Date.now() }] };
+}
+
+/** Loads the extension with the given environment; registrations land in the returned maps. */
+export async function loadExtension(env: Record<string, string | undefined>): Promise<LoadedExtension> {
+  const providers = new Map<string, RegisteredProvider>();
+  const commands = new Map<string, RegisteredCommand>();
+  const handlers = new Map<string, ((event: unknown, ctx: unknown) => unknown)[]>();
+  const warnings: string[] = [];
+  const pi = {
+    registerProvider: (name: string, config: RegisteredProvider["config"]) => providers.set(name, { name, config }),
+    unregisterProvider: (name: string) => providers.delete(name),
+    registerCommand: (name: string, command: RegisteredCommand) => commands.set(name, command),
+    on: (event: string, handler: (event: unknown, ctx: unknown) => unknown) => {
+      handlers.set(event, [...(handlers.get(event) ?? []), handler]);
+    },
+  } as unknown as ExtensionAPI;
+  await litellmExtension({ env, warn: (line) => warnings.push(line) })(pi);
+
+  const model = (id: string, providerName = "litellm"): Model<string> => {
+    const provider = providers.get(providerName);
+    const definition = provider?.config.models?.find((candidate) => candidate.id === id);
+    if (!provider || !definition) throw new Error(`${providerName} registered no model ${id}`);
+    const { api, baseUrl, ...rest } = definition;
+    return { ...rest, api: api ?? provider.config.api!, provider: providerName, baseUrl: baseUrl ?? provider.config.baseUrl! } as Model<string>;
+  };
+  return {
+    providers,
+    commands,
+    handlers,
+    warnings,
+    model,
+    stream: (id, options = {}, context = userContext()) => {
+      const provider = providers.get("litellm")!;
+      return provider.config.streamSimple!(model(id) as never, context, { apiKey: provider.config.apiKey, ...options });
+    },
+  };
+}
+
+/** The same request without the extension: pi-ai's own stream for the wire API, nothing filtered. */
+export function streamWithoutExtension(model: Model<string>, wireApi: WireApi, options: SimpleStreamOptions, context = userContext()): AssistantMessageEventStream {
+  return wireStream(wireApi)({ ...model, api: wireApi } as Model<string>, context, options);
+}
+
+/** Everything a stream produced. */
+export interface StreamOutcome {
+  text: string;
+  thinking: string;
+  toolCalls: string[];
+  message: AssistantMessage;
+  eventTypes: string[];
+}
+
+/** Consumes a stream to its end. */
+export async function collect(stream: AssistantMessageEventStream): Promise<StreamOutcome> {
+  const eventTypes: string[] = [];
+  let text = "";
+  let thinking = "";
+  const toolCalls: string[] = [];
+  for await (const event of stream) {
+    eventTypes.push(event.type);
+    if (event.type === "text_delta") text += event.delta;
+    if (event.type === "thinking_delta") thinking += event.delta;
+    if (event.type === "toolcall_end") toolCalls.push(event.toolCall.name);
+  }
+  return { text, thinking, toolCalls, message: await stream.result(), eventTypes };
+}
+
+/** Dotted paths of a payload's fields, one level into plain objects (`reasoning.summary`). */
+export function fieldPaths(payload: unknown): string[] {
+  const paths: string[] = [];
+  for (const [key, value] of Object.entries((payload ?? {}) as Record<string, unknown>)) {
+    paths.push(key);
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      for (const child of Object.keys(value)) paths.push(`${key}.${child}`);
+    }
+  }
+  return paths;
+}
+
+/** Where the pi CLI and the Node.js that runs it are; `PI_CLI` and `PI_NODE` point elsewhere. */
+export const PI_CLI = process.env.PI_CLI ?? fileURLToPath(new URL("../node_modules/@mariozechner/pi-coding-agent/dist/cli.js", import.meta.url));
+export const PI_NODE = process.env.PI_NODE ?? "node";
+/** The extension entry point pi loads. */
+export const MOD_TS = fileURLToPath(new URL("../mod.ts", import.meta.url));
+
+/** What a pi CLI run printed, and how it ended. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs the pi CLI with the extension in a throwaway agent directory. Output goes to files, not pipes:
+ * pi ends with `process.exit()`, which can cut off output still queued on a pipe.
+ */
+export async function runPi(args: string[], env: Record<string, string | undefined>, options: { extension?: string | null; timeoutMs?: number } = {}): Promise<CliRun> {
+  const dir = mkdtempSync(join(tmpdir(), "pi-litellm-"));
+  const extension = options.extension === undefined ? MOD_TS : options.extension;
+  const argv = [PI_NODE, PI_CLI, ...(extension ? ["-e", extension] : []), ...args].map(quote).join(" ");
+  const command = `${argv} < /dev/null > ${quote(join(dir, "out"))} 2> ${quote(join(dir, "err"))}`;
+  const childEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, PI_CODING_AGENT_DIR: join(dir, "agent"), PI_OFFLINE: "1", ...env })) {
+    if (value !== undefined) childEnv[key] = value;
+  }
+  try {
+    const code = await new Promise<number>((resolve) => {
+      execFile("sh", ["-c", command], { env: childEnv, timeout: options.timeoutMs ?? 60_000 }, (error) => {
+        resolve(error ? typeof error.code === "number" ? error.code : 1 : 0);
+      });
+    });
+    return { code, stdout: readFileSync(join(dir, "out"), "utf8"), stderr: readFileSync(join(dir, "err"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
