@@ -15,13 +15,14 @@ import type { WireApi } from "../lib/types.ts";
 import { findFixture, type Fixture, fixtureById, loadFixtures } from "./fixtures.ts";
 import { chatChunks, type Reply, type ReplyUsage, responseEvents } from "./replies.ts";
 
-/** A failure the fake injects instead of its normal answer. */
+/** A failure the fake injects instead of its normal answer. Error bodies come from fixtures. */
 export type Fault =
-  | { kind: "status"; status: number; body: unknown }
+  | { kind: "fixture"; fixture: string }
+  | { kind: "missing" }
   | { kind: "html"; status: number }
   | { kind: "malformed" }
   | { kind: "slow"; delayMs: number }
-  | { kind: "error-frame"; afterChunks: number; body: unknown };
+  | { kind: "error-frame"; afterChunks: number; fixture: string };
 
 /** One model name on the fake proxy. */
 export interface FakeModel {
@@ -147,12 +148,17 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
       case "slow":
         await sleep(fault.delayMs);
         return undefined;
-      case "status":
-        return c.json(fault.body as object, fault.status as 400);
+      case "fixture": {
+        const fixture = fixtureById(fixtures, fault.fixture);
+        return c.json(fixture.body as object, fixture.status as 400);
+      }
+      case "missing":
+        return c.json({ detail: "Not Found" }, 404);
       case "html":
         return c.html(`<html><head><title>${fault.status} Bad Gateway</title></head><body><h1>${fault.status} Bad Gateway</h1></body></html>`, fault.status as 502);
       case "malformed":
-        return c.body('{"object": "list", "data": [', 200, { "content-type": "application/json" });
+        // A JSON body cut short, as a crashed worker or a truncating gateway leaves it.
+        return c.body('{"object": "list", "data": [{"id": "gpt', 200, { "content-type": "application/json" });
       default:
         return undefined;
     }
@@ -185,6 +191,10 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
       if (model.denied) return answer(denied.status, denied.body, denied.id);
       const fixture = findFixture(fixtures, model.servedBy, wireApi, body);
       if (fixture) return answer(fixture.status, fixture.body, fixture.id);
+      if (model.fault?.kind === "malformed") {
+        record(c, { wireApi, model: modelId, body, status: 200 });
+        return streamSSE(c, (stream) => stream.writeSSE({ data: '{"id":"chatcmpl-fake","choices":[{"index":0,"delta":{"content":"Hel' }));
+      }
       const fault = await faulted(c, model.fault);
       if (fault) {
         record(c, { wireApi, model: modelId, body, status: fault.status });
@@ -202,11 +212,12 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
       const frames = wireApi === "openai-completions"
         ? chatChunks(modelId, reply, wantsUsage ? usage : undefined)
         : responseEvents(modelId, reply, usage);
-      const errorFrame = model.fault?.kind === "error-frame" ? model.fault : undefined;
+      const errorFrame = model.fault?.kind === "error-frame" ? fixtureById(fixtures, model.fault.fixture) : undefined;
+      const errorAfter = model.fault?.kind === "error-frame" ? model.fault.afterChunks : -1;
 
       return streamSSE(c, async (stream) => {
         for (const [index, frame] of frames.entries()) {
-          if (errorFrame && index === errorFrame.afterChunks) {
+          if (errorFrame && index === errorAfter) {
             // LiteLLM writes the error as a data frame and ends the stream without [DONE].
             await stream.writeSSE({ data: JSON.stringify(errorFrame.body) });
             return;

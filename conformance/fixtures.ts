@@ -12,7 +12,7 @@ import { WIRE_APIS, type WireApi } from "../lib/types.ts";
 /** One recorded (or reconstructed) error as LiteLLM returns it. */
 export interface Fixture {
   id: string;
-  /** The item of `litellm-and-pi-facts.md` §3 it comes from (D1…L3). */
+  /** The item of `litellm-and-pi-facts.md` §3 it comes from (D1…L3), or `envelope` for §2's shapes. */
   facts: string;
   /** Who produced the text: databricks, azure, litellm… */
   backend: string;
@@ -46,7 +46,7 @@ export function fixtureProblems(name: string, value: unknown): string[] {
     if (!ok) problems.push(`${name}: ${field} must be ${expected}`);
   };
   check(fixture.id === name.replace(/\.json$/, ""), "id", "the file name without .json");
-  check(typeof fixture.facts === "string" && /^[DAL][1-5]$/.test(fixture.facts), "facts", "a facts item like D1");
+  check(typeof fixture.facts === "string" && /^(?:[DAL][1-5]|envelope)$/.test(fixture.facts), "facts", "a facts item like D1, or envelope");
   check(typeof fixture.backend === "string" && fixture.backend !== "", "backend", "a backend name");
   check(isStringList(fixture.family), "family", "a non-empty list of backend families");
   check(
@@ -56,9 +56,13 @@ export function fixtureProblems(name: string, value: unknown): string[] {
   );
   check(fixture.param === null || typeof fixture.param === "string" || isStringList(fixture.param), "param", "a field, a list of fields, or null");
   check(Number.isInteger(fixture.status) && fixture.status! >= 400 && fixture.status! < 600, "status", "an HTTP error status");
-  const error = (fixture.body as { error?: { message?: unknown; code?: unknown } } | undefined)?.error;
-  check(typeof error?.message === "string" && error.message !== "", "body", "a LiteLLM envelope {error: {message, code}}");
-  check(error?.code === String(fixture.status), "body.error.code", "the status as a string, as LiteLLM sends it");
+  const body = fixture.body as { error?: { message?: unknown; code?: unknown }; detail?: unknown } | undefined;
+  if (typeof body?.detail === "string") {
+    check(body.error === undefined, "body", "either LiteLLM's {error} envelope or FastAPI's {detail}, not both");
+  } else {
+    check(typeof body?.error?.message === "string" && body.error.message !== "", "body", "a LiteLLM envelope {error: {message, code}} or {detail}");
+    check(body?.error?.code === String(fixture.status), "body.error.code", "the status as a string, as LiteLLM sends it");
+  }
   check(typeof fixture.source === "string" && fixture.source.trim() !== "", "source", "where the text was recorded from");
   check(typeof fixture.verbatim === "boolean", "verbatim", "true or false");
   return problems;
@@ -108,6 +112,12 @@ export function findFixture(fixtures: readonly Fixture[], family: string, wireAp
     fixture.family.includes(family) && fixture.wireApis.includes(wireApi) &&
     triggers(fixture).some((field) => hasField(body, field))
   );
+}
+
+/** The human-readable text of a fixture's body: the envelope's message or FastAPI's detail. */
+export function fixtureMessage(fixture: Fixture): string {
+  const body = fixture.body as { error?: { message?: string }; detail?: string };
+  return body.error?.message ?? body.detail ?? "";
 }
 
 /** The fixture with this id; throws for an unknown id so a typo in a test fails loudly. */

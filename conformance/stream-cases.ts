@@ -1,0 +1,239 @@
+/**
+ * What a user notices while a request streams through the extension: thinking levels arrive in the
+ * form each wire API expects, thinking and tool calls stream back, prompt caching keeps hitting,
+ * abort works, and every failure LiteLLM can produce ends the stream in one error that says what
+ * happened.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import process from "node:process";
+import type { SimpleStreamOptions } from "../lib/pi.ts";
+import type { WireApi } from "../lib/types.ts";
+import { type FakeLiteLLM, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
+import { fixtureById, fixtureMessage, loadFixtures } from "./fixtures.ts";
+import { collect, type LoadedExtension, loadExtension } from "./harness.ts";
+import { API_KEY, conformanceScenario } from "./scenario.ts";
+import type { ConformanceSuite } from "./suite.ts";
+
+const LONG_TEXT = "The quick brown fox jumps over the lazy dog. ".repeat(20);
+
+/** Models whose replies or faults exercise one behaviour each. */
+const BEHAVIOUR_MODELS = [
+  { id: "gpt-5.2", servedBy: "gpt-5" },
+  { id: "claude-sonnet-4-5", servedBy: "claude", reply: { reasoning: "Weighing the options.", text: "Hello from claude-sonnet-4-5." } },
+  { id: "gpt-5-mini", servedBy: "gpt-5", reply: { reasoning: "Weighing the options.", text: "Hello from gpt-5-mini." } },
+  { id: "tool-model", servedBy: "lenient", reply: { text: "Reading it.", toolCall: { name: "read", arguments: '{"path":"README.md"}' } } },
+  { id: "slow-model", servedBy: "lenient", reply: { text: LONG_TEXT, chunks: 40 }, chunkDelayMs: 50 },
+  { id: "flaky-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-connection-error" } },
+  { id: "overloaded-model", servedBy: "lenient", reply: { text: "Hello from overloaded-model.", chunks: 6 }, fault: { kind: "error-frame", afterChunks: 3, fixture: "litellm-midstream-overloaded" } },
+  { id: "slow-start-model", servedBy: "lenient", fault: { kind: "slow", delayMs: 300 } },
+  { id: "gateway-model", servedBy: "lenient", fault: { kind: "html", status: 502 } },
+  { id: "broken-model", servedBy: "lenient", fault: { kind: "malformed" } },
+  { id: "denied-model", servedBy: "lenient", denied: true },
+] as const;
+
+/** The fixtures this suite replays, for the check that every fixture is used. */
+export const STREAM_FIXTURES: readonly string[] = ["litellm-connection-error", "litellm-midstream-overloaded", "litellm-auth", "litellm-key-model-access"];
+
+/** The suite: one fake proxy; one extension per wire API it needs. */
+export function streamSuite(): ConformanceSuite {
+  let fake: FakeLiteLLM;
+  const extensions = new Map<WireApi | "default", LoadedExtension>();
+
+  async function send(model: string, options: SimpleStreamOptions = {}, api: WireApi | "default" = "default") {
+    const before = fake.requests.length;
+    const outcome = await collect(extensions.get(api)!.stream(model, { sessionId: "stream-session", ...options }));
+    const recorded = fake.requests.slice(before).filter((request) => request.model === model);
+    return { outcome, recorded: recorded.at(-1) as RecordedRequest, all: recorded };
+  }
+  const body = (request: RecordedRequest) => request.body as Record<string, unknown>;
+
+  return {
+    name: "streaming through the extension",
+    async before() {
+      fake = await startFakeLiteLLM(conformanceScenario(BEHAVIOUR_MODELS.map((model) => ({ ...model }))));
+      const env = { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY };
+      extensions.set("default", await loadExtension(env));
+      for (const api of ["openai-completions", "openai-responses", "azure-openai-responses"] as const) {
+        extensions.set(api, await loadExtension({ ...env, LITELLM_WIRE_API: api }));
+      }
+    },
+    after: () => fake.close(),
+    cases: [
+      {
+        name: "--thinking high reaches Chat Completions as reasoning_effort",
+        async run() {
+          const { outcome, recorded } = await send("claude-haiku-4-5", { reasoning: "high" });
+          assert.equal(outcome.message.stopReason, "stop");
+          assert.equal(body(recorded).reasoning_effort, "high");
+        },
+      },
+      {
+        name: "--thinking high reaches the Responses API as reasoning.effort, with the encrypted reasoning included",
+        async run() {
+          const { recorded } = await send("gpt-5", { reasoning: "high" });
+          assert.deepEqual(body(recorded).reasoning, { effort: "high", summary: "auto" });
+          assert.deepEqual(body(recorded).include, ["reasoning.encrypted_content"]);
+        },
+      },
+      {
+        name: "--thinking high reaches the Azure wire API at the proxy, even with AZURE_OPENAI_BASE_URL set elsewhere",
+        async run() {
+          const previous = process.env.AZURE_OPENAI_BASE_URL;
+          process.env.AZURE_OPENAI_BASE_URL = "http://127.0.0.1:9/not-the-proxy";
+          try {
+            const { outcome, recorded } = await send("gpt-5", { reasoning: "high" }, "azure-openai-responses");
+            assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
+            assert.match(recorded.path, /^\/v1\/responses\?api-version=/);
+            assert.equal((body(recorded).reasoning as { effort?: string }).effort, "high");
+            assert.equal(recorded.headers.authorization, `Bearer ${API_KEY}`);
+          } finally {
+            if (previous === undefined) delete process.env.AZURE_OPENAI_BASE_URL;
+            else process.env.AZURE_OPENAI_BASE_URL = previous;
+          }
+        },
+      },
+      {
+        name: "a level the family rejects is never sent: minimal becomes low for Claude, xhigh becomes high for GPT-5",
+        async run() {
+          assert.equal(body((await send("claude-haiku-4-5", { reasoning: "minimal" })).recorded).reasoning_effort, "low");
+          assert.equal(body((await send("claude-haiku-4-5", { reasoning: "xhigh" }, "openai-completions")).recorded).reasoning_effort, "high");
+          assert.equal((body((await send("gpt-5", { reasoning: "xhigh" })).recorded).reasoning as { effort: string }).effort, "high");
+          assert.equal((body((await send("gpt-5.2", { reasoning: "xhigh" })).recorded).reasoning as { effort: string }).effort, "xhigh");
+        },
+      },
+      {
+        name: "thinking streams back as thinking on Chat Completions and on the Responses API",
+        async run() {
+          const claude = await send("claude-sonnet-4-5", { reasoning: "medium" });
+          assert.equal(claude.outcome.thinking, "Weighing the options.");
+          assert.equal(claude.outcome.text, "Hello from claude-sonnet-4-5.");
+          const gpt = await send("gpt-5-mini", { reasoning: "medium" });
+          assert.match(gpt.outcome.thinking, /^Weighing the options\./);
+          assert.equal(gpt.outcome.text, "Hello from gpt-5-mini.");
+        },
+      },
+      {
+        name: "tool calls stream back with their arguments",
+        async run() {
+          for (const api of ["openai-completions", "openai-responses"] as const) {
+            const { outcome } = await send("tool-model", {}, api);
+            assert.deepEqual(outcome.toolCalls, ["read"], api);
+            assert.equal(outcome.message.stopReason, "toolUse", api);
+            const call = outcome.message.content.find((block) => block.type === "toolCall");
+            assert.deepEqual(call?.type === "toolCall" ? call.arguments : undefined, { path: "README.md" }, api);
+          }
+        },
+      },
+      {
+        name: "every request carries pi's session id as x-litellm-session-id, on every wire API",
+        async run() {
+          for (const api of ["openai-completions", "openai-responses", "azure-openai-responses"] as const) {
+            const { recorded } = await send("my-company-model", { sessionId: `session-${api}` }, api);
+            assert.equal(recorded.headers["x-litellm-session-id"], `session-${api}`, api);
+          }
+        },
+      },
+      {
+        name: "GPT prompt caching keeps hitting: the second turn of a session reports cached tokens",
+        async run() {
+          const first = await send("gpt-5", { sessionId: "cache-session" });
+          const second = await send("gpt-5", { sessionId: "cache-session" });
+          assert.equal(first.outcome.message.usage.cacheRead, 0);
+          assert.ok(second.outcome.message.usage.cacheRead > 0, "the repeated prompt_cache_key should hit the cache");
+        },
+      },
+      {
+        name: "abort ends the stream as aborted before the reply is complete",
+        async run() {
+          const controller = new AbortController();
+          const stream = extensions.get("default")!.stream("slow-model", { signal: controller.signal });
+          let text = "";
+          let last = "";
+          for await (const event of stream) {
+            last = event.type;
+            if (event.type === "text_delta") {
+              text += event.delta;
+              controller.abort();
+            }
+          }
+          const message = await stream.result();
+          assert.equal(last, "error");
+          assert.equal(message.stopReason, "aborted");
+          assert.ok(text.length < LONG_TEXT.length, "the reply must not have arrived in full");
+        },
+      },
+      {
+        name: "a 500 APIConnectionError ends the stream in an error carrying LiteLLM's message",
+        async run() {
+          const { outcome } = await send("flaky-model", { maxRetries: 0 });
+          assert.equal(outcome.message.stopReason, "error");
+          assert.ok(outcome.message.errorMessage?.includes(fixtureMessage(fixtureById(loadFixtures(), "litellm-connection-error"))));
+        },
+      },
+      {
+        name: "an error frame after HTTP 200 ends the stream in that error, after the text that already arrived",
+        async run() {
+          const { outcome } = await send("overloaded-model");
+          assert.equal(outcome.message.stopReason, "error");
+          assert.match(outcome.message.errorMessage ?? "", /Overloaded/);
+          assert.ok(outcome.text.length > 0 && outcome.text.length < "Hello from overloaded-model.".length, outcome.text);
+        },
+      },
+      {
+        name: "a slow first byte still completes",
+        async run() {
+          const { outcome } = await send("slow-start-model");
+          assert.equal(outcome.message.stopReason, "stop");
+          assert.equal(outcome.text, "Hello from slow-start-model.");
+        },
+      },
+      {
+        name: "an HTML 502 page from a gateway ends in an error naming the status",
+        async run() {
+          const { outcome } = await send("gateway-model", { maxRetries: 0 });
+          assert.equal(outcome.message.stopReason, "error");
+          assert.match(outcome.message.errorMessage ?? "", /502/);
+        },
+      },
+      {
+        name: "a malformed stream ends in an error, not in a silent empty answer",
+        async run() {
+          const { outcome } = await send("broken-model");
+          assert.equal(outcome.message.stopReason, "error");
+          assert.equal(outcome.text, "");
+        },
+      },
+      {
+        name: "a model the proxy no longer serves ends in LiteLLM's invalid-model error",
+        async run() {
+          const extension = extensions.get("default")!;
+          const retired = { ...extension.model("my-company-model"), id: "retired-model" };
+          const provider = extension.providers.get("litellm")!.config;
+          const outcome = await collect(provider.streamSimple!(retired as never, { messages: [] }, { apiKey: API_KEY }));
+          assert.equal(outcome.message.stopReason, "error");
+          assert.match(outcome.message.errorMessage ?? "", /Invalid model name passed in model=retired-model/);
+        },
+      },
+      {
+        name: "a key revoked after startup gets LiteLLM's 401 in the stream, not a crash",
+        async run() {
+          const { outcome, recorded } = await send("claude-haiku-4-5", { apiKey: "sk-revoked" });
+          assert.equal(recorded.status, 401);
+          assert.equal(outcome.message.stopReason, "error");
+          assert.ok(outcome.message.errorMessage?.includes(fixtureMessage(fixtureById(loadFixtures(), "litellm-auth"))));
+        },
+      },
+      {
+        name: "a model the key may not call gets LiteLLM's 403 in the stream",
+        async run() {
+          const { outcome, recorded } = await send("denied-model");
+          assert.equal(recorded.status, 403);
+          assert.ok(outcome.message.errorMessage?.includes(fixtureMessage(fixtureById(loadFixtures(), "litellm-key-model-access"))));
+        },
+      },
+    ],
+  };
+}
