@@ -74,8 +74,6 @@ export interface FakeLiteLLM {
   /** Root URL, e.g. `http://127.0.0.1:43210`. */
   url: string;
   requests: RecordedRequest[];
-  /** Requests to the chat routes only, in order. */
-  chatRequests(): RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -266,7 +264,6 @@ export function startFakeLiteLLM(scenario: Scenario): Promise<FakeLiteLLM> {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
         requests,
-        chatRequests: () => requests.filter((request) => request.wireApi !== undefined),
         close: () =>
           new Promise<void>((done) => {
             (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -7,6 +7,7 @@
  */
 
 import { execFile } from "node:child_process";
+import process from "node:process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -150,6 +151,9 @@ export async function runPi(args: string[], env: Record<string, string | undefin
   for (const [key, value] of Object.entries({ ...process.env, PI_CODING_AGENT_DIR: join(dir, "agent"), PI_OFFLINE: "1", ...env })) {
     if (value !== undefined) childEnv[key] = value;
   }
+  // pi loads our TypeScript through its own transpiler; its coverage would not map onto our sources.
+  // Node re-adds a missing NODE_V8_COVERAGE to children, so it is pointed somewhere harmless instead.
+  if (childEnv.NODE_V8_COVERAGE) childEnv.NODE_V8_COVERAGE = join(dir, "coverage");
   try {
     const code = await new Promise<number>((resolve) => {
       execFile("sh", ["-c", command], { env: childEnv, timeout: options.timeoutMs ?? 60_000 }, (error) => {

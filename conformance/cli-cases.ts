@@ -1,0 +1,96 @@
+/**
+ * The real pi CLI with `-e ./mod.ts` against the fake: the discovered models are listed, `-p` answers
+ * for one model per family with exactly the fields the policy allows, and a missing configuration
+ * costs one line, not pi's other providers. No output ever contains the key.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
+import { type CliRun, runPi } from "./harness.ts";
+import { API_KEY, conformanceScenario } from "./scenario.ts";
+import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+
+/** One model per family, and which caching fields its request must carry. */
+const ANSWERS: readonly { model: string; promptCacheKey: boolean; store: boolean }[] = [
+  { model: "claude-haiku-4-5", promptCacheKey: false, store: false },
+  { model: "gemini-2.5-pro", promptCacheKey: false, store: false },
+  { model: "databricks-claude-sonnet-4", promptCacheKey: false, store: false },
+  { model: "gpt-4o", promptCacheKey: true, store: true },
+  { model: "gpt-5", promptCacheKey: true, store: true },
+  { model: "o3", promptCacheKey: true, store: true },
+  { model: "my-company-model", promptCacheKey: false, store: true },
+];
+
+/** Asserts what every CLI run must satisfy: pi's own exit code, no key, no stack trace. */
+export function assertCleanRun(run: CliRun, expectedCode = 0): void {
+  const output = run.stdout + run.stderr;
+  assert.equal(run.code, expectedCode, output);
+  assert.ok(!output.includes(API_KEY), "the API key must never appear in pi's output");
+  assert.doesNotMatch(output, /\n\s+at .+:\d+:\d+/, "no stack trace");
+}
+
+/** The suite: one fake proxy, the pi CLI spawned per case. */
+export function cliSuite(): ConformanceSuite {
+  let fake: FakeLiteLLM;
+  const env = () => ({ LITELLM_BASE_URL: `${fake.url}/v1`, LITELLM_API_KEY: API_KEY });
+  const answers: ConformanceCase[] = ANSWERS.map((row) => ({
+    name: `pi -p answers with ${row.model}; prompt_cache_key ${row.promptCacheKey ? "sent" : "absent"}, store ${row.store ? "sent" : "absent"}`,
+    async run() {
+      const before = fake.requests.length;
+      const run = await runPi(["--no-session", "--provider", "litellm", "--model", row.model, "-p", "Say hello."], env());
+      assertCleanRun(run);
+      assert.match(run.stdout, new RegExp(`Hello from ${row.model.replaceAll(".", "\\.")}\\.`));
+      const request = fake.requests.slice(before).find((candidate) => candidate.model === row.model);
+      const body = request?.body as Record<string, unknown>;
+      assert.equal("prompt_cache_key" in body, row.promptCacheKey, `prompt_cache_key for ${row.model}`);
+      assert.equal("store" in body, row.store, `store for ${row.model}`);
+      assert.ok(request?.headers["x-litellm-session-id"], "pi's session id reaches LiteLLM");
+    },
+  }));
+
+  return {
+    name: "the pi CLI with the extension",
+    async before() {
+      fake = await startFakeLiteLLM(conformanceScenario());
+    },
+    after: () => fake.close(),
+    cases: [
+      {
+        name: "pi --list-models lists every discovered chat model with its limits, and no wildcard route",
+        async run() {
+          const run = await runPi(["--list-models", "litellm"], env());
+          assertCleanRun(run);
+          const table = run.stdout + run.stderr;
+          for (const model of conformanceScenario().models) assert.match(table, new RegExp(`litellm\\s+${model.id.replaceAll(".", "\\.")}\\s`));
+          assert.match(table, /litellm\s+claude-haiku-4-5\s+200K\s+64K\s+yes\s+yes/);
+          assert.match(table, /litellm\s+gpt-5\s+272K\s+128K\s+yes\s+yes/);
+          assert.match(table, /litellm\s+my-company-model\s+32\.8K\s+4\.1K\s+no\s+no/);
+          assert.doesNotMatch(table, /\*/);
+        },
+      },
+      ...answers,
+      {
+        name: "pi -p --thinking high reaches the backend as reasoning_effort",
+        async run() {
+          const before = fake.requests.length;
+          const run = await runPi(["--no-session", "--provider", "litellm", "--model", "claude-haiku-4-5", "--thinking", "high", "-p", "Think."], env());
+          assertCleanRun(run);
+          const request = fake.requests.slice(before).find((candidate) => candidate.model === "claude-haiku-4-5");
+          assert.equal((request?.body as { reasoning_effort?: string }).reasoning_effort, "high");
+        },
+      },
+      {
+        name: "without configuration, pi still lists its other providers and prints one line saying what to set",
+        async run() {
+          const run = await runPi(["--list-models"], { LITELLM_BASE_URL: "", LITELLM_API_KEY: "", OPENAI_BASE_URL: "", OPENAI_API_KEY: "", ANTHROPIC_API_KEY: "sk-ant-test" });
+          assertCleanRun(run);
+          const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm:"));
+          assert.deepEqual(lines, ["pi-litellm: LiteLLM provider is off: set LITELLM_BASE_URL (and LITELLM_API_KEY) to your proxy, e.g. http://localhost:4000"]);
+          assert.match(run.stdout + run.stderr, /anthropic\s+claude/);
+        },
+      },
+    ],
+  };
+}
