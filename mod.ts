@@ -11,31 +11,11 @@
  */
 
 import process from "node:process";
-import { type LiteLLMConfig, resolveConfig } from "./lib/config.ts";
+import { resolveConfig } from "./lib/config.ts";
 import { discover } from "./lib/discovery.ts";
-import { buildModels, profileOf } from "./lib/models.ts";
-import { type ExtensionAPI, providerApiKey, warn as warnOnStderr } from "./lib/pi.ts";
+import { type ExtensionAPI, warn as warnOnStderr } from "./lib/pi.ts";
+import { LiteLLMProvider, learnedRulesFile } from "./lib/provider.ts";
 import { redact } from "./lib/proxy-http.ts";
-import { createStream } from "./lib/stream.ts";
-import type { Catalog } from "./lib/types.ts";
-
-function register(pi: ExtensionAPI, config: LiteLLMConfig, catalog: Catalog, warn: (line: string) => void): void {
-  // An api id of our own: pi routes these models to our stream function and no other provider's.
-  const api = `litellm:${config.providerName}`;
-  const { models, profiles } = buildModels(catalog.models, config, api);
-  if (models.length === 0) {
-    warn(`LiteLLM at ${config.baseUrl} lists no chat models for this key; check the key's model access`);
-    return;
-  }
-  pi.registerProvider(config.providerName, {
-    name: "LiteLLM",
-    baseUrl: `${config.baseUrl}/v1`,
-    apiKey: providerApiKey(config.apiKey),
-    api,
-    models,
-    streamSimple: createStream({ profileOf: (model) => profiles.get(model.id) ?? profileOf({ id: model.id }, config) }),
-  });
-}
 
 /** What the extension reads from its surroundings; tests replace them. */
 export interface ExtensionOptions {
@@ -51,13 +31,19 @@ export interface ExtensionOptions {
 export function litellmExtension(options: ExtensionOptions = {}): (pi: ExtensionAPI) => Promise<void> {
   const warn = options.warn ?? warnOnStderr;
   return async function litellm(pi) {
-    const { config, problems } = resolveConfig(options.env ?? process.env);
+    const env = options.env ?? process.env;
+    const { config, problems } = resolveConfig(env);
     try {
       for (const problem of problems) warn(problem);
       if (!config) return;
+      const provider = new LiteLLMProvider(pi, config, learnedRulesFile(env));
+      pi.on("session_start", (_event, ctx) => {
+        provider.notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
+      });
       const discovery = await discover(config, options.fetch);
       if (!discovery.ok) return warn(discovery.failure.message);
-      register(pi, config, discovery.catalog, warn);
+      const problem = provider.register(discovery.catalog);
+      if (problem) warn(problem);
     } catch (error) {
       warn(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, [config?.apiKey]));
     }

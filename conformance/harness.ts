@@ -60,7 +60,9 @@ export async function loadExtension(env: Record<string, string | undefined>): Pr
       handlers.set(event, [...(handlers.get(event) ?? []), handler]);
     },
   } as unknown as ExtensionAPI;
-  await litellmExtension({ env, warn: (line) => warnings.push(line) })(pi);
+  // Learned rules go to a throwaway agent directory unless the test shares one between instances.
+  const agentEnv = { PI_CODING_AGENT_DIR: mkdtempSync(join(tmpdir(), "pi-litellm-agent-")), ...env };
+  await litellmExtension({ env: agentEnv, warn: (line) => warnings.push(line) })(pi);
 
   const model = (id: string, providerName = "litellm"): Model<string> => {
     const provider = providers.get(providerName);

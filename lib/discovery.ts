@@ -1,12 +1,17 @@
 /**
- * Asks the proxy which chat models the key can use and returns them as a {@link Catalog}.
+ * Asks the proxy which chat models the key can use, with the metadata it has, within one deadline.
+ *
+ * `/v1/model/info` (one row per deployment) comes first, complemented by `/model_group/info`. A key
+ * that may not read it (401, 403) or a proxy without it (404) falls back, silently, to `/v1/models`
+ * and the family table.
  *
  * @module
  */
 
 import type { LiteLLMConfig } from "./config.ts";
-import { getJson, type ProxyFailure, type ProxyRequest } from "./proxy-http.ts";
-import type { Catalog, CatalogEntry } from "./types.ts";
+import { complement, readInfo, readModelGroups, readModelInfoRows } from "./model-info.ts";
+import { type FailureKind, getJson, type ProxyFailure, type ProxyRequest } from "./proxy-http.ts";
+import type { Catalog, CatalogEntry, CatalogSource, ProxyModelInfo } from "./types.ts";
 
 /** The outcome of {@link discover}. */
 export type DiscoveryResult = { ok: true; catalog: Catalog } | { ok: false; failure: ProxyFailure };
@@ -26,6 +31,9 @@ const NON_CHAT_MODES: ReadonlySet<string> = new Set([
   "search",
 ]);
 
+/** Failures of `/v1/model/info` after which `/v1/models` is still worth asking; network failures are not. */
+const FALLBACK_KINDS: ReadonlySet<FailureKind> = new Set(["unauthorized", "forbidden", "not-found", "gateway", "http", "malformed"]);
+
 /** Whether an id is a wildcard route (`*`, `anthropic/*`) rather than a model. */
 export function isWildcard(id: string): boolean {
   return id.includes("*");
@@ -36,9 +44,20 @@ export function isNonChatMode(mode: unknown): boolean {
   return typeof mode === "string" && NON_CHAT_MODES.has(mode);
 }
 
+function dataOf(body: unknown): unknown[] | undefined {
+  const data = (body as { data?: unknown } | null)?.data;
+  return Array.isArray(data) ? data : undefined;
+}
+
+/** An entry, with its metadata only when there is some. */
+function entry(id: string, info: ProxyModelInfo | undefined): CatalogEntry {
+  return info && Object.keys(info).length > 0 ? { id, info } : { id };
+}
+
 /**
- * Reads a `/v1/models` body: chat model ids in the proxy's order, wildcard routes and non-chat modes
- * skipped, duplicates removed. Returns `undefined` when the body is not a model list at all.
+ * Reads a `/v1/models` body: chat model ids in the proxy's order, with the limits and capabilities
+ * newer proxies add per entry. Wildcard routes, non-chat modes and duplicates are skipped.
+ * Returns `undefined` when the body is not a model list at all.
  *
  * @example
  * ```ts
@@ -46,46 +65,74 @@ export function isNonChatMode(mode: unknown): boolean {
  * // [{ id: "gpt-4o" }]
  * ```
  */
-export function parseModelList(body: unknown): CatalogEntry[] | undefined {
-  const data = (body as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data)) return undefined;
+export function parseModelList(body: unknown, groups: ReadonlyMap<string, ProxyModelInfo> = new Map()): CatalogEntry[] | undefined {
+  const data = dataOf(body);
+  if (!data) return undefined;
   const seen = new Set<string>();
   const entries: CatalogEntry[] = [];
   for (const item of data) {
-    const id = (item as { id?: unknown } | null)?.id;
-    if (typeof id !== "string" || id === "" || isWildcard(id) || seen.has(id)) continue;
-    if (isNonChatMode((item as { mode?: unknown }).mode)) continue;
+    const record = (item ?? {}) as Record<string, unknown>;
+    const id = record.id;
+    if (typeof id !== "string" || id === "" || isWildcard(id) || seen.has(id) || isNonChatMode(record.mode)) continue;
     seen.add(id);
-    entries.push({ id });
+    entries.push(entry(id, complement(readInfo(record), groups.get(id))));
+  }
+  return entries;
+}
+
+/**
+ * Reads `/v1/model/info` rows: one entry per model name, deployments merged, groups filling gaps.
+ * A name whose every deployment has a non-chat mode is skipped.
+ */
+export function parseModelInfo(rows: readonly unknown[], groups: ReadonlyMap<string, ProxyModelInfo> = new Map()): CatalogEntry[] {
+  const entries: CatalogEntry[] = [];
+  for (const [id, { info, modes }] of readModelInfoRows(rows)) {
+    if (isWildcard(id) || modes.every(isNonChatMode)) continue;
+    entries.push(entry(id, complement(info, groups.get(id))));
   }
   return entries;
 }
 
 /** The request template for one management route of the configured proxy. */
-export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: typeof fetch): ProxyRequest {
+export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: typeof fetch, deadline?: number): ProxyRequest {
   return {
     url: `${config.baseUrl}${path}`,
     ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
     timeoutMs: config.discoveryTimeoutMs,
+    ...(deadline === undefined ? {} : { deadline }),
     keyVariable: config.apiKeyVariable,
     urlVariable: config.baseUrlVariable,
     ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
   };
 }
 
+function catalog(source: CatalogSource, models: CatalogEntry[]): DiscoveryResult {
+  return { ok: true, catalog: { source, fetchedAt: Date.now(), models } };
+}
+
 /**
- * Discovers the proxy's chat models from `GET /v1/models`.
+ * Discovers the proxy's chat models. Every request shares one deadline of `discoveryTimeoutMs`.
  */
 export async function discover(config: LiteLLMConfig, fetchImpl?: typeof fetch): Promise<DiscoveryResult> {
-  const request = proxyRequest(config, "/v1/models", fetchImpl);
-  const result = await getJson(request);
-  if (!result.ok) return result;
-  const models = parseModelList(result.body);
-  if (models === undefined) {
-    return {
-      ok: false,
-      failure: { kind: "malformed", message: `LiteLLM at ${request.url} answered without a model list; check that ${config.baseUrlVariable} points at the proxy` },
-    };
+  const deadline = Date.now() + config.discoveryTimeoutMs;
+  const request = (path: string) => proxyRequest(config, path, fetchImpl, deadline);
+  const [info, groupInfo] = await Promise.all([getJson(request("/v1/model/info")), getJson(request("/model_group/info"))]);
+  const groups = groupInfo.ok ? readModelGroups(dataOf(groupInfo.body) ?? []) : new Map<string, ProxyModelInfo>();
+
+  if (info.ok) {
+    const rows = dataOf(info.body);
+    if (rows) return catalog("model/info", parseModelInfo(rows, groups));
+  } else if (!FALLBACK_KINDS.has(info.failure.kind)) {
+    return info;
   }
-  return { ok: true, catalog: { source: "models", fetchedAt: Date.now(), models } };
+
+  const list = request("/v1/models");
+  const result = await getJson(list);
+  if (!result.ok) return result;
+  const models = parseModelList(result.body, groups);
+  if (models) return catalog("models", models);
+  return {
+    ok: false,
+    failure: { kind: "malformed", message: `LiteLLM at ${list.url} answered without a model list; check that ${config.baseUrlVariable} points at the proxy` },
+  };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { buildModels, profileOf } from "./models.ts";
+import { buildModels, profileOf, thinkingLevelsFor } from "./models.ts";
 
 const NO_OVERRIDES = { wireApiOverrides: [] };
 
@@ -83,5 +83,53 @@ describe("buildModels()", () => {
     const { models } = buildModels([{ id: "gpt-5" }, { id: "gemini-2.5-pro" }], { wireApiOverrides: [{ pattern: "*", api: "openai-completions" }] }, "x");
     assert.equal(models[0]?.compat, undefined);
     assert.deepEqual(models[1]?.compat, { supportsDeveloperRole: false });
+  });
+});
+
+describe("thinkingLevelsFor()", () => {
+  const rows: [string[], Record<string, string | null>][] = [
+    [["none", "minimal", "low", "medium", "high"], { minimal: "minimal", low: "low", medium: "medium", high: "high", xhigh: null }],
+    [["low", "medium", "high"], { off: null, minimal: null, low: "low", medium: "medium", high: "high", xhigh: null }],
+    [["low", "high", "max"], { off: null, minimal: null, low: "low", medium: null, high: "high", xhigh: "max" }],
+    [["medium", "high", "xhigh", "max"], { off: null, minimal: null, low: null, medium: "medium", high: "high", xhigh: "xhigh" }],
+  ];
+  for (const [efforts, expected] of rows) it(`${efforts.join(",")}`, () => assert.deepEqual(thinkingLevelsFor(efforts), expected));
+});
+
+describe("models from proxy metadata", () => {
+  it("offers exactly the thinking levels the proxy says the backend accepts", () => {
+    const { models } = buildModels([{ id: "acme-reasoner", info: { reasoning: true, reasoningEfforts: ["low", "high"] } }], NO_OVERRIDES, "x");
+    assert.deepEqual(models[0]?.thinkingLevelMap, { off: null, minimal: null, low: "low", medium: null, high: "high", xhigh: null });
+  });
+
+  it("drops gated parameters the proxy does not list as supported, on each wire API's spelling", () => {
+    const supported = ["stream", "tools", "temperature", "max_tokens"];
+    const completions = profileOf({ id: "acme-1", info: { supportedParams: supported } }, NO_OVERRIDES);
+    assert.deepEqual([...completions.drop.keys()].sort(), ["parallel_tool_calls", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "store", "tool_choice"]);
+    const responses = profileOf({ id: "acme-1", info: { supportedParams: supported } }, { wireApiOverrides: [{ pattern: "*", api: "openai-responses" }] });
+    assert.ok(responses.drop.has("reasoning"));
+    assert.match(completions.drop.get("store")!, /supported_openai_params/);
+    assert.equal(profileOf({ id: "acme-1" }, NO_OVERRIDES).drop.size, 0);
+  });
+
+  it("keeps GPT's caching fields when the proxy lists them", () => {
+    const supported = ["stream", "tools", "store", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "temperature", "parallel_tool_calls", "tool_choice"];
+    assert.deepEqual([...profileOf({ id: "gpt-5", info: { supportedParams: supported } }, NO_OVERRIDES).drop.keys()], ["temperature"]);
+  });
+
+  it("turns on Anthropic-style cache_control for Claude on Chat Completions when the proxy says it caches", () => {
+    const { models } = buildModels(
+      [{ id: "claude-haiku-4-5", info: { promptCaching: true } }, { id: "gpt-4o", info: { promptCaching: true } }, { id: "claude-sonnet-4-5" }],
+      { wireApiOverrides: [{ pattern: "*", api: "openai-completions" }] },
+      "x",
+    );
+    assert.deepEqual(models[0]?.compat, { supportsDeveloperRole: false, cacheControlFormat: "anthropic" });
+    assert.equal(models[1]?.compat, undefined);
+    assert.deepEqual(models[2]?.compat, { supportsDeveloperRole: false });
+  });
+
+  it("speaks the Responses API to models LiteLLM serves only there, unless the user says otherwise", () => {
+    assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, NO_OVERRIDES).wireApi, "openai-responses");
+    assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, { wireApiOverrides: [{ pattern: "*", api: "azure-openai-responses" }] }).wireApi, "azure-openai-responses");
   });
 });

@@ -9,8 +9,8 @@
 import { type LiteLLMConfig, overriddenWireApi } from "./config.ts";
 import { type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, normalizeModelId } from "./families.ts";
 import type { ProviderModelConfig } from "./pi.ts";
-import { type DropList, rejectedFields } from "./policy.ts";
-import type { CatalogEntry, ModelCost, WireApi } from "./types.ts";
+import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "./policy.ts";
+import type { CatalogEntry, ModelCost, ThinkingLevel, ThinkingLevelMap, WireApi } from "./types.ts";
 
 /** What the stream function needs to know about a model, resolved once at registration. */
 export interface ModelProfile {
@@ -40,7 +40,38 @@ const SYSTEM_ROLE_FAMILIES: ReadonlySet<Family> = new Set([
   "qwen",
 ]);
 
+/** Without a list from the proxy, every gated parameter counts as supported. */
+const GATED_ALL: readonly string[] = GATED_PARAMS.map((gated) => gated.param);
+
+/** Families whose backends take Anthropic-style `cache_control` markers on Chat Completions. */
+const CACHE_CONTROL_FAMILIES: ReadonlySet<Family> = new Set(["claude"]);
+
+/** Each pi thinking level and the LiteLLM reasoning efforts that serve it, preferred first. */
+const LEVEL_EFFORTS: readonly [ThinkingLevel, ...string[]][] = [
+  ["minimal", "minimal"],
+  ["low", "low"],
+  ["medium", "medium"],
+  ["high", "high"],
+  ["xhigh", "xhigh", "max"],
+];
+
 const ZERO_COST: ModelCost = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
+/**
+ * pi's thinking map for the efforts a backend accepts: every other level is `null`, so pi never
+ * offers or sends it. `off` stays available only where the backend accepts `none`.
+ *
+ * @example
+ * ```ts
+ * thinkingLevelsFor(["low", "medium", "high"]);
+ * // { off: null, minimal: null, low: "low", medium: "medium", high: "high", xhigh: null }
+ * ```
+ */
+export function thinkingLevelsFor(efforts: readonly string[]): ThinkingLevelMap {
+  const map: ThinkingLevelMap = efforts.includes("none") ? {} : { off: null };
+  for (const [level, ...candidates] of LEVEL_EFFORTS) map[level] = candidates.find((effort) => efforts.includes(effort)) ?? null;
+  return map;
+}
 
 /**
  * The profile of a model id: family and backend from the id (or the upstream model behind an alias),
@@ -57,8 +88,11 @@ export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "wire
   const upstream = entry.info?.upstreamModel;
   const family = familyOf(entry.id, upstream).family;
   const backend = backendOf(entry.id, upstream, entry.info?.backend);
-  const wireApi = overriddenWireApi(config, entry.id) ?? DEFAULT_WIRE_API[family];
-  const drop = rejectedFields({ id: normalizeModelId(entry.id), family, backend, wireApi });
+  const wireApi = overriddenWireApi(config, entry.id) ?? (entry.info?.responsesOnly ? "openai-responses" : DEFAULT_WIRE_API[family]);
+  const drop = new Map(rejectedFields({ id: normalizeModelId(entry.id), family, backend, wireApi }));
+  for (const field of unsupportedFields(entry.info?.supportedParams ?? GATED_ALL, wireApi)) {
+    if (!drop.has(field)) drop.set(field, "The proxy does not list it in this model's supported_openai_params");
+  }
   return { id: entry.id, family, backend, wireApi, drop };
 }
 
@@ -81,9 +115,14 @@ export function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api:
     contextWindow,
     maxTokens: Math.min(info.maxTokens ?? row.maxTokens, contextWindow),
   };
-  if (reasoning && row.thinkingLevelMap) model.thinkingLevelMap = row.thinkingLevelMap;
-  if (profile.wireApi === "openai-completions" && SYSTEM_ROLE_FAMILIES.has(profile.family)) {
-    model.compat = { supportsDeveloperRole: false };
+  const thinkingLevelMap = info.reasoningEfforts ? thinkingLevelsFor(info.reasoningEfforts) : row.thinkingLevelMap;
+  if (reasoning && thinkingLevelMap) model.thinkingLevelMap = thinkingLevelMap;
+  if (profile.wireApi === "openai-completions") {
+    const compat = {
+      ...(SYSTEM_ROLE_FAMILIES.has(profile.family) ? { supportsDeveloperRole: false } : {}),
+      ...(info.promptCaching && CACHE_CONTROL_FAMILIES.has(profile.family) ? { cacheControlFormat: "anthropic" as const } : {}),
+    };
+    if (Object.keys(compat).length > 0) model.compat = compat;
   }
   return model;
 }

@@ -116,6 +116,35 @@ function ruleApplies(rule: RejectionRule, subject: PolicySubject): boolean {
     (rule.models === undefined || rule.models.test(subject.id));
 }
 
+/**
+ * Request fields LiteLLM checks against a backend's `supported_openai_params` (its
+ * `_check_valid_arg`), as each wire API spells them. Fields it never checks (`stream_options`,
+ * `user`) and fields pi cannot do without (`tools`, the token limit) are not listed.
+ */
+export const GATED_PARAMS: readonly { param: string; completions: FieldPath; responses: FieldPath }[] = [
+  { param: "store", completions: "store", responses: "store" },
+  { param: "prompt_cache_key", completions: "prompt_cache_key", responses: "prompt_cache_key" },
+  { param: "prompt_cache_retention", completions: "prompt_cache_retention", responses: "prompt_cache_retention" },
+  { param: "temperature", completions: "temperature", responses: "temperature" },
+  { param: "reasoning_effort", completions: "reasoning_effort", responses: "reasoning" },
+  { param: "parallel_tool_calls", completions: "parallel_tool_calls", responses: "parallel_tool_calls" },
+  { param: "tool_choice", completions: "tool_choice", responses: "tool_choice" },
+];
+
+/**
+ * The fields the proxy's `supported_openai_params` rules out for a model on a wire API.
+ *
+ * @example
+ * ```ts
+ * unsupportedFields(["stream", "tools", "reasoning_effort"], "openai-completions");
+ * // ["store", "prompt_cache_key", "prompt_cache_retention", "temperature", "parallel_tool_calls", "tool_choice"]
+ * ```
+ */
+export function unsupportedFields(supported: readonly string[], wireApi: WireApi): FieldPath[] {
+  const spelling = wireApi === "openai-completions" ? "completions" : "responses";
+  return GATED_PARAMS.filter((gated) => !supported.includes(gated.param)).map((gated) => gated[spelling]);
+}
+
 /** The fields to drop for a model, each with the reason of the first rule that names it. */
 export type DropList = ReadonlyMap<FieldPath, string>;
 

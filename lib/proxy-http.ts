@@ -32,7 +32,10 @@ export type JsonResult = { ok: true; body: unknown } | { ok: false; failure: Pro
 export interface ProxyRequest {
   url: string;
   apiKey?: string;
+  /** The time budget named in messages; the request also ends at `deadline` if that comes first. */
   timeoutMs: number;
+  /** Epoch milliseconds by which several requests sharing one budget must end. */
+  deadline?: number;
   headers?: Readonly<Record<string, string>>;
   /** Variable names for the hints in messages. */
   keyVariable: string;
@@ -134,7 +137,8 @@ export async function getJson(request: ProxyRequest): Promise<JsonResult> {
   if (request.apiKey) headers.authorization = `Bearer ${request.apiKey}`;
   // A timer of our own: AbortSignal.timeout() is unref'd and would not keep a hung request alive.
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), request.timeoutMs);
+  const budget = Math.min(request.timeoutMs, (request.deadline ?? Infinity) - Date.now());
+  const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), Math.max(0, budget));
   let response: Response;
   let text: string;
   try {

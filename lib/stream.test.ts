@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { profileOf } from "./models.ts";
-import { createEventStream, type Model, type SimpleStreamOptions, type StreamSimple } from "./pi.ts";
-import { createStream, filteringHook, SESSION_HEADER } from "./stream.ts";
+import { createEventStream, emptyAssistantMessage, type Model, type SimpleStreamOptions, type StreamSimple } from "./pi.ts";
+import { createStream, filteringHook, MAX_LEARNING_RETRIES, SESSION_HEADER } from "./stream.ts";
 import type { WireApi } from "./types.ts";
 
 function model(id: string): Model<string> {
@@ -122,5 +122,105 @@ describe("filteringHook()", () => {
   it("keeps the filtered payload when the caller returns undefined", async () => {
     const hook = filteringHook(["store"], () => undefined);
     assert.deepEqual(await hook({ model: "m", store: false }, model("m")), { model: "m" });
+  });
+});
+
+/** A stand-in for pi-ai that plays a script per attempt: each entry is what one request answers. */
+function scriptedWireStream(script: ((payload: unknown) => "ok" | "content-then-error" | string)[], payloads: unknown[]) {
+  return (): StreamSimple => (target, _context, options) => {
+    const stream = createEventStream();
+    void (async () => {
+      const payload = await options!.onPayload!({ model: target.id, store: false, temperature: 0.2, top_k: 3 }, target);
+      payloads.push(payload);
+      const step = script[payloads.length - 1]!(payload);
+      const message = emptyAssistantMessage(target, "stop");
+      if (step === "ok" || step === "content-then-error") {
+        stream.push({ type: "start", partial: message });
+        message.content.push({ type: "text", text: "hi" });
+        stream.push({ type: "text_delta", contentIndex: 0, delta: "hi", partial: message });
+      } else {
+        stream.push({ type: "start", partial: message });
+      }
+      if (step === "ok") stream.push({ type: "done", reason: "stop", message });
+      else {
+        const errorMessage = step === "content-then-error" ? "Unsupported parameter: 'store'" : step;
+        stream.push({ type: "error", reason: "error", error: { ...message, stopReason: "error", errorMessage } });
+      }
+      stream.end();
+    })();
+    return stream;
+  };
+}
+
+async function run(stream: ReturnType<StreamSimple>) {
+  const types: string[] = [];
+  for await (const event of stream) types.push(event.type);
+  return { types, message: await stream.result() };
+}
+
+describe("learning from a rejected field", () => {
+  const profileOfModel = (m: Model<string>) => profileOf({ id: m.id }, { wireApiOverrides: [] });
+
+  it("drops the field the backend named and retries once, invisibly to pi", async () => {
+    const payloads: unknown[] = [];
+    const learned: string[] = [];
+    const stream = createStream({
+      profileOf: profileOfModel,
+      learned: (_profile, field) => learned.push(field),
+      wireStream: scriptedWireStream([() => "400 Unrecognized request argument supplied: store", () => "ok"], payloads),
+    });
+    const { types, message } = await run(stream(model("acme-1"), CONTEXT));
+    assert.deepEqual(types, ["start", "text_delta", "done"]);
+    assert.equal(message.stopReason, "stop");
+    assert.deepEqual(learned, ["store"]);
+    assert.ok("store" in (payloads[0] as object));
+    assert.ok(!("store" in (payloads[1] as object)));
+  });
+
+  it("learns several fields one retry at a time, but at most a few", async () => {
+    const payloads: unknown[] = [];
+    const script = [
+      () => "400 Unsupported parameter: 'store'",
+      () => "400 Unsupported parameter: 'temperature'",
+      () => "400 Unsupported parameter: 'top_k'",
+      () => "ok",
+    ];
+    const { message } = await run(createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) })(model("acme-1"), CONTEXT));
+    assert.equal(message.stopReason, "stop");
+    assert.equal(payloads.length, 4);
+    assert.deepEqual(payloads[3], { model: "acme-1" });
+    assert.equal(MAX_LEARNING_RETRIES, 3);
+  });
+
+  it("gives up after the retry limit and shows the last error", async () => {
+    const payloads: unknown[] = [];
+    const never = (payload: unknown) => `400 Unsupported parameter: '${Object.keys(payload as object).find((key) => key !== "model") ?? "x"}'`;
+    const script = [never, never, never, never, never];
+    const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) });
+    const { message } = await run(stream({ ...model("acme-1") }, CONTEXT));
+    assert.equal(message.stopReason, "error");
+    assert.equal(payloads.length, 1 + MAX_LEARNING_RETRIES);
+  });
+
+  it("does not retry once content has streamed", async () => {
+    const payloads: unknown[] = [];
+    const { types, message } = await run(createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => "content-then-error"], payloads) })(model("acme-1"), CONTEXT));
+    assert.deepEqual(types, ["start", "text_delta", "error"]);
+    assert.equal(message.stopReason, "error");
+    assert.equal(payloads.length, 1);
+  });
+
+  it("does not retry authentication errors, errors naming nothing it sent, or aborted requests", async () => {
+    for (const [error, signal] of [
+      ["401 Authentication Error, Invalid proxy server token passed. Unsupported parameter: 'store'", undefined],
+      ["400 Unsupported parameter: 'frequency_penalty'", undefined],
+      ["400 Unsupported parameter: 'store'", AbortSignal.abort()],
+    ] as const) {
+      const payloads: unknown[] = [];
+      const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => error, () => "ok"], payloads) });
+      const { types } = await run(stream(model("acme-1"), CONTEXT, signal ? { signal } : {}));
+      assert.deepEqual(types, ["start", "error"], error);
+      assert.equal(payloads.length, 1, error);
+    }
   });
 });

@@ -47,6 +47,8 @@ export interface ProxyModelInfo {
   supportedParams?: readonly string[];
   /** Reasoning efforts the backend accepts (`supported_reasoning_efforts`). */
   reasoningEfforts?: readonly string[];
+  /** LiteLLM's `mode: "responses"`: the model is only served on the Responses API. */
+  responsesOnly?: boolean;
 }
 
 /** One chat model the proxy offers. */
