@@ -144,13 +144,18 @@ const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
  * Runs the pi CLI with the extension in a throwaway agent directory. Output goes to files, not pipes:
  * pi ends with `process.exit()`, which can cut off output still queued on a pipe.
  */
-export async function runPi(args: string[], env: Record<string, string | undefined>, options: { extension?: string | null; timeoutMs?: number } = {}): Promise<CliRun> {
+export async function runPi(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { extension?: string | null; timeoutMs?: number; agentDir?: string } = {},
+): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), "pi-litellm-"));
   const extension = options.extension === undefined ? MOD_TS : options.extension;
   const argv = [PI_NODE, PI_CLI, ...(extension ? ["-e", extension] : []), ...args].map(quote).join(" ");
   const command = `${argv} < /dev/null > ${quote(join(dir, "out"))} 2> ${quote(join(dir, "err"))}`;
   const childEnv: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, PI_CODING_AGENT_DIR: join(dir, "agent"), PI_OFFLINE: "1", ...env })) {
+  const agentDir = options.agentDir ?? join(dir, "agent");
+  for (const [key, value] of Object.entries({ ...process.env, PI_CODING_AGENT_DIR: agentDir, PI_OFFLINE: "1", ...env })) {
     if (value !== undefined) childEnv[key] = value;
   }
   // pi loads our TypeScript through its own transpiler; its coverage would not map onto our sources.

@@ -6,14 +6,16 @@
 
 import { cliSuite } from "./cli-cases.ts";
 import { fakeSuite } from "./fake-cases.ts";
+import { LEARNING_FIXTURES, learningSuite } from "./learning-cases.ts";
+import { METADATA_FIXTURES, metadataSuite } from "./metadata-cases.ts";
 import { POLICY_FIXTURES, policySuite } from "./policy-cases.ts";
 import { STREAM_FIXTURES, streamSuite } from "./stream-cases.ts";
 import type { ConformanceSuite } from "./suite.ts";
 
 /** Fixtures the proof suites replay; the fake suite checks none is left unused. */
-export const PROOF_FIXTURES: readonly string[] = [...POLICY_FIXTURES, ...STREAM_FIXTURES];
+export const PROOF_FIXTURES: readonly string[] = [...POLICY_FIXTURES, ...STREAM_FIXTURES, ...LEARNING_FIXTURES, ...METADATA_FIXTURES];
 
 /** Builds the suites afresh: each holds its own fake proxy and extension instances. */
 export function allSuites(): ConformanceSuite[] {
-  return [fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), cliSuite()];
+  return [fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite()];
 }

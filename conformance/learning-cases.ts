@@ -1,0 +1,171 @@
+/**
+ * Learning from the error: an id the policy knows nothing about, served by a backend that rejects a
+ * field, completes on the first user request through one retry; the next request, and the next
+ * session, no longer send the field. One row per error phrasing.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SimpleStreamOptions } from "../lib/pi.ts";
+import type { FakeLiteLLM, FakeModel } from "./fake-litellm.ts";
+import { startFakeLiteLLM } from "./fake-litellm.ts";
+import { fixtureById, loadFixtures } from "./fixtures.ts";
+import { collect, fieldPaths, type LoadedExtension, loadExtension, runPi } from "./harness.ts";
+import { API_KEY } from "./scenario.ts";
+import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+import { assertCleanRun } from "./cli-cases.ts";
+
+/** One phrasing: a model no family matches, the backend that rejects a field, and the request that carries it. */
+interface LearningCase {
+  model: FakeModel;
+  fixture: string;
+  field: string;
+  options?: SimpleStreamOptions;
+  /** Fields another extension adds through `before_provider_request`. */
+  adds?: Record<string, unknown>;
+}
+
+const REASONS = [{ supports_reasoning: true }];
+
+export const LEARNING_CASES: readonly LearningCase[] = [
+  { model: { id: "acme-foundry", servedBy: "azure-foundry" }, fixture: "azure-unrecognized-argument", field: "prompt_cache_key", options: { cacheRetention: "long" } },
+  { model: { id: "acme-legacy", servedBy: "azure-legacy" }, fixture: "azure-max-tokens", field: "max_tokens", adds: { max_tokens: 1024 } },
+  { model: { id: "acme-vertex", servedBy: "vertex-legacy", deployments: REASONS }, fixture: "litellm-vertex-reasoning-effort", field: "reasoning_effort", options: { reasoning: "high" } },
+  { model: { id: "acme-flash", servedBy: "databricks-gemini", deployments: REASONS }, fixture: "databricks-gemini-reasoning-effort", field: "reasoning_effort", options: { reasoning: "high" } },
+  { model: { id: "acme-writer", servedBy: "databricks-claude" }, fixture: "databricks-prompt-cache-key", field: "prompt_cache_key", options: { cacheRetention: "long" } },
+  { model: { id: "acme-poet", servedBy: "databricks-claude" }, fixture: "databricks-claude-temperature", field: "temperature", options: { temperature: 0.7 } },
+  { model: { id: "acme-batch", servedBy: "strict-databricks" }, fixture: "litellm-connection-error", field: "store", options: { maxRetries: 0 } },
+  { model: { id: "acme-sampler", servedBy: "gpt-4" }, fixture: "azure-prompt-cache-retention", field: "prompt_cache_retention", options: { cacheRetention: "long" } },
+];
+
+/** A model whose backend fails mid-stream with an error naming a field: too late to retry. */
+const MIDSTREAM: FakeModel = {
+  id: "acme-midstream",
+  servedBy: "lenient",
+  reply: { text: "Half an answer", chunks: 4 },
+  // Responses frames: created, item added, part added, then deltas; fail after two deltas.
+  fault: { kind: "error-frame", afterChunks: 5, fixture: "databricks-prompt-cache-key" },
+};
+
+/** The fixtures this suite replays. */
+export const LEARNING_FIXTURES: readonly string[] = [...LEARNING_CASES.map((row) => row.fixture), "databricks-prompt-cache-key"];
+
+/** The suite: a fake serving every row's model, extensions sharing one agent directory. */
+export function learningSuite(): ConformanceSuite {
+  let fake: FakeLiteLLM;
+  let agentDir: string;
+  let extension: LoadedExtension;
+  const notices: string[] = [];
+  const env = () => ({ LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, PI_CODING_AGENT_DIR: agentDir, LITELLM_WIRE_API: "acme-midstream=openai-responses" });
+  const options = (row: LearningCase): SimpleStreamOptions => ({
+    sessionId: "learning-session",
+    ...row.options,
+    ...(row.adds ? { onPayload: (payload: unknown) => ({ ...(payload as object), ...row.adds }) } : {}),
+  });
+  async function send(target: LoadedExtension, row: LearningCase) {
+    const before = fake.requests.length;
+    const outcome = await collect(target.stream(row.model.id, options(row)));
+    return { outcome, requests: fake.requests.slice(before).filter((request) => request.model === row.model.id) };
+  }
+
+  const cases: ConformanceCase[] = LEARNING_CASES.flatMap((row): ConformanceCase[] => [
+    {
+      name: `${row.model.id} (${row.fixture}): the first request completes by dropping ${row.field} and retrying once`,
+      async run() {
+        const { outcome, requests } = await send(extension, row);
+        assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
+        assert.equal(outcome.text, `Hello from ${row.model.id}.`);
+        assert.deepEqual(requests.map((request) => [request.status, request.fixture]), [[fixtureById(loadFixtures(), row.fixture).status, row.fixture], [200, undefined]]);
+        assert.ok(fieldPaths(requests[0]!.body).includes(row.field));
+        assert.ok(!fieldPaths(requests[1]!.body).includes(row.field));
+      },
+    },
+    {
+      name: `${row.model.id}: the next request no longer sends ${row.field}`,
+      async run() {
+        const { outcome, requests } = await send(extension, row);
+        assert.equal(outcome.message.stopReason, "stop");
+        assert.equal(requests.length, 1);
+        assert.ok(!fieldPaths(requests[0]!.body).includes(row.field));
+      },
+    },
+    {
+      name: `${row.model.id}: a new session remembers the rule`,
+      async run() {
+        const { requests } = await send(await loadExtension(env()), row);
+        assert.equal(requests.length, 1);
+        assert.equal(requests[0]!.status, 200);
+      },
+    },
+  ]);
+
+  return {
+    name: "learning rejected fields from the error",
+    async before() {
+      agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-learning-"));
+      fake = await startFakeLiteLLM({ apiKey: API_KEY, models: [...LEARNING_CASES.map((row) => row.model), MIDSTREAM] });
+      extension = await loadExtension(env());
+      for (const handler of extension.handlers.get("session_start") ?? []) {
+        handler({ reason: "startup" }, { hasUI: true, ui: { notify: (message: string) => notices.push(message) } });
+      }
+    },
+    after: () => fake.close(),
+    cases: [
+      ...cases,
+      {
+        name: "the TUI shows one notice per learned rule, naming the model and the field",
+        async run() {
+          assert.equal(notices.length, LEARNING_CASES.length);
+          assert.match(notices[0]!, /acme-foundry rejected "prompt_cache_key"; it is no longer sent to that model \(\/litellm forget undoes this\)/);
+        },
+      },
+      {
+        name: "an error naming a field after content has streamed is not retried",
+        async run() {
+          const before = fake.requests.length;
+          const outcome = await collect(extension.stream(MIDSTREAM.id, { sessionId: "s" }));
+          assert.equal(outcome.message.stopReason, "error");
+          assert.ok(outcome.text.length > 0);
+          assert.equal(fake.requests.slice(before).filter((request) => request.model === MIDSTREAM.id).length, 1);
+        },
+      },
+      {
+        name: "a rejected key is never learned from: one request, LiteLLM's 401",
+        async run() {
+          const before = fake.requests.length;
+          const outcome = await collect(extension.stream("acme-batch", { apiKey: "sk-wrong" }));
+          assert.match(outcome.message.errorMessage ?? "", /^401 /);
+          assert.equal(fake.requests.slice(before).length, 1);
+        },
+      },
+      {
+        name: "pi -p learns silently (only the answer on stdout), and the next pi run starts with the rule",
+        async run() {
+          const cliAgentDir = mkdtempSync(join(tmpdir(), "pi-litellm-cli-learning-"));
+          const args = ["--no-session", "--provider", "litellm", "--model", "acme-batch", "-p", "Say hello."];
+          const cliEnv = { ...env(), PI_CODING_AGENT_DIR: cliAgentDir };
+          const before = fake.requests.length;
+          const first = await runPi(args, cliEnv, { agentDir: cliAgentDir });
+          assertCleanRun(first);
+          assert.equal(first.stdout.trim(), "Hello from acme-batch.");
+          const chat = (from: number) => fake.requests.slice(from).filter((request) => request.model === "acme-batch");
+          // The OpenAI client retries a 500 by itself before the error reaches the extension.
+          const attempts = chat(before);
+          assert.deepEqual(attempts.map((request) => request.status).slice(-2), [500, 200]);
+          assert.ok(attempts.slice(0, -1).every((request) => request.fixture === "litellm-connection-error" && "store" in (request.body as object)));
+          assert.ok(!("store" in (attempts.at(-1)!.body as object)));
+          const middle = fake.requests.length;
+          const second = await runPi(args, cliEnv, { agentDir: cliAgentDir });
+          assertCleanRun(second);
+          const requests = chat(middle);
+          assert.equal(requests.length, 1);
+          assert.ok(!("store" in (requests[0]!.body as object)));
+        },
+      },
+    ],
+  };
+}
