@@ -11,10 +11,10 @@
  */
 
 import process from "node:process";
+import { registerLiteLLMCommand } from "./lib/command.ts";
 import { resolveConfig } from "./lib/config.ts";
-import { discover } from "./lib/discovery.ts";
-import { type ExtensionAPI, warn as warnOnStderr } from "./lib/pi.ts";
-import { LiteLLMProvider, learnedRulesFile } from "./lib/provider.ts";
+import { type ExtensionAPI, sessionModel, warn as warnOnStderr } from "./lib/pi.ts";
+import { LiteLLMProvider, stateDir } from "./lib/provider.ts";
 import { redact } from "./lib/proxy-http.ts";
 
 /** What the extension reads from its surroundings; tests replace them. */
@@ -35,14 +35,19 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
     const { config, problems } = resolveConfig(env);
     try {
       for (const problem of problems) warn(problem);
-      if (!config) return;
-      const provider = new LiteLLMProvider(pi, config, learnedRulesFile(env));
+      if (!config) return registerLiteLLMCommand(pi, [], problems[0]);
+      const provider = new LiteLLMProvider(pi, config, { stateDir: stateDir(env), ...(options.fetch ? { fetch: options.fetch } : {}) });
       pi.on("session_start", (_event, ctx) => {
         provider.notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
+        try {
+          const notice = provider.unlistedModelNotice(sessionModel(ctx), ctx.model);
+          if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);
+        } catch {
+          // A session pi could not describe is no reason to disturb its start.
+        }
       });
-      const discovery = await discover(config, options.fetch);
-      if (!discovery.ok) return warn(discovery.failure.message);
-      const problem = provider.register(discovery.catalog);
+      registerLiteLLMCommand(pi, [provider]);
+      const problem = await provider.start();
       if (problem) warn(problem);
     } catch (error) {
       warn(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, [config?.apiKey]));

@@ -8,7 +8,7 @@
 
 import { execFile } from "node:child_process";
 import process from "node:process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -63,6 +63,7 @@ export async function loadExtension(env: Record<string, string | undefined>): Pr
   // Learned rules go to a throwaway agent directory unless the test shares one between instances.
   const agentEnv = { PI_CODING_AGENT_DIR: mkdtempSync(join(tmpdir(), "pi-litellm-agent-")), ...env };
   await litellmExtension({ env: agentEnv, warn: (line) => warnings.push(line) })(pi);
+  assertNoSecrets(env, { ...Object.fromEntries(warnings.map((line, index) => [`warning ${index}`, line])), ...filesUnder(agentEnv.PI_CODING_AGENT_DIR) });
 
   const model = (id: string, providerName = "litellm"): Model<string> => {
     const provider = providers.get(providerName);
@@ -125,6 +126,32 @@ export function fieldPaths(payload: unknown): string[] {
   return paths;
 }
 
+/** Every file under a directory, by path, as text. */
+export function filesUnder(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (!existsSync(dir)) return files;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) Object.assign(files, filesUnder(path));
+    else files[path] = readFileSync(path, "utf8");
+  }
+  return files;
+}
+
+/** The secrets of an environment: every `*_API_KEY` value long enough to be a real key. */
+export function secretsOf(env: Record<string, string | undefined>): string[] {
+  return Object.entries(env).filter(([name, value]) => name.endsWith("_API_KEY") && (value?.length ?? 0) >= 8).map(([, value]) => value!);
+}
+
+/** Throws when any of the outputs contains a key from the environment. */
+export function assertNoSecrets(env: Record<string, string | undefined>, outputs: Record<string, string>): void {
+  for (const secret of secretsOf(env)) {
+    for (const [where, text] of Object.entries(outputs)) {
+      if (text.includes(secret)) throw new Error(`The key ${secret.slice(0, 4)}… leaked into ${where}`);
+    }
+  }
+}
+
 /** Where the pi CLI and the Node.js that runs it are; `PI_CLI` and `PI_NODE` point elsewhere. */
 export const PI_CLI = process.env.PI_CLI ?? fileURLToPath(new URL("../node_modules/@mariozechner/pi-coding-agent/dist/cli.js", import.meta.url));
 export const PI_NODE = process.env.PI_NODE ?? "node";
@@ -167,7 +194,9 @@ export async function runPi(
         resolve(error ? typeof error.code === "number" ? error.code : 1 : 0);
       });
     });
-    return { code, stdout: readFileSync(join(dir, "out"), "utf8"), stderr: readFileSync(join(dir, "err"), "utf8") };
+    const run = { code, stdout: readFileSync(join(dir, "out"), "utf8"), stderr: readFileSync(join(dir, "err"), "utf8") };
+    assertNoSecrets(env, { stdout: run.stdout, stderr: run.stderr, ...filesUnder(agentDir) });
+    return run;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

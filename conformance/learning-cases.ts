@@ -110,7 +110,7 @@ export function learningSuite(): ConformanceSuite {
       fake = await startFakeLiteLLM({ apiKey: API_KEY, models: [...LEARNING_CASES.map((row) => row.model), MIDSTREAM] });
       extension = await loadExtension(env());
       for (const handler of extension.handlers.get("session_start") ?? []) {
-        handler({ reason: "startup" }, { hasUI: true, ui: { notify: (message: string) => notices.push(message) } });
+        handler({ reason: "startup" }, { hasUI: true, ui: { notify: (message: string) => notices.push(message) }, sessionManager: { getBranch: () => [] } });
       }
     },
     after: () => fake.close(),

@@ -5,6 +5,7 @@
  */
 
 import { cliSuite } from "./cli-cases.ts";
+import { failureSuite } from "./failure-cases.ts";
 import { fakeSuite } from "./fake-cases.ts";
 import { LEARNING_FIXTURES, learningSuite } from "./learning-cases.ts";
 import { METADATA_FIXTURES, metadataSuite } from "./metadata-cases.ts";
@@ -17,5 +18,5 @@ export const PROOF_FIXTURES: readonly string[] = [...POLICY_FIXTURES, ...STREAM_
 
 /** Builds the suites afresh: each holds its own fake proxy and extension instances. */
 export function allSuites(): ConformanceSuite[] {
-  return [fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite()];
+  return [fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), failureSuite()];
 }

@@ -64,6 +64,31 @@ export function wireStream(api: WireApi): StreamSimple {
   };
 }
 
+/** A model as pi's session and context name it. */
+export interface ModelRef {
+  provider: string;
+  id: string;
+}
+
+/** What the extension reads from pi's context at session start. */
+export interface SessionContext {
+  hasUI: boolean;
+  ui: { notify(message: string, type?: "info" | "warning" | "error"): void };
+  model?: { provider: string; id: string } | undefined;
+  sessionManager?: { getBranch?(): readonly unknown[] };
+}
+
+/** The model a resumed session last used (its latest `model_change` entry), if any. */
+export function sessionModel(ctx: SessionContext): ModelRef | undefined {
+  const entries = (ctx.sessionManager?.getBranch?.() ?? []) as readonly { type?: string; provider?: unknown; modelId?: unknown }[];
+  for (let index = entries.length - 1; index >= 0; index--) {
+    const entry = entries[index]!;
+    if (entry.type !== "model_change") continue;
+    return typeof entry.provider === "string" && typeof entry.modelId === "string" ? { provider: entry.provider, id: entry.modelId } : undefined;
+  }
+  return undefined;
+}
+
 /** An assistant message with nothing in it yet, for events that carry no provider output. */
 export function emptyAssistantMessage(model: Model<Api>, stopReason: AssistantMessage["stopReason"]): AssistantMessage {
   return {

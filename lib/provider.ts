@@ -1,44 +1,72 @@
 /**
- * One LiteLLM provider registered with pi: its catalog, its learned rules, the stream function that
- * applies both, and the notice a user sees when a rule is learned.
+ * One LiteLLM provider registered with pi: where its catalog comes from (cache or proxy), its
+ * learned rules, the stream function that applies both, and the notice a user sees when a rule is
+ * learned.
  *
  * @module
  */
 
 import { join } from "node:path";
+import { CatalogCache } from "./catalog-cache.ts";
 import type { LiteLLMConfig } from "./config.ts";
+import { discover } from "./discovery.ts";
 import { LearnedRules } from "./learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./models.ts";
-import { agentDir, type ExtensionAPI, providerApiKey } from "./pi.ts";
+import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey } from "./pi.ts";
 import { redact } from "./proxy-http.ts";
 import { createStream } from "./stream.ts";
 import type { Catalog } from "./types.ts";
 
-/** Where learned rules live, beside pi's own files. */
-export function learnedRulesFile(env: Readonly<Record<string, string | undefined>>): string {
-  return join(agentDir(env), "litellm", "learned-rules.json");
+/** Where the extension keeps its files, beside pi's own. */
+export function stateDir(env: Readonly<Record<string, string | undefined>>): string {
+  return join(agentDir(env), "litellm");
 }
 
 /** A one-line notice for the TUI; print mode has none. */
 export type Notify = (message: string) => void;
 
+/** What a provider is built from besides its configuration. */
+export interface ProviderOptions {
+  /** The extension's directory (learned rules, catalog cache); `undefined` keeps both in memory. */
+  stateDir?: string;
+  fetch?: typeof fetch;
+}
+
+/** How the background refresh of a warm start ended. */
+export type BackgroundRefresh = { state: "running" } | { state: "done"; models: number } | { state: "failed"; problem: string };
+
 /** The registered provider and what `/litellm` reports about it. */
 export class LiteLLMProvider {
   readonly rules: LearnedRules;
+  readonly cache: CatalogCache;
   /** The api id pi routes this provider's models by: our own, so no other provider's requests reach us. */
   readonly api: string;
   #profiles: ReadonlyMap<string, ModelProfile> = new Map();
   #catalog: Catalog | undefined;
+  #fromCache = false;
+  #background: BackgroundRefresh | undefined;
   #notify: Notify | undefined;
 
-  constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, rulesFile: string | undefined) {
+  constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, readonly options: ProviderOptions = {}) {
     this.api = `litellm:${config.providerName}`;
-    this.rules = new LearnedRules(rulesFile, config.baseUrl);
+    const dir = options.stateDir;
+    this.rules = new LearnedRules(dir === undefined ? undefined : join(dir, "learned-rules.json"), config.baseUrl);
+    this.cache = new CatalogCache(dir, config.baseUrl, config.apiKey);
   }
 
   /** The catalog currently registered, if any. */
   get catalog(): Catalog | undefined {
     return this.#catalog;
+  }
+
+  /** Whether the registered catalog came from the cache rather than from the proxy just now. */
+  get fromCache(): boolean {
+    return this.#fromCache;
+  }
+
+  /** How the background refresh of a warm start is going; `undefined` after a cold start. */
+  get background(): BackgroundRefresh | undefined {
+    return this.#background;
   }
 
   /** Where notices go from now on (set at session start, when pi says whether it has a UI). */
@@ -47,13 +75,38 @@ export class LiteLLMProvider {
   }
 
   /**
-   * Registers (or re-registers) the catalog's models. Returns a problem line instead when there is
-   * nothing to register.
+   * Registers the models at startup: at once from the cache when there is one (refreshing it in the
+   * background for the next start), else from the proxy within the discovery timeout. Returns the
+   * problem line when nothing could be registered.
    */
-  register(catalog: Catalog): string | undefined {
+  async start(): Promise<string | undefined> {
+    const cached = this.cache.read();
+    if (!cached) return await this.refresh();
+    this.#background = { state: "running" };
+    void this.#refreshCache();
+    return this.#register(cached, true);
+  }
+
+  /** Discovers now and re-registers; the models apply at once. Returns the problem line on failure. */
+  async refresh(): Promise<string | undefined> {
+    const result = await discover(this.config, this.options.fetch);
+    if (!result.ok) return result.failure.message;
+    const problem = this.#register(result.catalog, false);
+    if (!problem) this.cache.write(result.catalog);
+    return problem;
+  }
+
+  async #refreshCache(): Promise<void> {
+    const result = await discover(this.config, this.options.fetch);
+    if (result.ok) this.cache.write(result.catalog);
+    this.#background = result.ok ? { state: "done", models: result.catalog.models.length } : { state: "failed", problem: result.failure.message };
+  }
+
+  #register(catalog: Catalog, fromCache: boolean): string | undefined {
     const { models, profiles } = buildModels(catalog.models, this.config, this.api);
     if (models.length === 0) return `LiteLLM at ${this.config.baseUrl} lists no chat models for this key; check the key's model access`;
     this.#catalog = catalog;
+    this.#fromCache = fromCache;
     this.#profiles = profiles;
     this.pi.registerProvider(this.config.providerName, {
       name: "LiteLLM",
@@ -67,6 +120,26 @@ export class LiteLLMProvider {
         learned: (profile, field, error) => this.#learned(profile, field, error),
       }),
     });
+    return undefined;
+  }
+
+  /**
+   * A line for a session that wants a model of this provider the catalog does not list: a resumed
+   * session whose model is gone (pi silently picks another in print mode), or a `--model` the proxy
+   * does not serve.
+   */
+  unlistedModelNotice(wanted: ModelRef | undefined, current: ModelRef | undefined): string | undefined {
+    const catalog = this.#catalog;
+    const name = this.config.providerName;
+    if (!catalog) return undefined;
+    const unlisted = (ref: ModelRef | undefined): ref is ModelRef => ref?.provider === name && !catalog.models.some((model) => model.id === ref.id);
+    if (unlisted(wanted) && wanted.id !== current?.id) {
+      const now = current ? `${current.provider}/${current.id}` : "no model";
+      return `This session used ${name}/${wanted.id}, which LiteLLM no longer lists for this key; continuing with ${now}. /litellm refresh re-discovers, /model picks another`;
+    }
+    if (unlisted(current)) {
+      return `LiteLLM at ${this.config.baseUrl} does not list "${current.id}" for this key, so requests to it will fail; pi --list-models ${name} shows what it serves`;
+    }
     return undefined;
   }
 

@@ -1,0 +1,175 @@
+/**
+ * A slow, dead or broken proxy must never make pi slow, noisy or crash: for every failure mode, the
+ * real pi CLI still starts with its other providers, prints one line naming the cause and what to
+ * set, keeps its own exit code, and shows no stack trace and no key (`runPi` scans every output and
+ * every file it left for the key).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assertCleanRun } from "./cli-cases.ts";
+import { type FakeLiteLLM, type FakeModel, type Scenario, startFakeLiteLLM } from "./fake-litellm.ts";
+import { runPi } from "./harness.ts";
+import { API_KEY } from "./scenario.ts";
+import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+
+/** Another provider pi must keep whatever happens to LiteLLM. */
+const OTHER_PROVIDER = { ANTHROPIC_API_KEY: "sk-ant-other-provider-1" };
+const MODELS: FakeModel[] = [{ id: "gpt-5", servedBy: "gpt-5" }];
+const ALL_ROUTES = (fault: NonNullable<Scenario["routes"]>["models"]) => ({ models: fault, "model/info": fault, "model_group/info": fault });
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  return await new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One failure mode: the proxy it needs (if any), the URL and key pi is given, the line expected. */
+interface FailureMode {
+  name: string;
+  scenario?: Scenario;
+  url?: (fake: FakeLiteLLM | undefined) => Promise<string> | string;
+  env?: Record<string, string>;
+  line: RegExp;
+}
+
+const FAILURE_MODES: readonly FailureMode[] = [
+  {
+    name: "proxy down (connection refused)",
+    url: async () => `http://127.0.0.1:${await closedPort()}`,
+    line: /^Cannot reach LiteLLM at http:\/\/127\.0\.0\.1:\d+\/v1\/model\/info \(connection refused\); is the proxy running\? Check LITELLM_BASE_URL$/,
+  },
+  { name: "DNS failure", url: () => "http://litellm.invalid:4000", line: /^Cannot resolve LiteLLM host "litellm\.invalid"; check LITELLM_BASE_URL$/ },
+  {
+    name: "timeout",
+    scenario: { apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "slow", delayMs: 3_000 }) },
+    env: { LITELLM_DISCOVERY_TIMEOUT_MS: "300" },
+    line: /did not answer within 300 ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS$/,
+  },
+  {
+    name: "401 wrong key",
+    scenario: { apiKey: "sk-the-right-key-99", models: MODELS },
+    line: /^LiteLLM rejected the API key \(401\) at http:\/\/127\.0\.0\.1:\d+\/v1\/models; check LITELLM_API_KEY$/,
+  },
+  {
+    name: "403 key without access",
+    scenario: { apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "fixture", fixture: "litellm-route-not-allowed" }) },
+    line: /^LiteLLM refused this key access \(403\) at .*\/v1\/models; check LITELLM_API_KEY or the key's allowed routes$/,
+  },
+  {
+    name: "404 on /v1/models",
+    scenario: { apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "missing" }) },
+    line: /^LiteLLM has no such route \(404\) at .*\/v1\/models; check that LITELLM_BASE_URL points at the proxy$/,
+  },
+  {
+    name: "HTML 502 from a gateway",
+    scenario: { apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "html", status: 502 }) },
+    line: /^LiteLLM at .*\/v1\/models is unavailable \(502, 502 Bad Gateway\); a gateway in front of the proxy failed$/,
+  },
+  {
+    name: "malformed JSON",
+    scenario: { apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "malformed" }) },
+    line: /^LiteLLM at .*\/v1\/models answered with something that is not JSON .*; check that LITELLM_BASE_URL points at the proxy$/,
+  },
+  { name: "an empty model list", scenario: { apiKey: API_KEY, models: [] }, line: /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ lists no chat models for this key; check the key's model access$/ },
+];
+
+/** `count` models no family matches, the way a large enterprise proxy lists them. */
+export function manyModels(count: number): FakeModel[] {
+  return Array.from({ length: count }, (_, index) => ({
+    id: `team-${String(index).padStart(4, "0")}-model`,
+    servedBy: "lenient",
+    deployments: [{ max_input_tokens: 128000, max_output_tokens: 8192, input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 }],
+  }));
+}
+
+/** The suite: one pi run per failure mode, each against its own proxy. */
+export function failureSuite(): ConformanceSuite {
+  const modes: ConformanceCase[] = FAILURE_MODES.map((mode) => ({
+    name: `${mode.name}: pi keeps its other providers and prints one line naming the cause`,
+    async run() {
+      const fake = mode.scenario ? await startFakeLiteLLM(mode.scenario) : undefined;
+      try {
+        const url = mode.url ? await mode.url(fake) : fake!.url;
+        const run = await runPi(["--list-models"], { LITELLM_BASE_URL: url, LITELLM_API_KEY: API_KEY, ...OTHER_PROVIDER, ...mode.env });
+        assertCleanRun(run);
+        const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm: ")).map((line) => line.slice("pi-litellm: ".length));
+        assert.equal(lines.length, 1, run.stderr);
+        assert.match(lines[0]!, mode.line);
+        assert.match(run.stdout + run.stderr, /anthropic\s+claude/, "pi's other providers are still listed");
+        assert.doesNotMatch(run.stdout + run.stderr, /^litellm\s/m);
+      } finally {
+        await fake?.close();
+      }
+    },
+  }));
+
+  return {
+    name: "failure modes of the proxy",
+    cases: [
+      ...modes,
+      {
+        name: "3,000 models: all listed, no warning",
+        async run() {
+          const fake = await startFakeLiteLLM({ apiKey: API_KEY, models: manyModels(3_000) });
+          try {
+            const run = await runPi(["--list-models", "litellm"], { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY });
+            assertCleanRun(run);
+            const rows = (run.stdout + run.stderr).split("\n").filter((line) => /^litellm\s+team-\d{4}-model\s+128K\s+8\.2K\s/.test(line));
+            assert.equal(rows.length, 3_000);
+            assert.doesNotMatch(run.stderr, /pi-litellm:/);
+          } finally {
+            await fake.close();
+          }
+        },
+      },
+      {
+        name: "an error frame mid-stream: pi -p reports LiteLLM's message with pi's own exit code, no stack trace",
+        async run() {
+          const fake = await startFakeLiteLLM({
+            apiKey: API_KEY,
+            models: [{ id: "acme-overloaded", servedBy: "lenient", reply: { text: "Partial answer here", chunks: 6 }, fault: { kind: "error-frame", afterChunks: 3, fixture: "litellm-midstream-overloaded" } }],
+          });
+          try {
+            const run = await runPi(["--no-session", "--provider", "litellm", "--model", "acme-overloaded", "-p", "Say hello."], { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY });
+            assertCleanRun(run, 1);
+            assert.match(run.stderr, /Overloaded/);
+          } finally {
+            await fake.close();
+          }
+        },
+      },
+      {
+        name: "a saved session whose model the proxy no longer lists: one clear line, then pi goes on",
+        async run() {
+          const agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-session-"));
+          const before = await startFakeLiteLLM({ apiKey: API_KEY, models: [{ id: "retired-model", servedBy: "lenient" }, ...MODELS] });
+          const first = await runPi(["--provider", "litellm", "--model", "retired-model", "-p", "Say hello."], { LITELLM_BASE_URL: before.url, LITELLM_API_KEY: API_KEY }, { agentDir });
+          await before.close();
+          assertCleanRun(first);
+          const after = await startFakeLiteLLM({ apiKey: API_KEY, models: MODELS });
+          try {
+            const env = { LITELLM_BASE_URL: after.url, LITELLM_API_KEY: API_KEY };
+            const resumed = await runPi(["--continue", "-p", "Again."], env, { agentDir });
+            assertCleanRun(resumed);
+            assert.match(resumed.stderr, /^pi-litellm: This session used litellm\/retired-model, which LiteLLM no longer lists for this key; continuing with litellm\/gpt-5\./m);
+            const explicit = await runPi(["--no-session", "--provider", "litellm", "--model", "retired-model", "-p", "Hi."], env);
+            assertCleanRun(explicit, 1);
+            assert.match(explicit.stderr, /^pi-litellm: LiteLLM at .* does not list "retired-model" for this key, so requests to it will fail/m);
+          } finally {
+            await after.close();
+          }
+        },
+      },
+    ],
+  };
+}

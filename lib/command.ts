@@ -1,0 +1,78 @@
+/**
+ * `/litellm` inside pi: where the models come from and what was learned (`/litellm`), re-discovery
+ * now (`/litellm refresh`), and clearing learned rules (`/litellm forget`).
+ *
+ * @module
+ */
+
+import type { ExtensionAPI } from "./pi.ts";
+import type { BackgroundRefresh, LiteLLMProvider } from "./provider.ts";
+
+/** The subcommands, as offered for completion. */
+const SUBCOMMANDS = ["status", "refresh", "forget"] as const;
+
+/** "42 s", "5 min", "3 h", "2 d": how long ago, in the largest unit that fits. */
+export function age(milliseconds: number): string {
+  const seconds = Math.max(0, Math.round(milliseconds / 1000));
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 36 * 3600) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} d`;
+}
+
+const BACKGROUND: Readonly<Record<BackgroundRefresh["state"], (refresh: BackgroundRefresh) => string>> = {
+  running: () => "refreshing in the background for the next start",
+  done: (refresh) => `refreshed in the background (${refresh.state === "done" ? refresh.models : 0} models), applies at the next start or /litellm refresh`,
+  failed: (refresh) => `background refresh failed: ${refresh.state === "failed" ? refresh.problem : ""}`,
+};
+
+/** The status of one provider, a few lines. */
+export function statusLines(provider: LiteLLMProvider, now = Date.now()): string[] {
+  const { config, catalog } = provider;
+  const key = config.apiKey ? `key from ${config.apiKeyVariable}` : "no key";
+  const lines = [`${config.providerName}: ${config.baseUrl} (${key})`];
+  if (!catalog) {
+    lines.push("  no models registered");
+  } else {
+    const origin = provider.fromCache ? `cache of /v1/${catalog.source}, ${age(now - catalog.fetchedAt)} old` : `/v1/${catalog.source}, ${age(now - catalog.fetchedAt)} ago`;
+    lines.push(`  ${catalog.models.length} models from ${origin}`);
+    if (provider.background) lines.push(`  ${BACKGROUND[provider.background.state](provider.background)}`);
+  }
+  const rules = provider.rules.list();
+  lines.push(rules.length === 0 ? "  learned rules: none" : `  learned rules (${rules.length}):`);
+  for (const rule of rules) lines.push(`    ${rule.model} over ${rule.wireApi}: no "${rule.field}" (since ${rule.learnedAt.slice(0, 16).replace("T", " ")})`);
+  return lines;
+}
+
+/**
+ * Registers `/litellm`. `problem` is shown instead of a status when no provider could be configured.
+ */
+export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly LiteLLMProvider[], problem?: string): void {
+  pi.registerCommand("litellm", {
+    description: "LiteLLM proxy: status, refresh (re-discover models now), forget (clear learned parameter rules)",
+    getArgumentCompletions: (prefix: string) => {
+      const items = SUBCOMMANDS.filter((name) => name.startsWith(prefix)).map((name) => ({ value: name, label: name }));
+      return items.length > 0 ? items : null;
+    },
+    handler: async (args, ctx) => {
+      const subcommand = args.trim() || "status";
+      if (problem !== undefined || providers.length === 0) {
+        ctx.ui.notify(problem ?? "LiteLLM: no provider is configured", "warning");
+        return;
+      }
+      if (subcommand === "status") {
+        ctx.ui.notify(providers.flatMap((provider) => statusLines(provider)).join("\n"), "info");
+      } else if (subcommand === "refresh") {
+        for (const provider of providers) {
+          const failure = await provider.refresh();
+          ctx.ui.notify(failure ?? `${provider.config.providerName}: ${provider.catalog?.models.length ?? 0} models registered from /v1/${provider.catalog?.source}`, failure ? "error" : "info");
+        }
+      } else if (subcommand === "forget") {
+        const forgotten = providers.reduce((count, provider) => count + provider.rules.forget(), 0);
+        ctx.ui.notify(`LiteLLM: forgot ${forgotten} learned rule${forgotten === 1 ? "" : "s"}; every field is sent again`, "info");
+      } else {
+        ctx.ui.notify(`Unknown subcommand "${subcommand}"; use /litellm, /litellm refresh or /litellm forget`, "warning");
+      }
+    },
+  });
+}

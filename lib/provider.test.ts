@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { registerLiteLLMCommand, statusLines, age } from "./command.ts";
+import type { LiteLLMConfig } from "./config.ts";
+import type { ExtensionAPI } from "./pi.ts";
+import { LiteLLMProvider } from "./provider.ts";
+
+const CONFIG: LiteLLMConfig = {
+  providerName: "litellm",
+  baseUrl: "http://proxy.test",
+  baseUrlVariable: "LITELLM_BASE_URL",
+  apiKey: "sk-provider-test",
+  apiKeyVariable: "LITELLM_API_KEY",
+  wireApiOverrides: [],
+  discoveryTimeoutMs: 500,
+};
+
+/** A stand-in for pi recording registrations, and a proxy whose model list the test controls. */
+function setup(models: string[][]) {
+  const registered: { name: string; models: string[] }[] = [];
+  const commands = new Map<string, { handler: (args: string, ctx: unknown) => Promise<void> }>();
+  const pi = {
+    registerProvider: (name: string, config: { models: { id: string }[] }) => registered.push({ name, models: config.models.map((model) => model.id) }),
+    registerCommand: (name: string, command: { handler: (args: string, ctx: unknown) => Promise<void> }) => commands.set(name, command),
+  } as unknown as ExtensionAPI;
+  let call = 0;
+  const fetchImpl: typeof fetch = async (url) => {
+    const path = new URL(String(url)).pathname;
+    if (path !== "/v1/models") return new Response('{"detail":"Not Found"}', { status: 404 });
+    const ids = models[Math.min(call++, models.length - 1)]!;
+    return new Response(JSON.stringify({ data: ids.map((id) => ({ id })) }));
+  };
+  const stateDir = mkdtempSync(join(tmpdir(), "provider-"));
+  const make = () => new LiteLLMProvider(pi, CONFIG, { stateDir, fetch: fetchImpl });
+  return { registered, commands, make };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+describe("LiteLLMProvider", () => {
+  it("cold start: discovers, registers and caches", async () => {
+    const { registered, make } = setup([["gpt-5", "claude-haiku-4-5"]]);
+    const provider = make();
+    assert.equal(await provider.start(), undefined);
+    assert.deepEqual(registered, [{ name: "litellm", models: ["gpt-5", "claude-haiku-4-5"] }]);
+    assert.equal(provider.fromCache, false);
+    assert.equal(provider.background, undefined);
+    assert.deepEqual(provider.cache.read()?.models.map((model) => model.id), ["gpt-5", "claude-haiku-4-5"]);
+  });
+
+  it("warm start: registers the cached catalog at once and refreshes the cache for the next start", async () => {
+    const { registered, make } = setup([["gpt-5"], ["gpt-5", "gpt-5-mini"]]);
+    await make().start();
+    const warm = make();
+    assert.equal(await warm.start(), undefined);
+    assert.deepEqual(registered.at(-1)?.models, ["gpt-5"], "the cached catalog, not the new one");
+    assert.equal(warm.fromCache, true);
+    await settle();
+    assert.deepEqual(warm.background, { state: "done", models: 2 });
+    assert.deepEqual(warm.cache.read()?.models.map((model) => model.id), ["gpt-5", "gpt-5-mini"]);
+    const next = make();
+    await next.start();
+    assert.deepEqual(registered.at(-1)?.models, ["gpt-5", "gpt-5-mini"], "the refresh applies at the next start");
+  });
+
+  it("refresh re-registers at once", async () => {
+    const { registered, make } = setup([["gpt-5"], ["gpt-5", "o3"]]);
+    const provider = make();
+    await provider.start();
+    assert.equal(await provider.refresh(), undefined);
+    assert.deepEqual(registered.at(-1)?.models, ["gpt-5", "o3"]);
+  });
+
+  it("an empty list registers nothing and says so", async () => {
+    const { registered, make } = setup([[]]);
+    assert.match((await make().start())!, /lists no chat models for this key/);
+    assert.deepEqual(registered, []);
+  });
+
+  it("names a resumed session's model the proxy no longer lists, and a --model it never listed", async () => {
+    const { make } = setup([["gpt-5"]]);
+    const provider = make();
+    assert.equal(provider.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "litellm", id: "gpt-5" }), undefined, "nothing before a catalog exists");
+    await provider.start();
+    assert.match(provider.unlistedModelNotice({ provider: "litellm", id: "old" }, { provider: "litellm", id: "gpt-5" })!, /used litellm\/old, which LiteLLM no longer lists.*continuing with litellm\/gpt-5/);
+    assert.match(provider.unlistedModelNotice(undefined, { provider: "litellm", id: "old" })!, /does not list "old" for this key/);
+    assert.equal(provider.unlistedModelNotice({ provider: "anthropic", id: "x" }, { provider: "litellm", id: "gpt-5" }), undefined);
+    assert.equal(provider.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "anthropic", id: "claude" }), undefined);
+  });
+});
+
+describe("/litellm", () => {
+  function context() {
+    const notices: [string, string][] = [];
+    return { notices, ctx: { ui: { notify: (message: string, type: string) => notices.push([message, type]) } } };
+  }
+
+  it("shows the proxy, where the models came from, and the learned rules", async () => {
+    const { make } = setup([["gpt-5"]]);
+    await make().start();
+    const provider = make();
+    await provider.start();
+    provider.rules.learn({ model: "gpt-5", wireApi: "openai-responses", field: "temperature", reason: "x" }, new Date("2026-11-24T09:30:00Z"));
+    const lines = statusLines(provider, provider.catalog!.fetchedAt + 3 * 3600_000);
+    assert.equal(lines[0], "litellm: http://proxy.test (key from LITELLM_API_KEY)");
+    assert.equal(lines[1], "  1 models from cache of /v1/models, 3 h old");
+    assert.match(lines[2]!, /refresh/);
+    assert.equal(lines.at(-1), '    gpt-5 over openai-responses: no "temperature" (since 2026-11-24 09:30)');
+    assert.ok(!lines.join("\n").includes("sk-provider-test"));
+  });
+
+  it("refresh re-discovers, forget clears the rules, unknown subcommands get usage", async () => {
+    const { commands, make } = setup([["gpt-5"], ["gpt-5", "o3"]]);
+    const provider = make();
+    await provider.start();
+    provider.rules.learn({ model: "gpt-5", wireApi: "openai-responses", field: "store", reason: "x" });
+    registerLiteLLMCommand(provider.pi, [provider]);
+    const { notices, ctx } = context();
+    const command = commands.get("litellm")!;
+    await command.handler("refresh", ctx);
+    await command.handler(" forget ", ctx);
+    await command.handler("", ctx);
+    await command.handler("bogus", ctx);
+    assert.deepEqual(notices[0], ["litellm: 2 models registered from /v1/models", "info"]);
+    assert.deepEqual(notices[1], ["LiteLLM: forgot 1 learned rule; every field is sent again", "info"]);
+    assert.match(notices[2]![0], /learned rules: none/);
+    assert.equal(notices[3]![1], "warning");
+  });
+
+  it("says what to set when the extension is not configured", async () => {
+    const { commands, make } = setup([[]]);
+    registerLiteLLMCommand(make().pi, [], "LiteLLM provider is off: set LITELLM_BASE_URL");
+    const { notices, ctx } = context();
+    await commands.get("litellm")!.handler("", ctx);
+    assert.deepEqual(notices, [["LiteLLM provider is off: set LITELLM_BASE_URL", "warning"]]);
+  });
+});
+
+describe("age()", () => {
+  it("uses the largest unit that fits", () => {
+    assert.deepEqual([age(5_000), age(10 * 60_000), age(5 * 3600_000), age(3 * 86400_000)], ["5 s", "10 min", "5 h", "3 d"]);
+  });
+});
