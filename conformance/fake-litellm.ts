@@ -255,12 +255,12 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
   return app;
 }
 
-/** Starts the fake on an ephemeral loopback port. */
-export function startFakeLiteLLM(scenario: Scenario): Promise<FakeLiteLLM> {
+/** Starts the fake on a loopback port, ephemeral unless one is given. */
+export function startFakeLiteLLM(scenario: Scenario, port = 0): Promise<FakeLiteLLM> {
   const requests: RecordedRequest[] = [];
   const app = createFakeApp(scenario, requests);
   return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1", overrideGlobalObjects: false }, (info) => {
+    const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1", overrideGlobalObjects: false }, (info) => {
       resolve({
         url: `http://127.0.0.1:${info.port}`,
         requests,

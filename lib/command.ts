@@ -21,6 +21,7 @@ export function age(milliseconds: number): string {
 }
 
 const BACKGROUND: Readonly<Record<BackgroundRefresh["state"], (refresh: BackgroundRefresh) => string>> = {
+  scheduled: () => "a background refresh for the next start is scheduled",
   running: () => "refreshing in the background for the next start",
   done: (refresh) => `refreshed in the background (${refresh.state === "done" ? refresh.models : 0} models), applies at the next start or /litellm refresh`,
   failed: (refresh) => `background refresh failed: ${refresh.state === "failed" ? refresh.problem : ""}`,

@@ -94,6 +94,9 @@ export const FAMILY_TABLE: readonly FamilyRow[] = [
   { pattern: /qwen/, family: "qwen", reasoning: false, vision: false, contextWindow: 128_000, maxTokens: 8_192 },
 ];
 
+/** Every family pattern at once, to skip the ordered scan for ids no row matches; the table stays the single source. */
+const ANY_FAMILY = new RegExp(FAMILY_TABLE.map((row) => `(?:${row.pattern.source})`).join("|"));
+
 /**
  * Capabilities of an id no row matches: text only, no thinking, and limits small enough that a real
  * backend will not reject the request for asking too much. Proxy metadata replaces them when present.
@@ -178,6 +181,7 @@ export function familyOf(id: string, upstreamModel?: string): FamilyRow {
   for (const candidate of [id, upstreamModel]) {
     if (candidate === undefined) continue;
     const normalized = normalizeModelId(candidate);
+    if (!ANY_FAMILY.test(normalized)) continue;
     const row = FAMILY_TABLE.find((entry) => entry.pattern.test(normalized));
     if (row) return row;
   }

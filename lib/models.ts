@@ -7,7 +7,7 @@
  */
 
 import { type LiteLLMConfig, overriddenWireApi } from "./config.ts";
-import { type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, normalizeModelId } from "./families.ts";
+import { type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, normalizeModelId } from "./families.ts";
 import type { ProviderModelConfig } from "./pi.ts";
 import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "./policy.ts";
 import type { CatalogEntry, ModelCost, ThinkingLevel, ThinkingLevelMap, WireApi } from "./types.ts";
@@ -16,6 +16,8 @@ import type { CatalogEntry, ModelCost, ThinkingLevel, ThinkingLevelMap, WireApi 
 export interface ModelProfile {
   id: string;
   family: Family;
+  /** The family row its capabilities default to. */
+  traits: FamilyRow;
   backend: Backend;
   wireApi: WireApi;
   /** Fields the policy removes from every request, each with the reason. */
@@ -86,14 +88,15 @@ export function thinkingLevelsFor(efforts: readonly string[]): ThinkingLevelMap 
  */
 export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "wireApiOverrides">): ModelProfile {
   const upstream = entry.info?.upstreamModel;
-  const family = familyOf(entry.id, upstream).family;
+  const traits = familyOf(entry.id, upstream);
+  const family = traits.family;
   const backend = backendOf(entry.id, upstream, entry.info?.backend);
   const wireApi = overriddenWireApi(config, entry.id) ?? (entry.info?.responsesOnly ? "openai-responses" : DEFAULT_WIRE_API[family]);
   const drop = new Map(rejectedFields({ id: normalizeModelId(entry.id), family, backend, wireApi }));
   for (const field of unsupportedFields(entry.info?.supportedParams ?? GATED_ALL, wireApi)) {
     if (!drop.has(field)) drop.set(field, "The proxy does not list it in this model's supported_openai_params");
   }
-  return { id: entry.id, family, backend, wireApi, drop };
+  return { id: entry.id, family, traits, backend, wireApi, drop };
 }
 
 /**
@@ -101,7 +104,7 @@ export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "wire
  * that pi routes its requests through the extension's stream function.
  */
 export function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string): ProviderModelConfig {
-  const row = familyOf(entry.id, entry.info?.upstreamModel);
+  const row = profile.traits;
   const info = entry.info ?? {};
   const contextWindow = info.contextWindow ?? row.contextWindow;
   const reasoning = info.reasoning ?? row.reasoning;

@@ -34,7 +34,7 @@ function setup(models: string[][]) {
     return new Response(JSON.stringify({ data: ids.map((id) => ({ id })) }));
   };
   const stateDir = mkdtempSync(join(tmpdir(), "provider-"));
-  const make = () => new LiteLLMProvider(pi, CONFIG, { stateDir, fetch: fetchImpl });
+  const make = (refreshDelayMs = 0) => new LiteLLMProvider(pi, CONFIG, { stateDir, fetch: fetchImpl, refreshDelayMs });
   return { registered, commands, make };
 }
 
@@ -64,6 +64,21 @@ describe("LiteLLMProvider", () => {
     const next = make();
     await next.start();
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5", "gpt-5-mini"], "the refresh applies at the next start");
+  });
+
+  it("waits before refreshing, so short runs do not pay for it, unless the cache is a day old", async () => {
+    const { make } = setup([["gpt-5"], ["gpt-5", "o3"]]);
+    await make().start();
+    const warm = make(60_000);
+    await warm.start();
+    await settle();
+    assert.deepEqual(warm.background, { state: "scheduled" });
+    const day = 24 * 3600_000;
+    warm.cache.write({ ...warm.cache.read()!, fetchedAt: Date.now() - day - 1 });
+    const stale = make(60_000);
+    await stale.start();
+    await settle();
+    assert.equal(stale.background?.state, "done");
   });
 
   it("refresh re-registers at once", async () => {

@@ -30,10 +30,29 @@ export interface ProviderOptions {
   /** The extension's directory (learned rules, catalog cache); `undefined` keeps both in memory. */
   stateDir?: string;
   fetch?: typeof fetch;
+  /** How long a warm start waits before refreshing the cache; a day-old cache refreshes at once. */
+  refreshDelayMs?: number;
 }
 
-/** How the background refresh of a warm start ended. */
-export type BackgroundRefresh = { state: "running" } | { state: "done"; models: number } | { state: "failed"; problem: string };
+/**
+ * A warm start refreshes the cache this long after startup, so that `--list-models` and other short
+ * runs never spend CPU on it while pi starts.
+ */
+export const REFRESH_DELAY_MS = 2_000;
+/** A cache older than this is refreshed right away (still in the background). */
+export const CACHE_MAX_AGE_MS = 24 * 3_600_000;
+
+/** Lets a short run end without waiting for the timer: Node's timers have `unref`, Deno's are ids. */
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  if (typeof timer === "object" && "unref" in timer) timer.unref();
+  else (globalThis as { Deno?: { unrefTimer?(id: unknown): void } }).Deno?.unrefTimer?.(timer);
+}
+
+/** How the background refresh of a warm start is going. */
+export type BackgroundRefresh =
+  | { state: "scheduled" | "running" }
+  | { state: "done"; models: number }
+  | { state: "failed"; problem: string };
 
 /** The registered provider and what `/litellm` reports about it. */
 export class LiteLLMProvider {
@@ -82,8 +101,10 @@ export class LiteLLMProvider {
   async start(): Promise<string | undefined> {
     const cached = this.cache.read();
     if (!cached) return await this.refresh();
-    this.#background = { state: "running" };
-    void this.#refreshCache();
+    const stale = Date.now() - cached.fetchedAt > CACHE_MAX_AGE_MS;
+    this.#background = { state: "scheduled" };
+    const timer = setTimeout(() => void this.#refreshCache(), stale ? 0 : this.options.refreshDelayMs ?? REFRESH_DELAY_MS);
+    unrefTimer(timer);
     return this.#register(cached, true);
   }
 
@@ -97,6 +118,7 @@ export class LiteLLMProvider {
   }
 
   async #refreshCache(): Promise<void> {
+    this.#background = { state: "running" };
     const result = await discover(this.config, this.options.fetch);
     if (result.ok) this.cache.write(result.catalog);
     this.#background = result.ok ? { state: "done", models: result.catalog.models.length } : { state: "failed", problem: result.failure.message };

@@ -135,6 +135,12 @@ describe("errorDetail()", () => {
 
 describe("redact()", () => {
   it("replaces every occurrence of every secret", () => {
-    assert.equal(redact("a sk-1 b sk-1 c sk-2", ["sk-1", "sk-2", undefined]), "a *** b *** c ***");
+    assert.equal(redact("a sk-111111 b xsk-111111x c sk-222222", ["sk-111111", "sk-222222", undefined]), "a *** b x***x c ***");
+  });
+
+  it("replaces a short secret only where it stands alone, leaving words that contain it", () => {
+    assert.equal(redact("check the key k, then k again", ["k"]), "check the key ***, then *** again");
+    assert.equal(redact("Bearer test failed; latest test-run", ["test"]), "Bearer *** failed; latest test-run");
+    assert.equal(redact("a.b axb", ["a.b"]), "*** axb");
   });
 });

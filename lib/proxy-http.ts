@@ -76,17 +76,25 @@ const MESSAGES: Readonly<Record<FailureKind, (context: MessageContext) => string
   malformed: ({ url, detail, request }) => `LiteLLM at ${url} answered with something that is not JSON (${detail}); check that ${request.urlVariable} points at the proxy`,
 };
 
+/** Below this length a secret is replaced only where it stands alone, so "test" leaves "latest" intact. */
+const SHORT_SECRET = 8;
+
 /**
- * Replaces every occurrence of the secrets in a text, so a message can be shown or stored safely.
+ * Replaces the secrets in a text, so a message can be shown or stored safely.
  *
  * @example
  * ```ts
- * redact("Bearer sk-123 failed", ["sk-123"]); // "Bearer *** failed"
+ * redact("Bearer sk-123456 failed", ["sk-123456"]); // "Bearer *** failed"
+ * redact("key test is the latest", ["test"]); // "key *** is the latest"
  * ```
  */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let result = text;
-  for (const secret of secrets) if (secret) result = result.split(secret).join("***");
+  for (const secret of secrets) {
+    if (!secret) continue;
+    if (secret.length >= SHORT_SECRET) result = result.split(secret).join("***");
+    else result = result.replace(new RegExp(`(?<![\\w-])${secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`, "g"), "***");
+  }
   return result;
 }
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { profileOf } from "./models.ts";
-import { createEventStream, emptyAssistantMessage, type Model, type SimpleStreamOptions, type StreamSimple } from "./pi.ts";
-import { createStream, filteringHook, MAX_LEARNING_RETRIES, SESSION_HEADER } from "./stream.ts";
+import { createEventStream, emptyAssistantMessage, failedStream, type Model, type SimpleStreamOptions, type StreamSimple } from "./pi.ts";
+import { createStream, filteringHook, MAX_LEARNING_RETRIES, SESSION_HEADER, tap } from "./stream.ts";
 import type { WireApi } from "./types.ts";
 
 function model(id: string): Model<string> {
@@ -222,5 +222,41 @@ describe("learning from a rejected field", () => {
       assert.deepEqual(types, ["start", "error"], error);
       assert.equal(payloads.length, 1, error);
     }
+  });
+});
+
+describe("tap()", () => {
+  const event = (delta: string) => ({ type: "text_delta", contentIndex: 0, delta, partial: emptyAssistantMessage(model("m"), "stop") }) as const;
+  function watch(inner: ReturnType<typeof createEventStream>) {
+    const seen: string[] = [];
+    return new Promise<string[]>((resolve) => {
+      tap(inner, (e) => seen.push(e.type === "text_delta" ? e.delta : e.type), () => resolve(seen));
+    });
+  }
+
+  it("delivers events pushed later, in order, then the end", async () => {
+    const inner = createEventStream();
+    const seen = watch(inner);
+    setTimeout(() => {
+      inner.push(event("a"));
+      inner.push(event("b"));
+      inner.end();
+    }, 5);
+    assert.deepEqual(await seen, ["a", "b"]);
+  });
+
+  it("delivers what was pushed before the takeover first, then what came during the drain", async () => {
+    const inner = createEventStream();
+    inner.push(event("early"));
+    const seen = watch(inner);
+    inner.push(event("during"));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    inner.push(event("late"));
+    inner.end();
+    assert.deepEqual(await seen, ["early", "during", "late"]);
+  });
+
+  it("handles a stream that had already ended in an error before the takeover", async () => {
+    assert.deepEqual(await watch(failedStream(model("m"), "boom")), ["error"]);
   });
 });

@@ -66,31 +66,37 @@ export function dropsFor(profile: ModelProfile, dependencies: Pick<StreamDepende
   return [...new Set([...profile.drop.keys(), ...(dependencies.extraDrops?.(profile) ?? [])])];
 }
 
+type StreamEvent = Parameters<AssistantMessageEventStream["push"]>[0];
+
 /**
- * Forwards events, holding `start` back until content arrives, so that an error before any content
- * can still be retried. Resolves `"retry"` when `retryOn` accepts such an error.
+ * Receives the events pi-ai pushes into `inner` synchronously, in order, instead of iterating it:
+ * iterating would add an awaited hop per event on top of pi's own. Uses only the stream's public
+ * `push`, `end` and iterator: events pushed before the takeover are drained through the iterator up
+ * to a sentinel, and what arrives meanwhile waits its turn.
  */
-async function relay(
-  inner: AssistantMessageEventStream,
-  outer: AssistantMessageEventStream,
-  retryOn: (error: AssistantMessage) => boolean,
-): Promise<"done" | "retry"> {
-  let held: Parameters<AssistantMessageEventStream["push"]>[0] | undefined;
-  let streaming = false;
-  for await (const event of inner) {
-    if (!streaming) {
-      if (event.type === "start") {
-        held = event;
-        continue;
+export function tap(inner: AssistantMessageEventStream, onEvent: (event: StreamEvent) => void, onEnd: () => void): void {
+  const push = inner.push.bind(inner);
+  const waiting: StreamEvent[] = [];
+  let draining = true;
+  let endedWhileDraining = false;
+  inner.push = (event) => (draining ? waiting.push(event) : onEvent(event)) as unknown as void;
+  inner.end = () => (draining ? endedWhileDraining = true : onEnd()) as unknown as void;
+  const sentinel = { type: "litellm:drained" } as unknown as StreamEvent;
+  push(sentinel);
+  void (async () => {
+    let reachedSentinel = false;
+    for await (const event of inner) {
+      if (event === sentinel) {
+        reachedSentinel = true;
+        break;
       }
-      if (event.type === "error" && retryOn(event.error)) return "retry";
-      streaming = true;
-      if (held) outer.push(held);
+      onEvent(event);
     }
-    outer.push(event);
-  }
-  if (!streaming && held) outer.push(held);
-  return "done";
+    draining = false;
+    for (const event of waiting) onEvent(event);
+    // No sentinel: the stream had already ended before the takeover, its queue is all there was.
+    if (endedWhileDraining || !reachedSentinel) onEnd();
+  })();
 }
 
 /**
@@ -119,23 +125,42 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       }
     };
 
+    /** Whether an error before any content names a field worth dropping and retrying without. */
+    const learnFrom = (error: AssistantMessage, sent: unknown, retries: number): boolean => {
+      if (retries >= MAX_LEARNING_RETRIES || options?.signal?.aborted) return false;
+      const field = learnableField(error.errorMessage ?? "", sent, profile.wireApi);
+      if (field === undefined || learnedNow.includes(field)) return false;
+      learnedNow.push(field);
+      dependencies.learned?.(profile, field, error.errorMessage ?? "");
+      return true;
+    };
+
     const outer = createEventStream();
-    void (async () => {
-      for (let retries = 0;; retries++) {
-        let sent: unknown;
-        const inner = attempt((payload) => sent = payload);
-        const outcome = await relay(inner, outer, (error) => {
-          if (retries >= MAX_LEARNING_RETRIES || options?.signal?.aborted) return false;
-          const field = learnableField(error.errorMessage ?? "", sent, profile.wireApi);
-          if (field === undefined || learnedNow.includes(field)) return false;
-          learnedNow.push(field);
-          dependencies.learned?.(profile, field, error.errorMessage ?? "");
-          return true;
-        });
-        if (outcome === "done") break;
-      }
-      outer.end();
-    })();
+    const run = (retries: number): void => {
+      let sent: unknown;
+      // `start` is held back until content arrives, so an error before any content can still be retried.
+      let held: StreamEvent | undefined;
+      let streaming = false;
+      let retried = false;
+      tap(attempt((payload) => sent = payload), (event) => {
+        if (retried) return;
+        if (!streaming) {
+          if (event.type === "start") return void (held = event);
+          if (event.type === "error" && learnFrom(event.error, sent, retries)) {
+            retried = true;
+            return run(retries + 1);
+          }
+          streaming = true;
+          if (held) outer.push(held);
+        }
+        outer.push(event);
+      }, () => {
+        if (retried) return;
+        if (!streaming && held) outer.push(held);
+        outer.end();
+      });
+    };
+    run(0);
     return outer;
   };
 }

@@ -1,0 +1,142 @@
+/**
+ * `npm run bench`: what the extension costs.
+ *
+ * 1. `pi --list-models` with the extension (warm cache) against pi without it, alternating runs on
+ *    the same machine, median wall time, for 3 and for 3,000 models. Goals: ratio ≤ 1.05 and ≤ 1.10.
+ * 2. Streaming a long reply (many chunks) through the extension's stream function against pi-ai's
+ *    own provider on the same fake. Goal: throughput ratio ≥ 0.97.
+ *
+ * Each figure is the median of per-pair ratios over alternating pairs (with first, then without first),
+ * which cancels drift in machine load. `BENCH_RUNS` sets the pairs per startup measurement (default
+ * 21; streaming takes twice as many). Exits 1 when a goal is missed.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, openSync, closeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { startFakeLiteLLM } from "./fake-litellm.ts";
+import { manyModels } from "./failure-cases.ts";
+import { collect, loadExtension, MOD_TS, PI_CLI, PI_NODE, streamWithoutExtension } from "./harness.ts";
+import { API_KEY } from "./scenario.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const STREAM_RUNS = RUNS * 2;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Wall time of one pi run, output to a file as a user's terminal would take it. */
+async function timePi(args: string[], env: Record<string, string>): Promise<number> {
+  const out = openSync(join(tmpdir(), `bench-${process.pid}.out`), "w");
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(PI_NODE, [PI_CLI, ...args], { stdio: ["ignore", out, out], env: { ...process.env, ...env } });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`pi ${args.join(" ")} exited ${code}`))));
+  });
+  closeSync(out);
+  return performance.now() - started;
+}
+
+/** Medians of both sides, and the median of the per-pair ratios (which cancels drift in machine load). */
+interface Measurement {
+  with: number;
+  without: number;
+  ratio: number;
+}
+
+/** Runs `measure` for both sides, alternating which goes first, and summarizes the pairs. */
+async function pairs(runs: number, measure: (side: "with" | "without") => Promise<number>): Promise<Measurement> {
+  const values = { with: [] as number[], without: [] as number[] };
+  const ratios: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    // ABBA order, so drift in machine load falls on both sides alike.
+    const order = run % 2 === 0 ? ["with", "without"] as const : ["without", "with"] as const;
+    for (const side of order) values[side].push(await measure(side));
+    ratios.push(values.with.at(-1)! / values.without.at(-1)!);
+  }
+  return { with: median(values.with), without: median(values.without), ratio: median(ratios) };
+}
+
+/** Alternating runs of pi with and without the extension, wall time in ms. */
+async function startup(models: number): Promise<Measurement> {
+  const fake = await startFakeLiteLLM({ apiKey: API_KEY, models: models === 3 ? manyModels(3) : manyModels(models) });
+  const env = { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, PI_CODING_AGENT_DIR: mkdtempSync(join(tmpdir(), "bench-agent-")), PI_OFFLINE: "1" };
+  const withExtension = ["-e", MOD_TS, "--list-models"];
+  const without = ["--list-models"];
+  // Warm up: jiti's transpile cache, the catalog cache, the OS file cache.
+  for (let index = 0; index < 2; index++) {
+    await timePi(withExtension, env);
+    await timePi(without, env);
+  }
+  const result = await pairs(RUNS, (side) => timePi(side === "with" ? withExtension : without, env));
+  await fake.close();
+  return result;
+}
+
+/** Starts the fake in a process of its own, so the measured process only does the client's work. */
+async function fakeProcess(args: string[]): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./serve-fake.ts", import.meta.url)), ...args], { stdio: ["ignore", "pipe", "ignore"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once("data", (data: Buffer) => resolve(data.toString().split("\n")[0]!.trim()));
+    child.once("exit", (code) => reject(new Error(`the fake exited ${code}`)));
+  });
+  return { url, stop: () => child.kill() };
+}
+
+/** Chunks per second streaming a long reply, through the extension and through pi-ai directly. */
+async function streaming(chunks: number): Promise<Measurement> {
+  const fake = await fakeProcess(["--stream-chunks", String(chunks)]);
+  const extension = await loadExtension({ LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY });
+  const model = extension.model("bench-model");
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const measure = async (run: () => ReturnType<typeof collect>) => {
+    gc?.();
+    const started = performance.now();
+    const outcome = await run();
+    if (outcome.message.stopReason !== "stop" || outcome.text.length < chunks) throw new Error("the reply did not arrive whole");
+    return chunks / ((performance.now() - started) / 1000);
+  };
+  const through = () => collect(extension.stream("bench-model", { sessionId: "bench" }));
+  const direct = () => collect(streamWithoutExtension(model, "openai-completions", { apiKey: API_KEY, sessionId: "bench" }));
+  for (let index = 0; index < 3; index++) {
+    await measure(through);
+    await measure(direct);
+  }
+  const result = await pairs(STREAM_RUNS, (side) => measure(side === "with" ? through : direct));
+  fake.stop();
+  return result;
+}
+
+const results: { name: string; detail: string; ratio: number; goal: string; met: boolean }[] = [];
+for (const models of [3, 3_000]) {
+  const timing = await startup(models);
+  const ratio = timing.ratio;
+  const limit = models === 3 ? 1.05 : 1.10;
+  results.push({
+    name: `pi --list-models, ${models.toLocaleString("en")} models, warm cache`,
+    detail: `with ${(timing.with / 1000).toFixed(3)} s, without ${(timing.without / 1000).toFixed(3)} s (medians of ${RUNS} alternating pairs)`,
+    ratio,
+    goal: `≤ ${limit.toFixed(2)}`,
+    met: ratio <= limit,
+  });
+}
+const chunks = 20_000;
+const rate = await streaming(chunks);
+results.push({
+  name: `streaming ${chunks.toLocaleString("en")} chunks`,
+  detail: `through the extension ${Math.round(rate.with).toLocaleString("en")}/s, pi-ai directly ${Math.round(rate.without).toLocaleString("en")}/s (medians of ${STREAM_RUNS} alternating pairs)`,
+  ratio: rate.ratio,
+  goal: "≥ 0.97",
+  met: rate.ratio >= 0.97,
+});
+
+console.log(`node ${process.version}, ${RUNS} pairs per startup measurement, ${STREAM_RUNS} for streaming\n`);
+for (const result of results) {
+  console.log(`${result.met ? "✓" : "✗"} ${result.name}: ratio ${result.ratio.toFixed(3)} (goal ${result.goal})`);
+  console.log(`    ${result.detail}`);
+}
+process.exit(results.every((result) => result.met) ? 0 : 1);
