@@ -12,14 +12,17 @@
 
 import process from "node:process";
 import { registerLiteLLMCommand } from "./lib/command.ts";
-import { resolveConfig } from "./lib/config.ts";
+import { resolveConfigs } from "./lib/config.ts";
 import { type ExtensionAPI, sessionModel, warn as warnOnStderr } from "./lib/pi.ts";
 import { LiteLLMProvider, stateDir } from "./lib/provider.ts";
 import { redact } from "./lib/proxy-http.ts";
+import { loadSettings } from "./lib/settings.ts";
 
 /** What the extension reads from its surroundings; tests replace them. */
 export interface ExtensionOptions {
   env?: Readonly<Record<string, string | undefined>>;
+  /** The project directory whose `.pi/settings.json` applies; pi's working directory by default. */
+  cwd?: string;
   fetch?: typeof fetch;
   /** Where one-line problems go; stderr by default. */
   warn?: (line: string) => void;
@@ -32,28 +35,37 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
   const warn = options.warn ?? warnOnStderr;
   return async function litellm(pi) {
     const env = options.env ?? process.env;
-    const { config, problems } = resolveConfig(env);
+    let secrets: (string | undefined)[] = [];
     try {
-      for (const problem of problems) warn(problem);
-      if (!config) return registerLiteLLMCommand(pi, [], problems[0]);
-      const provider = new LiteLLMProvider(pi, config, { stateDir: stateDir(env), ...(options.fetch ? { fetch: options.fetch } : {}) });
+      const loaded = loadSettings(env, options.cwd ?? process.cwd());
+      const { configs, problems } = resolveConfigs(env, loaded.settings, "pi settings");
+      secrets = configs.map((config) => config.apiKey);
+      for (const problem of [...loaded.problems, ...problems]) warn(problem);
+      if (configs.length === 0) return registerLiteLLMCommand(pi, [], problems.at(-1));
+
+      const providers = configs.map((config) => new LiteLLMProvider(pi, config, { stateDir: stateDir(env), ...(options.fetch ? { fetch: options.fetch } : {}) }));
       pi.on("session_start", (_event, ctx) => {
-        provider.notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
-        try {
-          const notice = provider.unlistedModelNotice(sessionModel(ctx), ctx.model);
-          if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);
-        } catch {
-          // A session pi could not describe is no reason to disturb its start.
+        for (const provider of providers) {
+          provider.notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
+          try {
+            const notice = provider.unlistedModelNotice(sessionModel(ctx), ctx.model);
+            if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);
+          } catch {
+            // A session pi could not describe is no reason to disturb its start.
+          }
         }
       });
-      registerLiteLLMCommand(pi, [provider]);
-      const problem = await provider.start();
-      if (problem) warn(problem);
+      registerLiteLLMCommand(pi, providers);
+      // Every provider discovers at once, so several proxies cost one discovery timeout, not several.
+      const outcomes = await Promise.all(providers.map((provider) => provider.start()));
+      outcomes.forEach((problem, index) => {
+        if (problem) warn(providers.length > 1 ? `${configs[index]!.providerName}: ${problem}` : problem);
+      });
     } catch (error) {
-      warn(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, [config?.apiKey]));
+      warn(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, secrets));
     }
   };
 }
 
-/** The extension as pi loads it: configured from the environment. */
+/** The extension as pi loads it: configured from the environment and pi's settings. */
 export default litellmExtension();

@@ -34,7 +34,7 @@ for (const model of TOUR) {
   if (run.code !== 0) failures++;
   console.log((run.stdout + run.stderr).trimEnd());
   const request = fake.requests.slice(before).find((candidate) => candidate.model === model);
-  const profile = profileOf({ id: model }, { wireApiOverrides: [] });
+  const profile = profileOf({ id: model }, { modelOverrides: [] });
   const sent = Object.keys((request?.body ?? {}) as object).filter((key) => !["messages", "input", "model", "stream"].includes(key));
   console.log(`  ↳ ${profile.family} on ${profile.backend === "unknown" ? "its backend" : profile.backend}, over ${profile.wireApi} (${request?.path})`);
   console.log(`    sent: ${sent.join(", ") || "nothing optional"}`);

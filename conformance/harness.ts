@@ -46,8 +46,11 @@ export function userContext(text = "Say hello."): Context {
   return { systemPrompt: "You are a test.", messages: [{ role: "user", content: text, timestamp: Date.now() }] };
 }
 
-/** Loads the extension with the given environment; registrations land in the returned maps. */
-export async function loadExtension(env: Record<string, string | undefined>): Promise<LoadedExtension> {
+/**
+ * Loads the extension with the given environment; registrations land in the returned maps. The
+ * project directory is a fresh one unless `cwd` says otherwise, so no stray `.pi/settings.json` applies.
+ */
+export async function loadExtension(env: Record<string, string | undefined>, cwd = mkdtempSync(join(tmpdir(), "pi-litellm-project-"))): Promise<LoadedExtension> {
   const providers = new Map<string, RegisteredProvider>();
   const commands = new Map<string, RegisteredCommand>();
   const handlers = new Map<string, ((event: unknown, ctx: unknown) => unknown)[]>();
@@ -62,7 +65,7 @@ export async function loadExtension(env: Record<string, string | undefined>): Pr
   } as unknown as ExtensionAPI;
   // Learned rules go to a throwaway agent directory unless the test shares one between instances.
   const agentEnv = { PI_CODING_AGENT_DIR: mkdtempSync(join(tmpdir(), "pi-litellm-agent-")), ...env };
-  await litellmExtension({ env: agentEnv, warn: (line) => warnings.push(line) })(pi);
+  await litellmExtension({ env: agentEnv, cwd, warn: (line) => warnings.push(line) })(pi);
   assertNoSecrets(env, { ...Object.fromEntries(warnings.map((line, index) => [`warning ${index}`, line])), ...filesUnder(agentEnv.PI_CODING_AGENT_DIR) });
 
   const model = (id: string, providerName = "litellm"): Model<string> => {
@@ -174,9 +177,10 @@ const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 export async function runPi(
   args: string[],
   env: Record<string, string | undefined>,
-  options: { extension?: string | null; timeoutMs?: number; agentDir?: string } = {},
+  options: { extension?: string | null; timeoutMs?: number; agentDir?: string; cwd?: string } = {},
 ): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), "pi-litellm-"));
+  const cwd = options.cwd ?? dir;
   const extension = options.extension === undefined ? MOD_TS : options.extension;
   const argv = [PI_NODE, PI_CLI, ...(extension ? ["-e", extension] : []), ...args].map(quote).join(" ");
   const command = `${argv} < /dev/null > ${quote(join(dir, "out"))} 2> ${quote(join(dir, "err"))}`;
@@ -190,7 +194,7 @@ export async function runPi(
   if (childEnv.NODE_V8_COVERAGE) childEnv.NODE_V8_COVERAGE = join(dir, "coverage");
   try {
     const code = await new Promise<number>((resolve) => {
-      execFile("sh", ["-c", command], { env: childEnv, timeout: options.timeoutMs ?? 60_000 }, (error) => {
+      execFile("sh", ["-c", command], { cwd, env: childEnv, timeout: options.timeoutMs ?? 60_000 }, (error) => {
         resolve(error ? typeof error.code === "number" ? error.code : 1 : 0);
       });
     });

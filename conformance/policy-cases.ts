@@ -140,7 +140,7 @@ export function policySuite(): ConformanceSuite {
         assert.equal(recorded.status, 200, `the fake answered ${recorded.status} (${recorded.fixture ?? "no fixture"})`);
         assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
         assert.equal(outcome.text, `Hello from ${row.model}.`);
-        const drop = profileOf({ id: row.model }, { wireApiOverrides: [{ pattern: "*", api: row.api }] }).drop;
+        const drop = profileOf({ id: row.model }, { modelOverrides: [{ pattern: "*", wireApi: row.api }] }).drop;
         const dropped = (path: string) => drop.has(path) || drop.has(path.split(".")[0]!);
         const sent = fieldPaths(control.body);
         const received = new Set(fieldPaths(recorded.body));

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { globToRegExp, normalizeBaseUrl, overriddenWireApi, parseWireApiOverrides, resolveConfig } from "./config.ts";
+import { globToRegExp, isHidden, modelSettings, normalizeBaseUrl, parseWireApiOverrides, resolveConfigs, resolveReference } from "./config.ts";
+
+/** The main provider's configuration, as the old single-provider API returned it. */
+function resolveConfig(env: Record<string, string>, settings = {}) {
+  const { configs, problems } = resolveConfigs(env, settings);
+  return { config: configs[0], problems };
+}
 
 describe("resolveConfig()", () => {
   const cases: { name: string; env: Record<string, string>; baseUrl: string; apiKey: string | undefined; keyVariable: string }[] = [
@@ -79,7 +85,7 @@ describe("resolveConfig()", () => {
       LITELLM_DISCOVERY_TIMEOUT_MS: "soon",
     });
     assert.equal(config?.discoveryTimeoutMs, 3_000);
-    assert.deepEqual(config?.wireApiOverrides, [{ pattern: "gpt-*", api: "openai-responses" }]);
+    assert.deepEqual(config?.modelOverrides, [{ pattern: "gpt-*", wireApi: "openai-responses" }]);
     assert.equal(problems.length, 2);
     assert.match(problems[0]!, /LITELLM_WIRE_API: ignoring "claude-\*=grpc"/);
     assert.match(problems[1]!, /LITELLM_DISCOVERY_TIMEOUT_MS: "soon"/);
@@ -115,8 +121,8 @@ describe("normalizeBaseUrl()", () => {
 describe("parseWireApiOverrides()", () => {
   it("reads globs and a bare catch-all in order", () => {
     assert.deepEqual(parseWireApiOverrides("gpt-*=openai-completions, azure-openai-responses").overrides, [
-      { pattern: "gpt-*", api: "openai-completions" },
-      { pattern: "*", api: "azure-openai-responses" },
+      { pattern: "gpt-*", wireApi: "openai-completions" },
+      { pattern: "*", wireApi: "azure-openai-responses" },
     ]);
   });
 
@@ -126,11 +132,11 @@ describe("parseWireApiOverrides()", () => {
     assert.equal(problems.length, 2);
   });
 
-  it("lets the first matching override win", () => {
-    const { overrides } = parseWireApiOverrides("gpt-5*=openai-completions,gpt-*=azure-openai-responses");
-    assert.equal(overriddenWireApi({ wireApiOverrides: overrides }, "gpt-5-mini"), "openai-completions");
-    assert.equal(overriddenWireApi({ wireApiOverrides: overrides }, "gpt-4o"), "azure-openai-responses");
-    assert.equal(overriddenWireApi({ wireApiOverrides: overrides }, "claude-haiku-4-5"), undefined);
+  it("applies every matching override in order, the later winning", () => {
+    const { overrides } = parseWireApiOverrides("gpt-*=azure-openai-responses,gpt-5*=openai-completions");
+    assert.equal(modelSettings({ modelOverrides: overrides }, "gpt-5-mini").wireApi, "openai-completions");
+    assert.equal(modelSettings({ modelOverrides: overrides }, "gpt-4o").wireApi, "azure-openai-responses");
+    assert.equal(modelSettings({ modelOverrides: overrides }, "claude-haiku-4-5").wireApi, undefined);
   });
 });
 
@@ -140,5 +146,96 @@ describe("globToRegExp()", () => {
     assert.ok(!globToRegExp("claude-*").test("databricks-claude-sonnet"));
     assert.ok(globToRegExp("gpt-4.1*").test("gpt-4.1-mini"));
     assert.ok(!globToRegExp("gpt-4.1*").test("gpt-4x1"));
+  });
+});
+
+describe("settings in the configuration", () => {
+  const env = { TEAM_KEY: "sk-team-123", EU_KEY: "sk-eu-456", TENANT: "acme" };
+
+  it("takes the proxy, key reference, headers, timeout and name from settings", () => {
+    const { config, problems } = resolveConfig(env, {
+      baseUrl: "https://llm.corp/v1",
+      apiKey: "$TEAM_KEY",
+      headers: { "x-tenant": "${TENANT}", "x-team": "platform" },
+      discoveryTimeoutMs: 900,
+      providerName: "corp",
+    });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(
+      { name: config?.providerName, url: config?.baseUrl, key: config?.apiKey, variable: config?.apiKeyVariable, headers: config?.headers, timeout: config?.discoveryTimeoutMs },
+      { name: "corp", url: "https://llm.corp", key: "sk-team-123", variable: "TEAM_KEY", headers: { "x-tenant": "acme", "x-team": "platform" }, timeout: 900 },
+    );
+  });
+
+  it("lets LITELLM_* variables win over settings, and settings over the OPENAI_* fallback", () => {
+    const settings = { baseUrl: "https://from-settings", apiKey: "$TEAM_KEY" };
+    assert.equal(resolveConfig({ ...env, LITELLM_BASE_URL: "http://from-env" }, settings).config?.baseUrl, "http://from-env");
+    assert.equal(resolveConfig({ ...env, LITELLM_API_KEY: "sk-env-999" }, settings).config?.apiKey, "sk-env-999");
+    assert.equal(resolveConfig({ ...env, OPENAI_BASE_URL: "http://openai-fallback", OPENAI_API_KEY: "sk-openai" }, settings).config?.baseUrl, "https://from-settings");
+    assert.equal(resolveConfig({ ...env, OPENAI_API_KEY: "sk-openai" }, { baseUrl: "https://from-settings" }).config?.apiKey, undefined);
+  });
+
+  it("reports a reference to an unset variable, and goes on without it", () => {
+    const { config, problems } = resolveConfig({}, { baseUrl: "http://a", apiKey: "$NOPE", headers: { "x-a": "$ALSO_NOPE" } });
+    assert.equal(config?.apiKey, undefined);
+    assert.deepEqual(config?.headers, {});
+    assert.equal(problems.length, 2);
+    assert.match(problems.join("\n"), /\$ALSO_NOPE is not set; the header is not sent/);
+    assert.match(problems.join("\n"), /\$NOPE is not set; litellm connects without a key/);
+  });
+
+  it("turns model settings into overrides, before the LITELLM_WIRE_API ones", () => {
+    const { config } = resolveConfig({ LITELLM_BASE_URL: "http://a", LITELLM_WIRE_API: "gpt-5=openai-responses" }, {
+      models: { "gpt-*": { wireApi: "openai-completions", dropFields: ["store"] }, "gpt-5": { dropFields: ["temperature"], maxTokens: 1000 } },
+      hideModels: ["*embedding*"],
+    });
+    assert.deepEqual(modelSettings(config!, "gpt-5"), { wireApi: "openai-responses", dropFields: ["store", "temperature"], maxTokens: 1000 });
+    assert.deepEqual(modelSettings(config!, "gpt-4o"), { wireApi: "openai-completions", dropFields: ["store"] });
+    assert.ok(isHidden(config!, "text-embedding-3-large"));
+    assert.ok(!isHidden(config!, "gpt-5"));
+  });
+
+  it("adds a provider per alias: a second key on the same proxy, or a second proxy that never gets the main key", () => {
+    const { configs, problems } = resolveConfigs({ ...env, LITELLM_BASE_URL: "http://main", LITELLM_API_KEY: "sk-main-000" }, {
+      headers: { "x-team": "platform" },
+      aliases: {
+        "litellm-batch": { apiKey: "$TEAM_KEY" },
+        "litellm-eu": { baseUrl: "https://eu.proxy/v1", apiKey: "${EU_KEY}", headers: { "x-region": "eu" } },
+        "litellm-lab": { baseUrl: "https://lab.proxy" },
+        "litellm-same": { baseUrl: "http://main/v1/" },
+      },
+    });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(configs.map((config) => [config.providerName, config.baseUrl, config.apiKey]), [
+      ["litellm", "http://main", "sk-main-000"],
+      ["litellm-batch", "http://main", "sk-team-123"],
+      ["litellm-eu", "https://eu.proxy", "sk-eu-456"],
+      ["litellm-lab", "https://lab.proxy", undefined],
+      ["litellm-same", "http://main", "sk-main-000"],
+    ]);
+    assert.deepEqual(configs[2]?.headers, { "x-team": "platform", "x-region": "eu" });
+  });
+
+  it("refuses an alias whose name the main provider already has", () => {
+    const { configs, problems } = resolveConfigs({ LITELLM_BASE_URL: "http://a" }, { aliases: { litellm: { apiKey: "x" } } });
+    assert.equal(configs.length, 1);
+    assert.match(problems[0]!, /aliases\["litellm"\]: the name is already taken/);
+  });
+});
+
+describe("resolveReference()", () => {
+  it("reads $VAR and ${VAR}, and leaves anything else as it is", () => {
+    assert.deepEqual(resolveReference("$A", { A: "1" }), { value: "1", variable: "A" });
+    assert.deepEqual(resolveReference("${A}", { A: "1" }), { value: "1", variable: "A" });
+    assert.deepEqual(resolveReference("$A", {}), { variable: "A", missing: "A" });
+    assert.deepEqual(resolveReference("sk-literal", {}), { value: "sk-literal" });
+    assert.deepEqual(resolveReference("a$b", {}), { value: "a$b" });
+  });
+});
+
+describe("isHidden()", () => {
+  it("matches globs case-insensitively", () => {
+    assert.ok(isHidden({ hide: ["DALL-E*"] }, "dall-e-3"));
+    assert.ok(!isHidden({ hide: [] }, "dall-e-3"));
   });
 });

@@ -1,16 +1,19 @@
 /**
- * Turns the environment into one validated configuration. Problems come back as one-line messages
- * naming what to fix; a bad optional value is reported and skipped, never fatal, never silent.
+ * Turns the environment and the `litellm` settings into one validated configuration per provider
+ * (the main one and its aliases). Problems come back as one-line messages naming what to fix; a bad
+ * optional value is reported and skipped, never fatal, never silent.
+ *
+ * Precedence: `LITELLM_*` variables, then settings, then the `OPENAI_*` fallback.
  *
  * @module
  */
 
+import type { LiteLLMSettings, ModelSettings, ProxySettings } from "./settings.ts";
 import { WIRE_APIS, type WireApi } from "./types.ts";
 
-/** A user's choice of wire API for the models whose id matches `pattern` (a `*` glob). */
-export interface WireApiOverride {
+/** Settings for the models whose id matches `pattern` (a `*` glob). */
+export interface ModelOverride extends ModelSettings {
   pattern: string;
-  api: WireApi;
 }
 
 /** Everything the extension needs to reach one proxy. */
@@ -23,15 +26,20 @@ export interface LiteLLMConfig {
   baseUrlVariable: string;
   /** The key, resolved; `undefined` for a proxy that runs without keys. */
   apiKey: string | undefined;
-  /** The variable to name in messages about the key. */
+  /** The variable (or setting) to name in messages about the key. */
   apiKeyVariable: string;
-  wireApiOverrides: readonly WireApiOverride[];
+  /** Extra headers on every request to the proxy, values resolved. */
+  headers: Readonly<Record<string, string>>;
+  /** Globs of model ids not to register. */
+  hide: readonly string[];
+  /** Per-model settings, in the order they apply (later ones win field by field). */
+  modelOverrides: readonly ModelOverride[];
   discoveryTimeoutMs: number;
 }
 
-/** A configuration, or why there is none, plus non-fatal problems with optional values. */
+/** The configurations, or why there is none, plus non-fatal problems with optional values. */
 export interface ConfigResult {
-  config?: LiteLLMConfig;
+  configs: LiteLLMConfig[];
   problems: string[];
 }
 
@@ -63,8 +71,8 @@ function nonEmpty(value: string | undefined): string | undefined {
  *
  * @example
  * ```ts
- * normalizeBaseUrl("http://localhost:4000/v1/"); // { url: "http://localhost:4000" }
- * normalizeBaseUrl("https://gw.example.com/litellm"); // { url: "https://gw.example.com/litellm" }
+ * normalizeBaseUrl("http://localhost:4000/v1/", "LITELLM_BASE_URL"); // { url: "http://localhost:4000" }
+ * normalizeBaseUrl("https://gw.example.com/litellm", "LITELLM_BASE_URL"); // { url: "https://gw.example.com/litellm" }
  * ```
  */
 export function normalizeBaseUrl(raw: string, variable: string): { url: string } | { error: string } {
@@ -84,6 +92,11 @@ export function normalizeBaseUrl(raw: string, variable: string): { url: string }
   return { url: `${url.origin}${path}` };
 }
 
+/** Whether a string names one of the supported wire APIs. */
+export function isWireApi(value: string): value is WireApi {
+  return (WIRE_APIS as readonly string[]).includes(value);
+}
+
 /**
  * Parses `LITELLM_WIRE_API`: comma-separated entries, each a wire API for every model or
  * `glob=api` for models whose id matches the glob. Invalid entries are reported and skipped.
@@ -91,14 +104,11 @@ export function normalizeBaseUrl(raw: string, variable: string): { url: string }
  * @example
  * ```ts
  * parseWireApiOverrides("gpt-*=openai-completions,openai-responses").overrides;
- * // [{ pattern: "gpt-*", api: "openai-completions" }, { pattern: "*", api: "openai-responses" }]
+ * // [{ pattern: "gpt-*", wireApi: "openai-completions" }, { pattern: "*", wireApi: "openai-responses" }]
  * ```
  */
-export function parseWireApiOverrides(raw: string, variable: string = ENV.wireApi): {
-  overrides: WireApiOverride[];
-  problems: string[];
-} {
-  const overrides: WireApiOverride[] = [];
+export function parseWireApiOverrides(raw: string, variable: string = ENV.wireApi): { overrides: ModelOverride[]; problems: string[] } {
+  const overrides: ModelOverride[] = [];
   const problems: string[] = [];
   for (const entry of raw.split(",").map((part) => part.trim()).filter(Boolean)) {
     const separator = entry.lastIndexOf("=");
@@ -108,14 +118,9 @@ export function parseWireApiOverrides(raw: string, variable: string = ENV.wireAp
       problems.push(`${variable}: ignoring "${entry}"; use ${WIRE_APIS.join(", ")} or model-glob=api`);
       continue;
     }
-    overrides.push({ pattern, api });
+    overrides.push({ pattern, wireApi: api });
   }
   return { overrides, problems };
-}
-
-/** Whether a string names one of the supported wire APIs. */
-export function isWireApi(value: string): value is WireApi {
-  return (WIRE_APIS as readonly string[]).includes(value);
 }
 
 /**
@@ -127,65 +132,168 @@ export function isWireApi(value: string): value is WireApi {
  * ```
  */
 export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${escaped.join(".*")}$`, "i");
+  let compiled = GLOBS.get(glob);
+  if (!compiled) {
+    const escaped = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+    compiled = new RegExp(`^${escaped.join(".*")}$`, "i");
+    GLOBS.set(glob, compiled);
+  }
+  return compiled;
 }
 
-/** The wire API the user chose for a model, if any override matches its id. */
-export function overriddenWireApi(config: Pick<LiteLLMConfig, "wireApiOverrides">, modelId: string): WireApi | undefined {
-  return config.wireApiOverrides.find((override) => globToRegExp(override.pattern).test(modelId))?.api;
+/** Compiled globs: a large catalog matches every model against every override. */
+const GLOBS = new Map<string, RegExp>();
+
+/** The user's settings for one model: every matching override, later ones winning field by field. */
+export function modelSettings(config: Pick<LiteLLMConfig, "modelOverrides">, modelId: string): ModelSettings {
+  const settings: ModelSettings = {};
+  for (const { pattern, ...override } of config.modelOverrides) {
+    if (!globToRegExp(pattern).test(modelId)) continue;
+    Object.assign(settings, override, { dropFields: [...settings.dropFields ?? [], ...override.dropFields ?? []] });
+  }
+  if (settings.dropFields?.length === 0) delete settings.dropFields;
+  return settings;
 }
 
-function parseTimeout(raw: string | undefined, problems: string[]): number {
-  if (raw === undefined) return DEFAULT_DISCOVERY_TIMEOUT_MS;
+/** Whether a model id is hidden by the user. */
+export function isHidden(config: Pick<LiteLLMConfig, "hide">, modelId: string): boolean {
+  return config.hide.some((glob) => globToRegExp(glob).test(modelId));
+}
+
+/** A `$VAR` / `${VAR}` reference's value, or the text itself; `missing` names an unset variable. */
+export function resolveReference(value: string, env: Env): { value?: string; variable?: string; missing?: string } {
+  const name = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(value.trim())?.[1];
+  if (name === undefined) return { value };
+  const resolved = nonEmpty(env[name]);
+  return resolved === undefined ? { variable: name, missing: name } : { value: resolved, variable: name };
+}
+
+function parseTimeout(raw: string | undefined, fallback: number | undefined, problems: string[]): number {
+  if (raw === undefined) return fallback ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
   const value = Number(raw);
   if (Number.isInteger(value) && value > 0) return value;
   problems.push(`${ENV.discoveryTimeout}: "${raw}" is not a positive number of milliseconds; using ${DEFAULT_DISCOVERY_TIMEOUT_MS}`);
   return DEFAULT_DISCOVERY_TIMEOUT_MS;
 }
 
+function resolveHeaders(headers: Record<string, string> | undefined, where: string, env: Env, problems: string[]): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const { value, missing } = resolveReference(raw, env);
+    if (missing) problems.push(`${where}.headers.${name}: $${missing} is not set; the header is not sent`);
+    else resolved[name] = value!;
+  }
+  return resolved;
+}
+
+/** What the main provider and its aliases share: everything but where they point and the key. */
+interface Shared {
+  headers: Record<string, string>;
+  hide: string[];
+  modelOverrides: ModelOverride[];
+  discoveryTimeoutMs: number;
+}
+
+/** One provider from its URL and key sources; `undefined` (with a problem) when it has no usable URL. */
+function proxyConfig(
+  name: string,
+  url: { raw: string; variable: string } | undefined,
+  key: { raw: string; variable: string } | undefined,
+  shared: Shared,
+  env: Env,
+  problems: string[],
+): LiteLLMConfig | undefined {
+  if (!url) return undefined;
+  const normalized = normalizeBaseUrl(url.raw, url.variable);
+  if ("error" in normalized) {
+    problems.push(normalized.error);
+    return undefined;
+  }
+  const resolved = key ? resolveReference(key.raw, env) : {};
+  if (resolved.missing) problems.push(`${key!.variable}: $${resolved.missing} is not set; ${name} connects without a key`);
+  return {
+    providerName: name,
+    baseUrl: normalized.url,
+    baseUrlVariable: url.variable,
+    apiKey: resolved.value,
+    apiKeyVariable: resolved.variable ?? key?.variable ?? ENV.apiKey,
+    ...shared,
+  };
+}
+
 /**
- * Resolves the configuration from environment variables.
+ * Resolves every provider: the main one from `LITELLM_*`, settings and the `OPENAI_*` fallback, and
+ * one per alias in settings.
  *
- * `LITELLM_BASE_URL` wins; without it, `OPENAI_BASE_URL` is the proxy. The key comes from
- * `LITELLM_API_KEY`, or from `OPENAI_API_KEY` only when the URL came from `OPENAI_BASE_URL` too:
- * an OpenAI key is never sent to a host it was not set for.
+ * The key comes from `LITELLM_API_KEY`, else settings, else `OPENAI_API_KEY` only when the URL came
+ * from `OPENAI_BASE_URL` too: a key is never sent to a host it was not set for. An alias pointing at
+ * another proxy never inherits the main key.
  *
  * @example
  * ```ts
- * const { config } = resolveConfig({ LITELLM_BASE_URL: "http://localhost:4000/v1", LITELLM_API_KEY: "sk-1" });
- * config?.baseUrl; // "http://localhost:4000"
+ * const { configs } = resolveConfigs({ LITELLM_BASE_URL: "http://localhost:4000/v1", LITELLM_API_KEY: "sk-1" });
+ * configs[0]?.baseUrl; // "http://localhost:4000"
  * ```
  */
-export function resolveConfig(env: Env): ConfigResult {
+export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, settingsLabel = "settings"): ConfigResult {
   const problems: string[] = [];
-  const ownUrl = nonEmpty(env[ENV.baseUrl]);
-  const fallbackUrl = nonEmpty(env[ENV.fallbackBaseUrl]);
-  const urlVariable = ownUrl ? ENV.baseUrl : fallbackUrl ? ENV.fallbackBaseUrl : undefined;
-  if (urlVariable === undefined) {
-    return { problems: [`LiteLLM provider is off: set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`] };
-  }
-  const normalized = normalizeBaseUrl((ownUrl ?? fallbackUrl)!, urlVariable);
-  if ("error" in normalized) return { problems: [normalized.error] };
-
-  const keyVariable = nonEmpty(env[ENV.apiKey])
-    ? ENV.apiKey
-    : urlVariable === ENV.fallbackBaseUrl && nonEmpty(env[ENV.fallbackApiKey])
-    ? ENV.fallbackApiKey
-    : undefined;
+  const at = `${settingsLabel} litellm`;
   const wire = parseWireApiOverrides(env[ENV.wireApi] ?? "");
   problems.push(...wire.problems);
+  const shared = (proxy: ProxySettings, where: string): Shared => ({
+    headers: resolveHeaders(proxy.headers, where, env, problems),
+    hide: proxy.hideModels ?? [],
+    modelOverrides: [...Object.entries(proxy.models ?? {}).map(([pattern, model]) => ({ pattern, ...model })), ...wire.overrides],
+    discoveryTimeoutMs: parseTimeout(nonEmpty(env[ENV.discoveryTimeout]), proxy.discoveryTimeoutMs, problems),
+  });
 
+  const ownUrl = nonEmpty(env[ENV.baseUrl]);
+  const fallbackUrl = nonEmpty(env[ENV.fallbackBaseUrl]);
+  const url = ownUrl
+    ? { raw: ownUrl, variable: ENV.baseUrl }
+    : settings.baseUrl
+    ? { raw: settings.baseUrl, variable: `${at}.baseUrl` }
+    : fallbackUrl
+    ? { raw: fallbackUrl, variable: ENV.fallbackBaseUrl }
+    : undefined;
+  if (!url) {
+    return { configs: [], problems: [...problems, `LiteLLM provider is off: set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`] };
+  }
+  const ownKey = nonEmpty(env[ENV.apiKey]);
+  const fallbackKey = nonEmpty(env[ENV.fallbackApiKey]);
+  const key = ownKey
+    ? { raw: ownKey, variable: ENV.apiKey }
+    : settings.apiKey
+    ? { raw: settings.apiKey, variable: `${at}.apiKey` }
+    : url.variable === ENV.fallbackBaseUrl && fallbackKey
+    ? { raw: fallbackKey, variable: ENV.fallbackApiKey }
+    : undefined;
+  const mainName = settings.providerName ?? DEFAULT_PROVIDER_NAME;
+  const main = proxyConfig(mainName, url, key, shared(settings, at), env, problems);
+  const configs = main ? [main] : [];
+
+  for (const [name, alias] of Object.entries(settings.aliases ?? {})) {
+    const where = `${at}.aliases["${name}"]`;
+    if (configs.some((config) => config.providerName === name)) {
+      problems.push(`${where}: the name is already taken by another provider; ignoring it`);
+      continue;
+    }
+    const aliasUrl = alias.baseUrl ? { raw: alias.baseUrl, variable: `${where}.baseUrl` } : url;
+    const aliasRoot = normalizeBaseUrl(aliasUrl.raw, aliasUrl.variable);
+    const sameProxy = "url" in aliasRoot && aliasRoot.url === main?.baseUrl;
+    const aliasKey = alias.apiKey ? { raw: alias.apiKey, variable: `${where}.apiKey` } : sameProxy ? key : undefined;
+    const config = proxyConfig(name, aliasUrl, aliasKey, shared(layerShared(settings, alias), where), env, problems);
+    if (config) configs.push(config);
+  }
+  return { configs, problems };
+}
+
+/** An alias's own settings over the main section's, for what they share. */
+function layerShared(main: ProxySettings, alias: ProxySettings): ProxySettings {
   return {
-    config: {
-      providerName: DEFAULT_PROVIDER_NAME,
-      baseUrl: normalized.url,
-      baseUrlVariable: urlVariable,
-      apiKey: keyVariable ? nonEmpty(env[keyVariable]) : undefined,
-      apiKeyVariable: keyVariable ?? ENV.apiKey,
-      wireApiOverrides: wire.overrides,
-      discoveryTimeoutMs: parseTimeout(nonEmpty(env[ENV.discoveryTimeout]), problems),
-    },
-    problems,
+    headers: { ...main.headers, ...alias.headers },
+    hideModels: alias.hideModels ?? main.hideModels,
+    models: { ...main.models, ...alias.models },
+    discoveryTimeoutMs: alias.discoveryTimeoutMs ?? main.discoveryTimeoutMs,
   };
 }

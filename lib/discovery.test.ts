@@ -9,7 +9,9 @@ const CONFIG: LiteLLMConfig = {
   baseUrlVariable: "LITELLM_BASE_URL",
   apiKey: "sk-1",
   apiKeyVariable: "LITELLM_API_KEY",
-  wireApiOverrides: [],
+  headers: {},
+  hide: [],
+  modelOverrides: [],
   discoveryTimeoutMs: 500,
 };
 

@@ -100,6 +100,7 @@ export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: ty
     ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
     timeoutMs: config.discoveryTimeoutMs,
     ...(deadline === undefined ? {} : { deadline }),
+    headers: config.headers,
     keyVariable: config.apiKeyVariable,
     urlVariable: config.baseUrlVariable,
     ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildModels, profileOf, thinkingLevelsFor } from "./models.ts";
 
-const NO_OVERRIDES = { wireApiOverrides: [] };
+const NO_OVERRIDES = { modelOverrides: [], hide: [] };
 
 describe("profileOf()", () => {
   const rows: [string, string, string, string][] = [
@@ -22,7 +22,7 @@ describe("profileOf()", () => {
   }
 
   it("lets the user's override choose the wire API, and the policy follow it", () => {
-    const config = { wireApiOverrides: [{ pattern: "claude-*", api: "openai-responses" as const }] };
+    const config = { modelOverrides: [{ pattern: "claude-*", wireApi: "openai-responses" as const }], hide: [] };
     const profile = profileOf({ id: "claude-haiku-4-5" }, config);
     assert.equal(profile.wireApi, "openai-responses");
     assert.ok(profile.drop.has("reasoning.summary"));
@@ -80,7 +80,7 @@ describe("buildModels()", () => {
   });
 
   it("asks pi for the system role only where the backend lacks OpenAI's developer role", () => {
-    const { models } = buildModels([{ id: "gpt-5" }, { id: "gemini-2.5-pro" }], { wireApiOverrides: [{ pattern: "*", api: "openai-completions" }] }, "x");
+    const { models } = buildModels([{ id: "gpt-5" }, { id: "gemini-2.5-pro" }], { modelOverrides: [{ pattern: "*", wireApi: "openai-completions" }], hide: [] }, "x");
     assert.equal(models[0]?.compat, undefined);
     assert.deepEqual(models[1]?.compat, { supportsDeveloperRole: false });
   });
@@ -106,7 +106,7 @@ describe("models from proxy metadata", () => {
     const supported = ["stream", "tools", "temperature", "max_tokens"];
     const completions = profileOf({ id: "acme-1", info: { supportedParams: supported } }, NO_OVERRIDES);
     assert.deepEqual([...completions.drop.keys()].sort(), ["parallel_tool_calls", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "store", "tool_choice"]);
-    const responses = profileOf({ id: "acme-1", info: { supportedParams: supported } }, { wireApiOverrides: [{ pattern: "*", api: "openai-responses" }] });
+    const responses = profileOf({ id: "acme-1", info: { supportedParams: supported } }, { modelOverrides: [{ pattern: "*", wireApi: "openai-responses" }] });
     assert.ok(responses.drop.has("reasoning"));
     assert.match(completions.drop.get("store")!, /supported_openai_params/);
     assert.equal(profileOf({ id: "acme-1" }, NO_OVERRIDES).drop.size, 0);
@@ -120,7 +120,7 @@ describe("models from proxy metadata", () => {
   it("turns on Anthropic-style cache_control for Claude on Chat Completions when the proxy says it caches", () => {
     const { models } = buildModels(
       [{ id: "claude-haiku-4-5", info: { promptCaching: true } }, { id: "gpt-4o", info: { promptCaching: true } }, { id: "claude-sonnet-4-5" }],
-      { wireApiOverrides: [{ pattern: "*", api: "openai-completions" }] },
+      { modelOverrides: [{ pattern: "*", wireApi: "openai-completions" }], hide: [] },
       "x",
     );
     assert.deepEqual(models[0]?.compat, { supportsDeveloperRole: false, cacheControlFormat: "anthropic" });
@@ -130,6 +130,6 @@ describe("models from proxy metadata", () => {
 
   it("speaks the Responses API to models LiteLLM serves only there, unless the user says otherwise", () => {
     assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, NO_OVERRIDES).wireApi, "openai-responses");
-    assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, { wireApiOverrides: [{ pattern: "*", api: "azure-openai-responses" }] }).wireApi, "azure-openai-responses");
+    assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, { modelOverrides: [{ pattern: "*", wireApi: "azure-openai-responses" }] }).wireApi, "azure-openai-responses");
   });
 });

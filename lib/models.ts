@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type LiteLLMConfig, overriddenWireApi } from "./config.ts";
+import { isHidden, type LiteLLMConfig, modelSettings } from "./config.ts";
+import type { ModelSettings } from "./settings.ts";
 import { type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, normalizeModelId } from "./families.ts";
 import type { ProviderModelConfig } from "./pi.ts";
 import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "./policy.ts";
@@ -18,6 +19,8 @@ export interface ModelProfile {
   family: Family;
   /** The family row its capabilities default to. */
   traits: FamilyRow;
+  /** What the user configured for it. */
+  settings: ModelSettings;
   backend: Backend;
   wireApi: WireApi;
   /** Fields the policy removes from every request, each with the reason. */
@@ -86,27 +89,31 @@ export function thinkingLevelsFor(efforts: readonly string[]): ThinkingLevelMap 
  * profile.drop.has("prompt_cache_key"); // true
  * ```
  */
-export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "wireApiOverrides">): ModelProfile {
+export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "modelOverrides">): ModelProfile {
   const upstream = entry.info?.upstreamModel;
   const traits = familyOf(entry.id, upstream);
   const family = traits.family;
+  const settings = modelSettings(config, entry.id);
   const backend = backendOf(entry.id, upstream, entry.info?.backend);
-  const wireApi = overriddenWireApi(config, entry.id) ?? (entry.info?.responsesOnly ? "openai-responses" : DEFAULT_WIRE_API[family]);
+  const wireApi = settings.wireApi ?? (entry.info?.responsesOnly ? "openai-responses" : DEFAULT_WIRE_API[family]);
   const drop = new Map(rejectedFields({ id: normalizeModelId(entry.id), family, backend, wireApi }));
   for (const field of unsupportedFields(entry.info?.supportedParams ?? GATED_ALL, wireApi)) {
     if (!drop.has(field)) drop.set(field, "The proxy does not list it in this model's supported_openai_params");
   }
-  return { id: entry.id, family, traits, backend, wireApi, drop };
+  for (const field of settings.dropFields ?? []) if (!drop.has(field)) drop.set(field, "Configured in pi's settings (litellm.models)");
+  return { id: entry.id, family, traits, settings, backend, wireApi, drop };
 }
 
 /**
  * The pi model definition for one catalog entry, registered under the extension's own `api` id so
- * that pi routes its requests through the extension's stream function.
+ * that pi routes its requests through the extension's stream function. The user's settings win,
+ * then the proxy's metadata, then the family table.
  */
 export function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string): ProviderModelConfig {
   const row = profile.traits;
   const info = entry.info ?? {};
-  const contextWindow = info.contextWindow ?? row.contextWindow;
+  const configured = profile.settings;
+  const contextWindow = configured.contextWindow ?? info.contextWindow ?? row.contextWindow;
   const reasoning = info.reasoning ?? row.reasoning;
   const model: ProviderModelConfig = {
     id: entry.id,
@@ -116,9 +123,9 @@ export function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api:
     input: info.vision ?? row.vision ? ["text", "image"] : ["text"],
     cost: { ...ZERO_COST, ...info.cost },
     contextWindow,
-    maxTokens: Math.min(info.maxTokens ?? row.maxTokens, contextWindow),
+    maxTokens: Math.min(configured.maxTokens ?? info.maxTokens ?? row.maxTokens, contextWindow),
   };
-  const thinkingLevelMap = info.reasoningEfforts ? thinkingLevelsFor(info.reasoningEfforts) : row.thinkingLevelMap;
+  const thinkingLevelMap = configured.thinkingLevelMap ?? (info.reasoningEfforts ? thinkingLevelsFor(info.reasoningEfforts) : row.thinkingLevelMap);
   if (reasoning && thinkingLevelMap) model.thinkingLevelMap = thinkingLevelMap;
   if (profile.wireApi === "openai-completions") {
     const compat = {
@@ -142,12 +149,13 @@ export function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api:
  */
 export function buildModels(
   entries: readonly CatalogEntry[],
-  config: Pick<LiteLLMConfig, "wireApiOverrides">,
+  config: Pick<LiteLLMConfig, "modelOverrides" | "hide">,
   api: string,
 ): ProviderModels {
   const models: ProviderModelConfig[] = [];
   const profiles = new Map<string, ModelProfile>();
   for (const entry of entries) {
+    if (isHidden(config, entry.id)) continue;
     const profile = profileOf(entry, config);
     profiles.set(entry.id, profile);
     models.push(toProviderModel(entry, profile, api));

@@ -14,7 +14,9 @@ const CONFIG: LiteLLMConfig = {
   baseUrlVariable: "LITELLM_BASE_URL",
   apiKey: "sk-provider-test",
   apiKeyVariable: "LITELLM_API_KEY",
-  wireApiOverrides: [],
+  headers: {},
+  hide: [],
+  modelOverrides: [],
   discoveryTimeoutMs: 500,
 };
 

@@ -134,6 +134,7 @@ export class LiteLLMProvider {
       name: "LiteLLM",
       baseUrl: `${this.config.baseUrl}/v1`,
       apiKey: providerApiKey(this.config.apiKey),
+      ...(Object.keys(this.config.headers).length > 0 ? { headers: { ...this.config.headers } } : {}),
       api: this.api,
       models,
       streamSimple: createStream({

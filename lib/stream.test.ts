@@ -40,7 +40,7 @@ const COMPLETIONS_PAYLOAD = { model: "m", messages: [], store: false, prompt_cac
 describe("createStream()", () => {
   it("hands the request to pi-ai's stream for the model's wire API, with the real api on the model", () => {
     const calls: Call[] = [];
-    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { wireApiOverrides: [] }), wireStream: recordingWireStream(calls) });
+    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: recordingWireStream(calls) });
     stream(model("gpt-5"), CONTEXT, { apiKey: "k" });
     stream(model("claude-haiku-4-5"), CONTEXT, { apiKey: "k" });
     assert.deepEqual(calls.map((call) => [call.api, call.model.api, call.model.id]), [
@@ -53,7 +53,7 @@ describe("createStream()", () => {
   it("filters the payload through onPayload: Claude loses store and prompt_cache_key, GPT keeps them", async () => {
     const calls: Call[] = [];
     const stream = createStream({
-      profileOf: (m) => profileOf({ id: m.id }, { wireApiOverrides: [{ pattern: "*", api: "openai-completions" }] }),
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [{ pattern: "*", wireApi: "openai-completions" }] }),
       wireStream: recordingWireStream(calls),
     });
     stream(model("claude-haiku-4-5"), CONTEXT);
@@ -66,7 +66,7 @@ describe("createStream()", () => {
   it("drops fields added at request time by extraDrops", async () => {
     const calls: Call[] = [];
     const stream = createStream({
-      profileOf: (m) => profileOf({ id: m.id }, { wireApiOverrides: [] }),
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
       extraDrops: (profile) => (profile.id === "my-model" ? ["store"] : []),
       wireStream: recordingWireStream(calls),
     });
@@ -76,7 +76,7 @@ describe("createStream()", () => {
 
   it("sends pi's session id as LiteLLM's session header, keeping the caller's headers", () => {
     const calls: Call[] = [];
-    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { wireApiOverrides: [] }), wireStream: recordingWireStream(calls) });
+    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: recordingWireStream(calls) });
     stream(model("claude-haiku-4-5"), CONTEXT, { sessionId: "session-42", headers: { "x-team": "a" } });
     stream(model("claude-haiku-4-5"), CONTEXT, {});
     assert.deepEqual(calls[0]?.options?.headers, { "x-team": "a", [SESSION_HEADER]: "session-42" });
@@ -86,7 +86,7 @@ describe("createStream()", () => {
   it("passes the abort signal and thinking level through untouched", () => {
     const calls: Call[] = [];
     const controller = new AbortController();
-    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { wireApiOverrides: [] }), wireStream: recordingWireStream(calls) });
+    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: recordingWireStream(calls) });
     stream(model("gpt-5"), CONTEXT, { signal: controller.signal, reasoning: "high" });
     assert.equal(calls[0]?.options?.signal, controller.signal);
     assert.equal(calls[0]?.options?.reasoning, "high");
@@ -94,7 +94,7 @@ describe("createStream()", () => {
 
   it("turns a synchronous throw from pi-ai into a stream that ends in one error", async () => {
     const stream = createStream({
-      profileOf: (m) => profileOf({ id: m.id }, { wireApiOverrides: [] }),
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
       wireStream: () => () => {
         throw new Error("No API key for provider: litellm");
       },
@@ -159,7 +159,7 @@ async function run(stream: ReturnType<StreamSimple>) {
 }
 
 describe("learning from a rejected field", () => {
-  const profileOfModel = (m: Model<string>) => profileOf({ id: m.id }, { wireApiOverrides: [] });
+  const profileOfModel = (m: Model<string>) => profileOf({ id: m.id }, { modelOverrides: [] });
 
   it("drops the field the backend named and retries once, invisibly to pi", async () => {
     const payloads: unknown[] = [];

@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { layerSettings, loadSettings, readSettingsFile } from "./settings.ts";
+
+function file(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), "settings-")), "settings.json");
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+describe("readSettingsFile()", () => {
+  it("reads a valid section", () => {
+    const { settings, problems } = readSettingsFile(file({
+      theme: "dark",
+      litellm: {
+        baseUrl: "https://llm.corp",
+        apiKey: "$LITELLM_API_KEY",
+        headers: { "x-team": "a" },
+        discoveryTimeoutMs: 2000,
+        providerName: "corp",
+        hideModels: ["*embed*"],
+        models: { "gpt-5*": { wireApi: "openai-completions", dropFields: ["store"], contextWindow: 100000, maxTokens: 8000, thinkingLevels: ["low", "high"] } },
+        aliases: { "corp-eu": { baseUrl: "https://eu.llm.corp", apiKey: "$EU" } },
+      },
+    }), "s.json");
+    assert.deepEqual(problems, []);
+    assert.equal(settings.providerName, "corp");
+    assert.deepEqual(settings.models?.["gpt-5*"]?.thinkingLevelMap, { off: null, minimal: null, low: "low", medium: null, high: "high", xhigh: null });
+    assert.deepEqual(settings.aliases?.["corp-eu"], { baseUrl: "https://eu.llm.corp", apiKey: "$EU" });
+  });
+
+  it("names each invalid field in one line and keeps the rest", () => {
+    const { settings, problems } = readSettingsFile(file({
+      litellm: {
+        baseUrl: "https://llm.corp",
+        discoveryTimeoutMs: "soon",
+        providerName: "no spaces please",
+        colour: "blue",
+        models: { "gpt-*": { wireApi: "grpc", maxTokens: 1000 }, "bad": 3 },
+        aliases: { "ok-name": { baseUrl: "https://x", aliases: {} }, "bad name": {} },
+      },
+    }), "s.json");
+    assert.equal(settings.baseUrl, "https://llm.corp");
+    assert.deepEqual(settings.models?.["gpt-*"], { maxTokens: 1000 });
+    assert.deepEqual(problems, [
+      "s.json litellm.discoveryTimeoutMs: expected a positive whole number; ignoring it",
+      "s.json litellm.providerName: expected a name of letters, digits, '.', '_' or '-'; ignoring it",
+      "s.json litellm.colour: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models, aliases); ignoring it",
+      "s.json litellm.models[\"gpt-*\"].wireApi: expected one of openai-completions, openai-responses, azure-openai-responses; ignoring it",
+      "s.json litellm.models[\"bad\"]: expected an object; ignoring it",
+      "s.json litellm.aliases[\"ok-name\"].aliases: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models); ignoring it",
+      "s.json litellm.aliases[\"bad name\"]: expected a name of letters, digits, '.', '_' or '-'; ignoring it",
+    ]);
+  });
+
+  it("is quiet about a missing file or section, and one line about broken JSON", () => {
+    assert.deepEqual(readSettingsFile("/nonexistent/settings.json", "x"), { settings: {}, problems: [] });
+    assert.deepEqual(readSettingsFile(file({ theme: "dark" }), "x"), { settings: {}, problems: [] });
+    const broken = readSettingsFile(file("{ nope"), "x");
+    assert.equal(broken.problems.length, 1);
+    assert.match(broken.problems[0]!, /^x is not valid JSON .*; its litellm section is ignored$/);
+    assert.deepEqual(readSettingsFile(file({ litellm: "http://a" }), "x").problems, ["x litellm: expected an object; ignoring it"]);
+  });
+});
+
+describe("layerSettings()", () => {
+  it("lets the project win field by field, merging headers, model globs and aliases", () => {
+    const merged = layerSettings(
+      { baseUrl: "http://user", headers: { a: "1" }, models: { "gpt-*": { maxTokens: 1, dropFields: ["x"] } }, aliases: { eu: { baseUrl: "http://eu" } } },
+      { apiKey: "$K", headers: { b: "2" }, models: { "gpt-*": { maxTokens: 2 }, "o3": { wireApi: "openai-responses" } }, aliases: { eu: { apiKey: "$EU" } } },
+    );
+    assert.deepEqual(merged, {
+      baseUrl: "http://user",
+      apiKey: "$K",
+      headers: { a: "1", b: "2" },
+      models: { "gpt-*": { maxTokens: 2, dropFields: ["x"] }, "o3": { wireApi: "openai-responses" } },
+      aliases: { eu: { baseUrl: "http://eu", apiKey: "$EU" } },
+    });
+  });
+});
+
+describe("loadSettings()", () => {
+  it("reads the agent directory's settings and the project's over them", () => {
+    const agent = mkdtempSync(join(tmpdir(), "agent-"));
+    const project = mkdtempSync(join(tmpdir(), "project-"));
+    writeFileSync(join(agent, "settings.json"), JSON.stringify({ litellm: { baseUrl: "http://user", providerName: "mine" } }));
+    mkdirSync(join(project, ".pi"));
+    writeFileSync(join(project, ".pi", "settings.json"), JSON.stringify({ litellm: { baseUrl: "http://project" } }));
+    assert.deepEqual(loadSettings({ PI_CODING_AGENT_DIR: agent }, project).settings, { baseUrl: "http://project", providerName: "mine" });
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * The `litellm` section of pi's settings files, read and validated field by field: an invalid field
+ * is reported in one line naming it and left out; everything else still applies.
+ *
+ * ```json
+ * { "litellm": { "baseUrl": "https://litellm.example.com", "apiKey": "$LITELLM_API_KEY",
+ *   "models": { "gpt-5*": { "wireApi": "openai-completions" } }, "hideModels": ["*embedding*"] } }
+ * ```
+ *
+ * @module
+ */
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { agentDir } from "./pi.ts";
+import { WIRE_APIS, type WireApi, THINKING_LEVELS, type ThinkingLevelMap } from "./types.ts";
+
+/** Per-model settings, applied to every model id the key (a `*` glob) matches. */
+export interface ModelSettings {
+  wireApi?: WireApi;
+  /** Request fields never to send to these models, on top of the policy. */
+  dropFields?: string[];
+  contextWindow?: number;
+  maxTokens?: number;
+  /** The thinking levels to offer; every other level is hidden. */
+  thinkingLevelMap?: ThinkingLevelMap;
+}
+
+/** One proxy's settings; the top level of the section, or one of its aliases. */
+export interface ProxySettings {
+  baseUrl?: string;
+  /** `$VAR` / `${VAR}` reference (or, discouraged, the key itself). */
+  apiKey?: string;
+  headers?: Record<string, string>;
+  discoveryTimeoutMs?: number;
+  providerName?: string;
+  hideModels?: string[];
+  models?: Record<string, ModelSettings>;
+}
+
+/** The whole section. */
+export interface LiteLLMSettings extends ProxySettings {
+  /** Extra providers: a second proxy, or the same proxy with a second key, by provider name. */
+  aliases?: Record<string, ProxySettings>;
+}
+
+type Raw = Record<string, unknown>;
+type Check = (value: unknown) => string | undefined;
+
+const isObject = (value: unknown): value is Raw => value !== null && typeof value === "object" && !Array.isArray(value);
+const text: Check = (value) => (typeof value === "string" && value.trim() !== "" ? undefined : "expected a non-empty string");
+const positiveInteger: Check = (value) => (Number.isInteger(value) && (value as number) > 0 ? undefined : "expected a positive whole number");
+const stringList: Check = (value) => (Array.isArray(value) && value.every((item) => typeof item === "string" && item !== "") ? undefined : "expected a list of strings");
+const stringMap: Check = (value) => (isObject(value) && Object.values(value).every((item) => typeof item === "string") ? undefined : "expected an object of strings");
+const providerName: Check = (value) => (typeof value === "string" && /^[a-z0-9][a-z0-9._-]*$/i.test(value) ? undefined : "expected a name of letters, digits, '.', '_' or '-'");
+const wireApi: Check = (value) => ((WIRE_APIS as readonly unknown[]).includes(value) ? undefined : `expected one of ${WIRE_APIS.join(", ")}`);
+const thinkingLevels: Check = (value) =>
+  Array.isArray(value) && value.every((level) => (THINKING_LEVELS as readonly unknown[]).includes(level)) ||
+    isObject(value) && Object.entries(value).every(([level, mapped]) => (THINKING_LEVELS as readonly string[]).includes(level) && (mapped === null || typeof mapped === "string"))
+    ? undefined
+    : `expected a list of levels (${THINKING_LEVELS.join(", ")}) or a map of level to effort or null`;
+
+/** The fields of a proxy section and how each is checked. */
+const PROXY_FIELDS: Readonly<Record<keyof ProxySettings, Check>> = {
+  baseUrl: text,
+  apiKey: text,
+  headers: stringMap,
+  discoveryTimeoutMs: positiveInteger,
+  providerName,
+  hideModels: stringList,
+  models: (value) => (isObject(value) ? undefined : "expected an object of model globs"),
+};
+
+const MODEL_FIELDS: Readonly<Record<string, Check>> = {
+  wireApi,
+  dropFields: stringList,
+  contextWindow: positiveInteger,
+  maxTokens: positiveInteger,
+  thinkingLevels,
+};
+
+/** Thinking levels as settings accept them (a list, or pi's map) in pi's map form. */
+function toThinkingLevelMap(value: unknown): ThinkingLevelMap {
+  if (!Array.isArray(value)) return value as ThinkingLevelMap;
+  return Object.fromEntries(THINKING_LEVELS.map((level) => [level, value.includes(level) ? level : null])) as ThinkingLevelMap;
+}
+
+function readModels(raw: Raw, where: string, problems: string[]): Record<string, ModelSettings> {
+  const models: Record<string, ModelSettings> = {};
+  for (const [pattern, value] of Object.entries(raw)) {
+    const at = `${where}.models["${pattern}"]`;
+    if (!isObject(value)) {
+      problems.push(`${at}: expected an object; ignoring it`);
+      continue;
+    }
+    const model: ModelSettings = {};
+    for (const [field, fieldValue] of Object.entries(value)) {
+      const check = MODEL_FIELDS[field];
+      const problem = check ? check(fieldValue) : `unknown field (known: ${Object.keys(MODEL_FIELDS).join(", ")})`;
+      if (problem) problems.push(`${at}.${field}: ${problem}; ignoring it`);
+      else if (field === "thinkingLevels") model.thinkingLevelMap = toThinkingLevelMap(fieldValue);
+      else (model as Raw)[field] = fieldValue;
+    }
+    models[pattern] = model;
+  }
+  return models;
+}
+
+/** Validates one proxy section; `aliases` is read only at the top level. */
+function readProxy(raw: Raw, where: string, problems: string[], allowAliases: boolean): LiteLLMSettings {
+  const settings: LiteLLMSettings = {};
+  for (const [field, value] of Object.entries(raw)) {
+    if (field === "aliases" && allowAliases) {
+      if (!isObject(value)) {
+        problems.push(`${where}.aliases: expected an object of provider names; ignoring it`);
+        continue;
+      }
+      settings.aliases = {};
+      for (const [name, alias] of Object.entries(value)) {
+        const problem = providerName(name) ?? (isObject(alias) ? undefined : "expected an object");
+        if (problem) problems.push(`${where}.aliases["${name}"]: ${problem}; ignoring it`);
+        else settings.aliases[name] = readProxy(alias as Raw, `${where}.aliases["${name}"]`, problems, false);
+      }
+      continue;
+    }
+    const check = (PROXY_FIELDS as Record<string, Check>)[field];
+    const problem = check ? check(value) : `unknown field (known: ${Object.keys(PROXY_FIELDS).join(", ")}${allowAliases ? ", aliases" : ""})`;
+    if (problem) problems.push(`${where}.${field}: ${problem}; ignoring it`);
+    else if (field === "models") settings.models = readModels(value as Raw, where, problems);
+    else (settings as Raw)[field] = value;
+  }
+  return settings;
+}
+
+/**
+ * Reads the `litellm` section of one settings file. A missing file or section is no problem; an
+ * unreadable file or invalid field is one line each.
+ */
+export function readSettingsFile(path: string, label: string): { settings: LiteLLMSettings; problems: string[] } {
+  let content: string;
+  try {
+    content = readFileSync(path, "utf8");
+  } catch {
+    return { settings: {}, problems: [] };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch (error) {
+    return { settings: {}, problems: [`${label} is not valid JSON (${error instanceof Error ? error.message : error}); its litellm section is ignored`] };
+  }
+  const section = isObject(parsed) ? parsed.litellm : undefined;
+  if (section === undefined) return { settings: {}, problems: [] };
+  const problems: string[] = [];
+  if (!isObject(section)) return { settings: {}, problems: [`${label} litellm: expected an object; ignoring it`] };
+  return { settings: readProxy(section, `${label} litellm`, problems, true), problems };
+}
+
+function mergeRecords<T>(under: Record<string, T> | undefined, over: Record<string, T> | undefined, merge: (a: T, b: T) => T): Record<string, T> | undefined {
+  if (!under || !over) return over ?? under;
+  const merged = { ...under };
+  for (const [key, value] of Object.entries(over)) merged[key] = key in under ? merge(under[key]!, value) : value;
+  return merged;
+}
+
+/**
+ * Layers settings (the project's over the user's): `over` wins field by field, and headers, model
+ * globs and aliases merge by key, so a project can change one model without restating the rest.
+ */
+export function layerSettings(under: LiteLLMSettings, over: LiteLLMSettings): LiteLLMSettings {
+  const merged: LiteLLMSettings = { ...under, ...over };
+  const headers = mergeRecords(under.headers, over.headers, (_a, b) => b);
+  const models = mergeRecords(under.models, over.models, (a, b) => ({ ...a, ...b }));
+  const aliases = mergeRecords(under.aliases, over.aliases, layerSettings);
+  return { ...merged, ...(headers && { headers }), ...(models && { models }), ...(aliases && { aliases }) };
+}
+
+/**
+ * The `litellm` section as pi would see it: `<agent dir>/settings.json`, with the project's
+ * `.pi/settings.json` (under `cwd`) layered over it.
+ */
+export function loadSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): { settings: LiteLLMSettings; problems: string[] } {
+  const user = readSettingsFile(join(agentDir(env), "settings.json"), "~/.pi/agent/settings.json");
+  const project = readSettingsFile(join(cwd, ".pi", "settings.json"), ".pi/settings.json");
+  return { settings: layerSettings(user.settings, project.settings), problems: [...user.problems, ...project.problems] };
+}
