@@ -151,15 +151,17 @@ export function failureSuite(): ConformanceSuite {
       {
         name: "a saved session whose model the proxy no longer lists: one clear line, then pi goes on",
         async run() {
+          // pi keeps sessions per working directory: both runs must share one to --continue.
           const agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-session-"));
+          const cwd = mkdtempSync(join(tmpdir(), "pi-litellm-project-"));
           const before = await startFakeLiteLLM({ apiKey: API_KEY, models: [{ id: "retired-model", servedBy: "lenient" }, ...MODELS] });
-          const first = await runPi(["--provider", "litellm", "--model", "retired-model", "-p", "Say hello."], { LITELLM_BASE_URL: before.url, LITELLM_API_KEY: API_KEY }, { agentDir });
+          const first = await runPi(["--provider", "litellm", "--model", "retired-model", "-p", "Say hello."], { LITELLM_BASE_URL: before.url, LITELLM_API_KEY: API_KEY }, { agentDir, cwd });
           await before.close();
           assertCleanRun(first);
           const after = await startFakeLiteLLM({ apiKey: API_KEY, models: MODELS });
           try {
             const env = { LITELLM_BASE_URL: after.url, LITELLM_API_KEY: API_KEY };
-            const resumed = await runPi(["--continue", "-p", "Again."], env, { agentDir });
+            const resumed = await runPi(["--continue", "-p", "Again."], env, { agentDir, cwd });
             assertCleanRun(resumed);
             assert.match(resumed.stderr, /^pi-litellm: This session used litellm\/retired-model, which LiteLLM no longer lists for this key; continuing with litellm\/gpt-5\./m);
             const explicit = await runPi(["--no-session", "--provider", "litellm", "--model", "retired-model", "-p", "Hi."], env);
