@@ -48,8 +48,8 @@ export type ManagementRoute = "models" | "model/info" | "model_group/info";
 
 /** Everything that decides the fake's behaviour. */
 export interface Scenario {
-  /** The only key accepted; `null` for a proxy without auth. */
-  apiKey: string | null;
+  /** The key (or keys) accepted; `null` for a proxy without auth. */
+  apiKey: string | readonly string[] | null;
   models: FakeModel[];
   /** Wildcard routes `/v1/models` lists besides the models (`anthropic/*`). */
   wildcards?: string[];
@@ -138,7 +138,8 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
     requests.push({ method: c.req.method, path: new URL(c.req.url).pathname + new URL(c.req.url).search, headers: c.req.header(), ...entry });
   };
   const presentedKey = (c: Context) => c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.header("api-key");
-  const authorized = (c: Context) => scenario.apiKey === null || presentedKey(c) === scenario.apiKey;
+  const keys = scenario.apiKey === null ? undefined : [scenario.apiKey].flat();
+  const authorized = (c: Context) => keys === undefined || keys.includes(presentedKey(c) ?? "");
 
   async function faulted(c: Context, fault: Fault | undefined): Promise<Response | undefined> {
     if (!fault) return undefined;
