@@ -7,6 +7,9 @@
  */
 
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { type CliRun, runPi } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
@@ -22,6 +25,9 @@ const ANSWERS: readonly { model: string; promptCacheKey: boolean; store: boolean
   { model: "o3", promptCacheKey: true, store: true },
   { model: "my-company-model", promptCacheKey: false, store: true },
 ];
+
+/** An id the policy knows nothing about, behind a backend that rejects `store` with a 500. */
+const STRICT_MODEL = { id: "acme-batch", servedBy: "strict-databricks" };
 
 /** Asserts what every CLI run must satisfy: pi's own exit code, no key, no stack trace. */
 export function assertCleanRun(run: CliRun, expectedCode = 0): void {
@@ -53,7 +59,7 @@ export function cliSuite(): ConformanceSuite {
   return {
     name: "the pi CLI with the extension",
     async before() {
-      fake = await startFakeLiteLLM(conformanceScenario());
+      fake = await startFakeLiteLLM(conformanceScenario([STRICT_MODEL]));
     },
     after: () => fake.close(),
     cases: [
@@ -79,6 +85,30 @@ export function cliSuite(): ConformanceSuite {
           assertCleanRun(run);
           const request = fake.requests.slice(before).find((candidate) => candidate.model === "claude-haiku-4-5");
           assert.equal((request?.body as { reasoning_effort?: string }).reasoning_effort, "high");
+        },
+      },
+      {
+        name: "pi -p learns silently (only the answer on stdout), and the next pi run starts with the rule",
+        async run() {
+          const cliAgentDir = mkdtempSync(join(tmpdir(), "pi-litellm-cli-learning-"));
+          const args = ["--no-session", "--provider", "litellm", "--model", "acme-batch", "-p", "Say hello."];
+          const cliEnv = { ...env(), PI_CODING_AGENT_DIR: cliAgentDir };
+          const before = fake.requests.length;
+          const first = await runPi(args, cliEnv, { agentDir: cliAgentDir });
+          assertCleanRun(first);
+          assert.equal(first.stdout.trim(), "Hello from acme-batch.");
+          const chat = (from: number) => fake.requests.slice(from).filter((request) => request.model === "acme-batch");
+          // The OpenAI client retries a 500 by itself before the error reaches the extension.
+          const attempts = chat(before);
+          assert.deepEqual(attempts.map((request) => request.status).slice(-2), [500, 200]);
+          assert.ok(attempts.slice(0, -1).every((request) => request.fixture === "litellm-connection-error" && "store" in (request.body as object)));
+          assert.ok(!("store" in (attempts.at(-1)!.body as object)));
+          const middle = fake.requests.length;
+          const second = await runPi(args, cliEnv, { agentDir: cliAgentDir });
+          assertCleanRun(second);
+          const requests = chat(middle);
+          assert.equal(requests.length, 1);
+          assert.ok(!("store" in (requests[0]!.body as object)));
         },
       },
       {

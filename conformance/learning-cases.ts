@@ -14,10 +14,9 @@ import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { FakeLiteLLM, FakeModel } from "./fake-litellm.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { fixtureById, loadFixtures } from "./fixtures.ts";
-import { collect, fieldPaths, type LoadedExtension, loadExtension, runPi } from "./harness.ts";
+import { collect, fieldPaths, type LoadedExtension, loadExtension } from "./harness.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
-import { assertCleanRun } from "./cli-cases.ts";
 
 /** One phrasing: a model no family matches, the backend that rejects a field, and the request that carries it. */
 interface LearningCase {
@@ -140,30 +139,6 @@ export function learningSuite(): ConformanceSuite {
           const outcome = await collect(extension.stream("acme-batch", { apiKey: "sk-wrong" }));
           assert.match(outcome.message.errorMessage ?? "", /^401 /);
           assert.equal(fake.requests.slice(before).length, 1);
-        },
-      },
-      {
-        name: "pi -p learns silently (only the answer on stdout), and the next pi run starts with the rule",
-        async run() {
-          const cliAgentDir = mkdtempSync(join(tmpdir(), "pi-litellm-cli-learning-"));
-          const args = ["--no-session", "--provider", "litellm", "--model", "acme-batch", "-p", "Say hello."];
-          const cliEnv = { ...env(), PI_CODING_AGENT_DIR: cliAgentDir };
-          const before = fake.requests.length;
-          const first = await runPi(args, cliEnv, { agentDir: cliAgentDir });
-          assertCleanRun(first);
-          assert.equal(first.stdout.trim(), "Hello from acme-batch.");
-          const chat = (from: number) => fake.requests.slice(from).filter((request) => request.model === "acme-batch");
-          // The OpenAI client retries a 500 by itself before the error reaches the extension.
-          const attempts = chat(before);
-          assert.deepEqual(attempts.map((request) => request.status).slice(-2), [500, 200]);
-          assert.ok(attempts.slice(0, -1).every((request) => request.fixture === "litellm-connection-error" && "store" in (request.body as object)));
-          assert.ok(!("store" in (attempts.at(-1)!.body as object)));
-          const middle = fake.requests.length;
-          const second = await runPi(args, cliEnv, { agentDir: cliAgentDir });
-          assertCleanRun(second);
-          const requests = chat(middle);
-          assert.equal(requests.length, 1);
-          assert.ok(!("store" in (requests[0]!.body as object)));
         },
       },
     ],

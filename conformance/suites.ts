@@ -9,6 +9,7 @@ import { failureSuite } from "./failure-cases.ts";
 import { fakeSuite } from "./fake-cases.ts";
 import { LEARNING_FIXTURES, learningSuite } from "./learning-cases.ts";
 import { METADATA_FIXTURES, metadataSuite } from "./metadata-cases.ts";
+import { packageSuite } from "./package-cases.ts";
 import { POLICY_FIXTURES, policySuite } from "./policy-cases.ts";
 import { settingsSuite } from "./settings-cases.ts";
 import { STREAM_FIXTURES, streamSuite } from "./stream-cases.ts";
@@ -19,5 +20,5 @@ export const PROOF_FIXTURES: readonly string[] = [...POLICY_FIXTURES, ...STREAM_
 
 /** Builds the suites afresh: each holds its own fake proxy and extension instances. */
 export function allSuites(): ConformanceSuite[] {
-  return [fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), settingsSuite(), failureSuite()];
+  return [fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), settingsSuite(), failureSuite(), packageSuite()];
 }
