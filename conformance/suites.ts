@@ -5,6 +5,7 @@
  */
 
 import { cliSuite } from "./cli-cases.ts";
+import { docsSuite } from "./docs.ts";
 import { failureSuite } from "./failure-cases.ts";
 import { fakeSuite } from "./fake-cases.ts";
 import { LEARNING_FIXTURES, learningSuite } from "./learning-cases.ts";
@@ -20,5 +21,5 @@ export const PROOF_FIXTURES: readonly string[] = [...POLICY_FIXTURES, ...STREAM_
 
 /** Builds the suites afresh: each holds its own fake proxy and extension instances. */
 export function allSuites(): ConformanceSuite[] {
-  return [fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), settingsSuite(), failureSuite(), packageSuite()];
+  return [docsSuite(), fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), settingsSuite(), failureSuite(), packageSuite()];
 }

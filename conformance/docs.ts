@@ -1,0 +1,78 @@
+/**
+ * The README's family and policy tables, rendered from the tables the code uses. `npm run docs`
+ * rewrites them between their markers; the documentation suite fails when they are out of date.
+ *
+ * @module
+ */
+
+import { readFileSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/families.ts";
+import { REJECTION_RULES } from "../lib/policy.ts";
+import type { ConformanceSuite } from "./suite.ts";
+
+/** Where the README is. */
+export const README = fileURLToPath(new URL("../README.md", import.meta.url));
+
+const tokens = (count: number) => (count >= 1_000_000 ? `${count / 1_000_000}M` : count >= 1000 ? `${Math.round(count / 100) / 10}K` : String(count));
+const code = (values: readonly string[]) => values.map((value) => `\`${value}\``).join(", ");
+const levels = (map: Record<string, string | null> | undefined) =>
+  map ? Object.entries(map).filter(([, value]) => value === null).map(([level]) => level).join(", ") || "none" : "none";
+
+/** The family table: what a model id tells the extension when the proxy reports nothing. */
+export function familyTable(): string {
+  const rows = [...FAMILY_TABLE, { ...UNKNOWN_FAMILY, pattern: /(no match)/ }].map((row) =>
+    `| ${row.family} | \`${row.pattern.source.replaceAll("|", "\\|")}\` | ${DEFAULT_WIRE_API[row.family]} | ${row.reasoning ? "yes" : "no"} | ${row.vision ? "yes" : "no"} | ${tokens(row.contextWindow)} | ${tokens(row.maxTokens)} | ${levels(row.thinkingLevelMap)} |`
+  );
+  return ["| Family | Id pattern (first match wins) | Wire API | Thinking | Images | Context | Max out | Hidden levels |", "| --- | --- | --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+/** The policy table: which fields are dropped for whom, why, and which fixture records it. */
+export function policyTable(): string {
+  const rows = REJECTION_RULES.map((rule) => {
+    const who = [
+      rule.families ? rule.families.join(", ") : "any family",
+      rule.backends ? `on ${rule.backends.join(", ")}` : "",
+      rule.models ? `(ids matching \`${rule.models.source}\`)` : "",
+    ].filter(Boolean).join(" ");
+    const apis = rule.apis ? rule.apis.join(", ") : "all";
+    return `| ${who} | ${apis} | ${code(rule.fields)} | ${rule.why} | ${rule.sources.map((id) => `[${id}](fixtures/${id}.json)`).join(", ")} |`;
+  });
+  return ["| Models | Wire APIs | Dropped | Why | Recorded in |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+const SECTIONS: Readonly<Record<string, () => string>> = { families: familyTable, policy: policyTable };
+
+/** The README with every generated section replaced by its current rendering. */
+export function renderReadme(text: string): string {
+  let result = text;
+  for (const [name, render] of Object.entries(SECTIONS)) {
+    const start = `<!-- generated:${name} -->`;
+    const end = `<!-- /generated:${name} -->`;
+    const from = result.indexOf(start);
+    const to = result.indexOf(end);
+    if (from === -1 || to < from) throw new Error(`README.md lacks the ${start} … ${end} markers`);
+    result = `${result.slice(0, from + start.length)}\n${render()}\n${result.slice(to)}`;
+  }
+  return result;
+}
+
+/** The suite: the README's generated tables match the code. */
+export function docsSuite(): ConformanceSuite {
+  return {
+    name: "the README",
+    cases: [{
+      name: "its family and policy tables are rendered from the tables the code uses (npm run docs)",
+      async run() {
+        const text = readFileSync(README, "utf8");
+        if (renderReadme(text) !== text) throw new Error("README.md is out of date with lib/families.ts or lib/policy.ts; run npm run docs");
+      },
+    }],
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(README, renderReadme(readFileSync(README, "utf8")));
+  console.log("README.md tables rendered from lib/families.ts and lib/policy.ts");
+}
