@@ -14,7 +14,7 @@ import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { FakeLiteLLM, FakeModel } from "./fake-litellm.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { fixtureById, loadFixtures } from "./fixtures.ts";
-import { collect, fieldPaths, type LoadedExtension, loadExtension } from "./harness.ts";
+import { assertNoSecrets, collect, fieldPaths, type LoadedExtension, loadExtension } from "./harness.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 
@@ -116,9 +116,10 @@ export function learningSuite(): ConformanceSuite {
     cases: [
       ...cases,
       {
-        name: "the TUI shows one notice per learned rule, naming the model and the field",
+        name: "the TUI shows one notice per learned rule, naming the model and the field, never the key",
         async run() {
           assert.equal(notices.length, LEARNING_CASES.length);
+          assertNoSecrets(env(), Object.fromEntries(notices.map((notice, index) => [`notice ${index}`, notice])));
           assert.match(notices[0]!, /acme-foundry rejected "prompt_cache_key"; it is no longer sent to that model \(\/litellm forget undoes this\)/);
         },
       },
