@@ -13,7 +13,7 @@
 import process from "node:process";
 import { registerLiteLLMCommand } from "./lib/command.ts";
 import { resolveConfigs } from "./lib/config.ts";
-import { type ExtensionAPI, sessionModel, warn as warnOnStderr } from "./lib/pi.ts";
+import { type ExtensionAPI, warn as warnOnStderr } from "./lib/pi.ts";
 import { LiteLLMProvider, stateDir } from "./lib/provider.ts";
 import { redact } from "./lib/proxy-http.ts";
 import { loadSettings } from "./lib/settings.ts";
@@ -45,15 +45,7 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
 
       const providers = configs.map((config) => new LiteLLMProvider(pi, config, { stateDir: stateDir(env), ...(options.fetch ? { fetch: options.fetch } : {}) }));
       pi.on("session_start", (_event, ctx) => {
-        for (const provider of providers) {
-          provider.notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
-          try {
-            const notice = provider.unlistedModelNotice(sessionModel(ctx), ctx.model);
-            if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);
-          } catch {
-            // A session pi could not describe is no reason to disturb its start.
-          }
-        }
+        for (const provider of providers) provider.sessionStarted(ctx, warn);
       });
       registerLiteLLMCommand(pi, providers);
       // Every provider discovers at once, so several proxies cost one discovery timeout, not several.

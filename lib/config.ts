@@ -93,7 +93,7 @@ export function normalizeBaseUrl(raw: string, variable: string): { url: string }
 }
 
 /** Whether a string names one of the supported wire APIs. */
-export function isWireApi(value: string): value is WireApi {
+function isWireApi(value: string): value is WireApi {
   return (WIRE_APIS as readonly string[]).includes(value);
 }
 
@@ -186,6 +186,15 @@ function resolveHeaders(headers: Record<string, string> | undefined, where: stri
   return resolved;
 }
 
+/** A value and the name to mention it by in messages. */
+type Source = { raw: string; variable: string };
+
+/** The first of several sources, in precedence order, that has a value. */
+function firstSource(sources: readonly [value: string | undefined, variable: string][]): Source | undefined {
+  const found = sources.find(([value]) => value !== undefined);
+  return found && { raw: found[0]!, variable: found[1] };
+}
+
 /** What the main provider and its aliases share: everything but where they point and the key. */
 interface Shared {
   headers: Record<string, string>;
@@ -197,8 +206,8 @@ interface Shared {
 /** One provider from its URL and key sources; `undefined` (with a problem) when it has no usable URL. */
 function proxyConfig(
   name: string,
-  url: { raw: string; variable: string } | undefined,
-  key: { raw: string; variable: string } | undefined,
+  url: Source | undefined,
+  key: Source | undefined,
   shared: Shared,
   env: Env,
   problems: string[],
@@ -247,27 +256,19 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
     discoveryTimeoutMs: parseTimeout(nonEmpty(env[ENV.discoveryTimeout]), proxy.discoveryTimeoutMs, problems),
   });
 
-  const ownUrl = nonEmpty(env[ENV.baseUrl]);
-  const fallbackUrl = nonEmpty(env[ENV.fallbackBaseUrl]);
-  const url = ownUrl
-    ? { raw: ownUrl, variable: ENV.baseUrl }
-    : settings.baseUrl
-    ? { raw: settings.baseUrl, variable: `${at}.baseUrl` }
-    : fallbackUrl
-    ? { raw: fallbackUrl, variable: ENV.fallbackBaseUrl }
-    : undefined;
+  const url = firstSource([
+    [nonEmpty(env[ENV.baseUrl]), ENV.baseUrl],
+    [settings.baseUrl, `${at}.baseUrl`],
+    [nonEmpty(env[ENV.fallbackBaseUrl]), ENV.fallbackBaseUrl],
+  ]);
   if (!url) {
     return { configs: [], problems: [...problems, `LiteLLM provider is off: set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`] };
   }
-  const ownKey = nonEmpty(env[ENV.apiKey]);
-  const fallbackKey = nonEmpty(env[ENV.fallbackApiKey]);
-  const key = ownKey
-    ? { raw: ownKey, variable: ENV.apiKey }
-    : settings.apiKey
-    ? { raw: settings.apiKey, variable: `${at}.apiKey` }
-    : url.variable === ENV.fallbackBaseUrl && fallbackKey
-    ? { raw: fallbackKey, variable: ENV.fallbackApiKey }
-    : undefined;
+  const key = firstSource([
+    [nonEmpty(env[ENV.apiKey]), ENV.apiKey],
+    [settings.apiKey, `${at}.apiKey`],
+    [url.variable === ENV.fallbackBaseUrl ? nonEmpty(env[ENV.fallbackApiKey]) : undefined, ENV.fallbackApiKey],
+  ]);
   const mainName = settings.providerName ?? DEFAULT_PROVIDER_NAME;
   const main = proxyConfig(mainName, url, key, shared(settings, at), env, problems);
   const configs = main ? [main] : [];

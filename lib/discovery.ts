@@ -40,7 +40,7 @@ export function isWildcard(id: string): boolean {
 }
 
 /** Whether a `mode` reported by the proxy rules the model out of pi's catalog. */
-export function isNonChatMode(mode: unknown): boolean {
+function isNonChatMode(mode: unknown): boolean {
   return typeof mode === "string" && NON_CHAT_MODES.has(mode);
 }
 
@@ -94,7 +94,7 @@ export function parseModelInfo(rows: readonly unknown[], groups: ReadonlyMap<str
 }
 
 /** The request template for one management route of the configured proxy. */
-export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: typeof fetch, deadline?: number): ProxyRequest {
+function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: typeof fetch, deadline?: number): ProxyRequest {
   return {
     url: `${config.baseUrl}${path}`,
     ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),

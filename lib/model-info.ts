@@ -123,7 +123,7 @@ export function complement(primary: ProxyModelInfo, secondary: ProxyModelInfo | 
 }
 
 /** A row's `mode`, for skipping embedding, image and audio models. */
-export function modeOf(row: Raw): unknown {
+function modeOf(row: Raw): unknown {
   return ((row.model_info ?? row) as Raw).mode;
 }
 

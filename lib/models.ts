@@ -109,7 +109,7 @@ export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "mode
  * that pi routes its requests through the extension's stream function. The user's settings win,
  * then the proxy's metadata, then the family table.
  */
-export function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string): ProviderModelConfig {
+function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string): ProviderModelConfig {
   const row = profile.traits;
   const info = entry.info ?? {};
   const configured = profile.settings;

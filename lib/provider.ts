@@ -12,7 +12,7 @@ import type { LiteLLMConfig } from "./config.ts";
 import { discover } from "./discovery.ts";
 import { LearnedRules } from "./learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./models.ts";
-import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey } from "./pi.ts";
+import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
 import { redact } from "./proxy-http.ts";
 import { createStream } from "./stream.ts";
 import type { Catalog } from "./types.ts";
@@ -88,9 +88,18 @@ export class LiteLLMProvider {
     return this.#background;
   }
 
-  /** Where notices go from now on (set at session start, when pi says whether it has a UI). */
-  set notify(notify: Notify | undefined) {
-    this.#notify = notify;
+  /**
+   * At each session start: notices go to the TUI when there is one (print mode has none), and a
+   * session wanting a model the catalog lacks gets one line. Never throws into pi's event loop.
+   */
+  sessionStarted(ctx: SessionContext, warn: (line: string) => void): void {
+    this.#notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
+    try {
+      const notice = this.unlistedModelNotice(sessionModel(ctx), ctx.model);
+      if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);
+    } catch {
+      // A session pi could not describe is no reason to disturb its start.
+    }
   }
 
   /**

@@ -62,7 +62,7 @@ export function filteringHook(drop: readonly FieldPath[], callerHook?: PayloadHo
 }
 
 /** The fields dropped for a profile now: the policy's, then the extra ones, without repeats. */
-export function dropsFor(profile: ModelProfile, dependencies: Pick<StreamDependencies, "extraDrops">): FieldPath[] {
+function dropsFor(profile: ModelProfile, dependencies: Pick<StreamDependencies, "extraDrops">): FieldPath[] {
   return [...new Set([...profile.drop.keys(), ...(dependencies.extraDrops?.(profile) ?? [])])];
 }
 
@@ -79,8 +79,14 @@ export function tap(inner: AssistantMessageEventStream, onEvent: (event: StreamE
   const waiting: StreamEvent[] = [];
   let draining = true;
   let endedWhileDraining = false;
-  inner.push = (event) => (draining ? waiting.push(event) : onEvent(event)) as unknown as void;
-  inner.end = () => (draining ? endedWhileDraining = true : onEnd()) as unknown as void;
+  inner.push = (event) => {
+    if (draining) waiting.push(event);
+    else onEvent(event);
+  };
+  inner.end = () => {
+    if (draining) endedWhileDraining = true;
+    else onEnd();
+  };
   const sentinel = { type: "litellm:drained" } as unknown as StreamEvent;
   push(sentinel);
   void (async () => {
