@@ -7,7 +7,7 @@
 
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import type { Catalog, CatalogEntry } from "./types.ts";
 
@@ -62,7 +62,7 @@ export class CatalogCache {
   write(catalog: Catalog): void {
     if (this.file === undefined || catalog.models.length === 0) return;
     try {
-      mkdirSync(join(this.file, ".."), { recursive: true });
+      mkdirSync(dirname(this.file), { recursive: true });
       const content: CacheFile = { version: 1, proxy: this.#proxy, keyHash: this.#keyHash, catalog };
       const temporary = `${this.file}.${process.pid}.tmp`;
       writeFileSync(temporary, JSON.stringify(content), { mode: 0o600 });
