@@ -131,6 +131,12 @@ export const DEFAULT_WIRE_API: Readonly<Record<Family, WireApi>> = {
   unknown: "openai-completions",
 };
 
+/**
+ * Known families whose backends do not implement OpenAI's request semantics: no `store`,
+ * `prompt_cache_key` or `developer` role. Unknown ids are not among them: they fail open.
+ */
+export const NON_OPENAI_FAMILIES: readonly Family[] = ["claude", "gemini", "gpt-oss", "llama", "mistral", "nova", "deepseek", "qwen"];
+
 /** Who hosts a model; the parameter policy has rules per backend as well as per family. */
 export type Backend = "databricks" | "azure" | "bedrock" | "vertex" | "gemini" | "anthropic" | "openai" | "unknown";
 

@@ -8,7 +8,7 @@
 
 import { isHidden, type LiteLLMConfig, modelSettings } from "./config.ts";
 import type { ModelSettings } from "./settings.ts";
-import { type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, normalizeModelId } from "./families.ts";
+import { type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, NON_OPENAI_FAMILIES, normalizeModelId } from "./families.ts";
 import type { ProviderModelConfig } from "./pi.ts";
 import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "./policy.ts";
 import type { CatalogEntry, ModelCost, ThinkingLevel, ThinkingLevelMap, WireApi } from "./types.ts";
@@ -34,16 +34,7 @@ export interface ProviderModels {
 }
 
 /** Families that do not implement OpenAI's `developer` role; pi sends them `system` instead. */
-const SYSTEM_ROLE_FAMILIES: ReadonlySet<Family> = new Set([
-  "claude",
-  "gemini",
-  "gpt-oss",
-  "llama",
-  "mistral",
-  "nova",
-  "deepseek",
-  "qwen",
-]);
+const SYSTEM_ROLE_FAMILIES: ReadonlySet<Family> = new Set(NON_OPENAI_FAMILIES);
 
 /** Without a list from the proxy, every gated parameter counts as supported. */
 const GATED_ALL: readonly string[] = GATED_PARAMS.map((gated) => gated.param);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Backend, Family } from "./families.ts";
+import { type Backend, type Family, NON_OPENAI_FAMILIES } from "./families.ts";
 import type { WireApi } from "./types.ts";
 
 /** A request field, dotted for nested ones: `prompt_cache_key`, `reasoning.summary`. */
@@ -37,8 +37,6 @@ export interface RejectionRule {
 }
 
 const RESPONSES_APIS: readonly WireApi[] = ["openai-responses", "azure-openai-responses"];
-/** Known families whose backends do not implement OpenAI's caching and storage fields. */
-const NON_OPENAI_FAMILIES: readonly Family[] = ["claude", "gemini", "gpt-oss", "llama", "mistral", "nova", "deepseek", "qwen"];
 
 /**
  * The rejection table. Sources name fixtures in `fixtures/`; a fixture marked `verbatim: false` is a
