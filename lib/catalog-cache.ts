@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
-import type { Catalog, CatalogEntry } from "./types.ts";
+import { type Catalog, type CatalogEntry, WIRE_APIS } from "./types.ts";
 
 interface CacheFile {
   version: 1;
@@ -26,7 +26,9 @@ function isCatalog(value: unknown): value is Catalog {
   return (catalog?.source === "model/info" || catalog?.source === "models") &&
     typeof catalog.fetchedAt === "number" &&
     Array.isArray(catalog.models) &&
-    catalog.models.every((entry: Partial<CatalogEntry>) => typeof entry?.id === "string");
+    catalog.models.every((entry: Partial<CatalogEntry>) => typeof entry?.id === "string") &&
+    (catalog.unservedRoutes === undefined ||
+      Array.isArray(catalog.unservedRoutes) && catalog.unservedRoutes.every((api) => (WIRE_APIS as readonly unknown[]).includes(api)));
 }
 
 /** The cached catalog of one proxy and key. */

@@ -7,6 +7,7 @@
 
 import type { ExtensionAPI } from "./pi.ts";
 import type { BackgroundRefresh, LiteLLMProvider } from "./provider.ts";
+import { WIRE_API_TABLE } from "./wire-apis.ts";
 
 /** The subcommands, as offered for completion. */
 const SUBCOMMANDS = ["status", "refresh", "forget"] as const;
@@ -38,6 +39,9 @@ export function statusLines(provider: LiteLLMProvider, now = Date.now()): string
     const origin = provider.fromCache ? `cache of /v1/${catalog.source}, ${age(now - catalog.fetchedAt)} old` : `/v1/${catalog.source}, ${age(now - catalog.fetchedAt)} ago`;
     lines.push(`  ${catalog.models.length} models from ${origin}`);
     if (provider.background) lines.push(`  ${BACKGROUND[provider.background.state](provider.background)}`);
+    for (const wireApi of provider.unservedRoutes) {
+      lines.push(`  ${WIRE_API_TABLE[wireApi].route} is not served by this proxy (404): its models use ${WIRE_API_TABLE[wireApi].fallback}`);
+    }
   }
   const rules = provider.rules.list();
   lines.push(rules.length === 0 ? "  learned rules: none" : `  learned rules (${rules.length}):`);
@@ -70,7 +74,9 @@ export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly Lit
         }
       } else if (subcommand === "forget") {
         const forgotten = providers.reduce((count, provider) => count + provider.rules.forget(), 0);
-        ctx.ui.notify(`LiteLLM: forgot ${forgotten} learned rule${forgotten === 1 ? "" : "s"}; every field is sent again`, "info");
+        const routes = providers.reduce((count, provider) => count + provider.forgetRoutes(), 0);
+        const retried = routes > 0 ? `; ${routes} unserved route${routes === 1 ? " is" : "s are"} tried again` : "";
+        ctx.ui.notify(`LiteLLM: forgot ${forgotten} learned rule${forgotten === 1 ? "" : "s"}: those fields are sent again, the policy's own drops still apply${retried}`, "info");
       } else {
         ctx.ui.notify(`Unknown subcommand "${subcommand}"; use /litellm, /litellm refresh or /litellm forget`, "warning");
       }

@@ -111,13 +111,18 @@ export const UNKNOWN_FAMILY: FamilyRow = {
 };
 
 /**
- * The wire API each family speaks by default. OpenAI models get the Responses API (what pi uses for
- * OpenAI itself: reasoning summaries, `prompt_cache_key`); everyone else gets Chat Completions, the
- * one route LiteLLM implements natively for every backend. Its Responses bridge for non-OpenAI
- * models is lossy (it forwards `reasoning` as a dict, drops `cache_control`).
+ * The wire API each family speaks by default, and why:
+ * - Claude: Anthropic Messages (`/v1/messages`, which LiteLLM serves for every backend). Only it
+ *   keeps the signed thinking block a tool-call turn must be replayed with; Chat Completions loses
+ *   the signature, so a tool loop with thinking fails at its first tool result.
+ * - OpenAI models: the Responses API (what pi uses for OpenAI itself: reasoning items,
+ *   `prompt_cache_key`).
+ * - Everyone else: Chat Completions, the route LiteLLM implements natively for every backend. Its
+ *   Responses bridge for non-OpenAI models is lossy (it forwards `reasoning` as a dict, drops
+ *   `cache_control`).
  */
 export const DEFAULT_WIRE_API: Readonly<Record<Family, WireApi>> = {
-  claude: "openai-completions",
+  claude: "anthropic-messages",
   gemini: "openai-completions",
   "gpt-4": "openai-responses",
   "gpt-5": "openai-responses",
@@ -130,6 +135,12 @@ export const DEFAULT_WIRE_API: Readonly<Record<Family, WireApi>> = {
   qwen: "openai-completions",
   unknown: "openai-completions",
 };
+
+/**
+ * `litellm_provider` values that mean an Anthropic model behind the name, so an id no family row
+ * knows still takes the Messages route.
+ */
+export const ANTHROPIC_PROVIDERS: ReadonlySet<string> = new Set(["anthropic", "vertex_ai-anthropic_models"]);
 
 /**
  * Known families whose backends do not implement OpenAI's request semantics: no `store`,

@@ -6,9 +6,9 @@ const NO_OVERRIDES = { modelOverrides: [], hide: [] };
 
 describe("profileOf()", () => {
   const rows: [string, string, string, string][] = [
-    ["claude-haiku-4-5", "claude", "unknown", "openai-completions"],
+    ["claude-haiku-4-5", "claude", "unknown", "anthropic-messages"],
     ["gemini-2.5-pro", "gemini", "unknown", "openai-completions"],
-    ["databricks-claude-sonnet-4", "claude", "databricks", "openai-completions"],
+    ["databricks-claude-sonnet-4", "claude", "databricks", "anthropic-messages"],
     ["gpt-4o", "gpt-4", "unknown", "openai-responses"],
     ["gpt-5", "gpt-5", "unknown", "openai-responses"],
     ["o3", "o-series", "unknown", "openai-responses"],
@@ -49,7 +49,6 @@ describe("buildModels()", () => {
       contextWindow: 200_000,
       maxTokens: 64_000,
       thinkingLevelMap: { minimal: null, xhigh: null },
-      compat: { supportsDeveloperRole: false },
     });
     assert.deepEqual(models[1], {
       id: "my-company-model",

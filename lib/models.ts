@@ -8,10 +8,11 @@
 
 import { isHidden, type LiteLLMConfig, modelSettings } from "./config.ts";
 import type { ModelSettings } from "./settings.ts";
-import { type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, NON_OPENAI_FAMILIES, normalizeModelId } from "./families.ts";
+import { ANTHROPIC_PROVIDERS, type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, NON_OPENAI_FAMILIES, normalizeModelId } from "./families.ts";
 import type { ProviderModelConfig } from "./pi.ts";
 import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "./policy.ts";
 import type { CatalogEntry, ModelCost, ThinkingLevel, ThinkingLevelMap, WireApi } from "./types.ts";
+import { WIRE_API_TABLE } from "./wire-apis.ts";
 
 /** What the stream function needs to know about a model, resolved once at registration. */
 export interface ModelProfile {
@@ -69,24 +70,39 @@ export function thinkingLevelsFor(efforts: readonly string[]): ThinkingLevelMap 
   return map;
 }
 
+const NONE: ReadonlySet<WireApi> = new Set();
+
+/** The family's wire API, unless the proxy says more: a Responses-only model, an Anthropic-served id. */
+function defaultWireApi(family: Family, info: CatalogEntry["info"]): WireApi {
+  if (info?.responsesOnly) return "openai-responses";
+  if (family === "unknown" && ANTHROPIC_PROVIDERS.has(info?.backend?.toLowerCase() ?? "")) return "anthropic-messages";
+  return DEFAULT_WIRE_API[family];
+}
+
+/** The wire API that carries a model's requests: its own, or the fallback of a route the proxy lacks. */
+function routeFor(wireApi: WireApi, unserved: ReadonlySet<WireApi>): WireApi {
+  return unserved.has(wireApi) ? WIRE_API_TABLE[wireApi].fallback ?? wireApi : wireApi;
+}
+
 /**
  * The profile of a model id: family and backend from the id (or the upstream model behind an alias),
- * wire API from the user's override or the family default, and the fields the policy drops.
+ * wire API from the user's override or the family default (its fallback when the proxy does not
+ * serve that route), and the fields the policy drops.
  *
  * @example
  * ```ts
- * const profile = profileOf({ id: "databricks-claude-sonnet-4" }, { wireApiOverrides: [] });
- * profile.wireApi; // "openai-completions"
+ * const profile = profileOf({ id: "databricks-claude-sonnet-4" }, { modelOverrides: [] });
+ * profile.wireApi; // "anthropic-messages"
  * profile.drop.has("prompt_cache_key"); // true
  * ```
  */
-export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "modelOverrides">): ModelProfile {
+export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "modelOverrides">, unserved: ReadonlySet<WireApi> = NONE): ModelProfile {
   const upstream = entry.info?.upstreamModel;
   const traits = familyOf(entry.id, upstream);
   const family = traits.family;
   const settings = modelSettings(config, entry.id);
   const backend = backendOf(entry.id, upstream, entry.info?.backend);
-  const wireApi = settings.wireApi ?? (entry.info?.responsesOnly ? "openai-responses" : DEFAULT_WIRE_API[family]);
+  const wireApi = routeFor(settings.wireApi ?? defaultWireApi(family, entry.info), unserved);
   const drop = new Map(rejectedFields({ id: normalizeModelId(entry.id), family, backend, wireApi }));
   for (const field of unsupportedFields(entry.info?.supportedParams ?? GATED_ALL, wireApi)) {
     if (!drop.has(field)) drop.set(field, "The proxy does not list it in this model's supported_openai_params");
@@ -133,7 +149,7 @@ function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string
  *
  * @example
  * ```ts
- * const { models, profiles } = buildModels([{ id: "gpt-5" }], { wireApiOverrides: [] }, "litellm");
+ * const { models, profiles } = buildModels([{ id: "gpt-5" }], { modelOverrides: [], hide: [] }, "litellm");
  * models[0]?.contextWindow; // 272000
  * profiles.get("gpt-5")?.wireApi; // "openai-responses"
  * ```
@@ -142,12 +158,13 @@ export function buildModels(
   entries: readonly CatalogEntry[],
   config: Pick<LiteLLMConfig, "modelOverrides" | "hide">,
   api: string,
+  unserved: ReadonlySet<WireApi> = NONE,
 ): ProviderModels {
   const models: ProviderModelConfig[] = [];
   const profiles = new Map<string, ModelProfile>();
   for (const entry of entries) {
     if (isHidden(config, entry.id)) continue;
-    const profile = profileOf(entry, config);
+    const profile = profileOf(entry, config, unserved);
     profiles.set(entry.id, profile);
     models.push(toProviderModel(entry, profile, api));
   }

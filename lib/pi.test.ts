@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { agentDir, failedStream, providerApiKey, sessionModel, wireStream } from "./pi.ts";
+import { agentDir, failedStream, providerApiKey, sessionModel } from "./pi.ts";
+import { wireStream } from "./wire-apis.ts";
+import { WIRE_APIS } from "./types.ts";
 
 const MODEL = {
   id: "m",
@@ -48,7 +50,7 @@ describe("the pi seam", () => {
   });
 
   it("streams each wire API through pi-ai, ending unreachable proxies in an error, not a throw", async () => {
-    for (const api of ["openai-completions", "openai-responses", "azure-openai-responses"] as const) {
+    for (const api of WIRE_APIS) {
       const stream = wireStream(api)({ ...MODEL, api }, { messages: [] }, { apiKey: "k", maxRetries: 0 });
       const message = await stream.result();
       assert.equal(message.stopReason, "error", api);

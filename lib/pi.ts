@@ -6,7 +6,7 @@
  * - a provider's `apiKey` string is an env-var name or literal in 0.73 but a literal (or `$NAME`) in
  *   0.87, so {@link providerApiKey} hands pi the resolved key, which both read the same way;
  * - `azure-openai-responses` prefers `AZURE_OPENAI_BASE_URL` over the model's base URL in both, so
- *   {@link wireStream} pins Azure requests to the proxy through the non-simple stream function.
+ *   {@link azureThroughProxy} pins Azure requests to the proxy through the non-simple stream function.
  *
  * @module
  */
@@ -26,7 +26,6 @@ import type { ExtensionAPI, ProviderModelConfig } from "@mariozechner/pi-coding-
 import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import type { WireApi } from "./types.ts";
 
 export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, ProviderModelConfig, SimpleStreamOptions };
 
@@ -36,7 +35,11 @@ export type StreamSimple = (model: Model<Api>, context: Context, options?: Simpl
 /** pi 0.73 caps the default output budget at this many tokens; the Azure path applies the same cap. */
 const DEFAULT_MAX_TOKENS_CAP = 32_000;
 
-function azureThroughProxy(model: Model<Api>, context: Context, options?: SimpleStreamOptions): AssistantMessageEventStream {
+/**
+ * The Azure Responses stream pinned to the proxy: pi-ai's simple Azure stream prefers
+ * `AZURE_OPENAI_BASE_URL` over the model's base URL, so the non-simple one is called with the proxy.
+ */
+export const azureThroughProxy: StreamSimple = (model, context, options) => {
   const provider = getApiProvider("azure-openai-responses");
   if (!provider) return failedStream(model, "pi-ai has no azure-openai-responses stream implementation");
   const level = options?.reasoning ? clampThinkingLevel(model, options.reasoning) : undefined;
@@ -49,14 +52,13 @@ function azureThroughProxy(model: Model<Api>, context: Context, options?: Simple
     // The Azure client authenticates with `api-key`; LiteLLM reads `Authorization` first.
     headers: { ...options?.headers, ...(options?.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
   } as SimpleStreamOptions);
-}
+};
 
 /**
- * The pi-ai stream function for a wire API, looked up at call time: pi's `/reload` resets the
+ * pi-ai's simple stream function for an api id, looked up at call time: pi's `/reload` resets the
  * registry, so a function captured at load could be stale.
  */
-export function wireStream(api: WireApi): StreamSimple {
-  if (api === "azure-openai-responses") return azureThroughProxy;
+export function piAiStream(api: Api): StreamSimple {
   return (model, context, options) => {
     const provider = getApiProvider(api);
     if (!provider) return failedStream(model, `pi-ai has no ${api} stream implementation`);

@@ -43,31 +43,42 @@ const PAYLOADS: Record<WireApi, Record<string, unknown>> = {
     reasoning: { effort: "high", summary: "auto" },
     include: ["reasoning.encrypted_content"],
   },
+  "anthropic-messages": {
+    model: "m",
+    messages: [{ role: "user", content: "hi" }],
+    max_tokens: 32_000,
+    stream: true,
+    system: [{ type: "text", text: "be brief", cache_control: { type: "ephemeral" } }],
+    tools: [],
+    thinking: { type: "enabled", budget_tokens: 16_384, display: "summarized" },
+    temperature: 0.2,
+    tool_choice: { type: "auto" },
+  },
 };
 
 const OPENAI_ONLY = ["prompt_cache_key", "prompt_cache_retention", "store"];
 const BRIDGE = ["include", "reasoning.summary"];
 const DATABRICKS = [...OPENAI_ONLY, "parallel_tool_calls"];
 
-/** The whole policy, per model and wire API: [model id, completions drops, responses drops]. */
-const EXPECTED: [string, string[], string[]][] = [
-  ["claude-haiku-4-5", OPENAI_ONLY, [...OPENAI_ONLY, ...BRIDGE]],
-  ["claude-opus-5", [...OPENAI_ONLY, "temperature"], [...OPENAI_ONLY, ...BRIDGE, "temperature"]],
-  ["gemini-2.5-pro", OPENAI_ONLY, [...OPENAI_ONLY, ...BRIDGE]],
-  ["llama-3.3-70b", OPENAI_ONLY, [...OPENAI_ONLY, ...BRIDGE]],
-  ["databricks-claude-sonnet-4", DATABRICKS, [...DATABRICKS, ...BRIDGE]],
-  ["databricks-claude-opus-5", [...DATABRICKS, "temperature"], [...DATABRICKS, ...BRIDGE, "temperature"]],
-  ["databricks-gemini-2-5-pro", [...DATABRICKS, "reasoning_effort"], [...DATABRICKS, ...BRIDGE, "reasoning"]],
-  ["databricks-dbrx-instruct", DATABRICKS, DATABRICKS],
-  ["gpt-4o", ["prompt_cache_retention"], ["prompt_cache_retention"]],
-  ["gpt-4-turbo", ["prompt_cache_retention"], ["prompt_cache_retention"]],
-  ["gpt-4.1", [], []],
-  ["gpt-5", ["temperature"], ["temperature"]],
-  ["gpt-5.1-codex", ["temperature"], ["temperature"]],
-  ["gpt-5-chat-latest", [], []],
-  ["o3", ["temperature"], ["temperature"]],
-  ["o4-mini", ["temperature"], ["temperature"]],
-  ["my-company-model", [], []],
+/** The whole policy, per model and wire API: [model id, completions drops, responses drops, messages drops]. */
+const EXPECTED: [string, string[], string[], string[]][] = [
+  ["claude-haiku-4-5", OPENAI_ONLY, [...OPENAI_ONLY, ...BRIDGE], []],
+  ["claude-opus-5", [...OPENAI_ONLY, "temperature"], [...OPENAI_ONLY, ...BRIDGE, "temperature"], ["temperature"]],
+  ["gemini-2.5-pro", OPENAI_ONLY, [...OPENAI_ONLY, ...BRIDGE], []],
+  ["llama-3.3-70b", OPENAI_ONLY, [...OPENAI_ONLY, ...BRIDGE], []],
+  ["databricks-claude-sonnet-4", DATABRICKS, [...DATABRICKS, ...BRIDGE], []],
+  ["databricks-claude-opus-5", [...DATABRICKS, "temperature"], [...DATABRICKS, ...BRIDGE, "temperature"], ["temperature"]],
+  ["databricks-gemini-2-5-pro", [...DATABRICKS, "reasoning_effort"], [...DATABRICKS, ...BRIDGE, "reasoning"], []],
+  ["databricks-dbrx-instruct", DATABRICKS, DATABRICKS, []],
+  ["gpt-4o", ["prompt_cache_retention"], ["prompt_cache_retention"], ["prompt_cache_retention"]],
+  ["gpt-4-turbo", ["prompt_cache_retention"], ["prompt_cache_retention"], ["prompt_cache_retention"]],
+  ["gpt-4.1", [], [], []],
+  ["gpt-5", ["temperature"], ["temperature"], ["temperature"]],
+  ["gpt-5.1-codex", ["temperature"], ["temperature"], ["temperature"]],
+  ["gpt-5-chat-latest", [], [], []],
+  ["o3", ["temperature"], ["temperature"], ["temperature"]],
+  ["o4-mini", ["temperature"], ["temperature"], ["temperature"]],
+  ["my-company-model", [], [], []],
 ];
 
 function subject(id: string, wireApi: WireApi) {
@@ -75,9 +86,9 @@ function subject(id: string, wireApi: WireApi) {
 }
 
 describe("rejectedFields()", () => {
-  for (const [id, completions, responses] of EXPECTED) {
+  for (const [id, completions, responses, messages] of EXPECTED) {
     for (const wireApi of WIRE_APIS) {
-      const expected = wireApi === "openai-completions" ? completions : responses;
+      const expected = wireApi === "openai-completions" ? completions : wireApi === "anthropic-messages" ? messages : responses;
       it(`${id} on ${wireApi} drops ${expected.length ? expected.join(", ") : "nothing"}`, () => {
         assert.deepEqual([...rejectedFields(subject(id, wireApi)).keys()].sort(), [...expected].sort());
       });

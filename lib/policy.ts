@@ -9,6 +9,7 @@
 
 import { type Backend, type Family, NON_OPENAI_FAMILIES } from "./families.ts";
 import type { WireApi } from "./types.ts";
+import { type ParamSpelling, WIRE_API_TABLE } from "./wire-apis.ts";
 
 /** A request field, dotted for nested ones: `prompt_cache_key`, `reasoning.summary`. */
 export type FieldPath = string;
@@ -37,6 +38,8 @@ export interface RejectionRule {
 }
 
 const RESPONSES_APIS: readonly WireApi[] = ["openai-responses", "azure-openai-responses"];
+/** The OpenAI-shaped wire APIs; a Messages request has no `store`, `prompt_cache_key` or tool-call flags. */
+const OPENAI_APIS: readonly WireApi[] = ["openai-completions", ...RESPONSES_APIS];
 
 /**
  * The rejection table. Sources name fixtures in `fixtures/`; a fixture marked `verbatim: false` is a
@@ -45,6 +48,7 @@ const RESPONSES_APIS: readonly WireApi[] = ["openai-responses", "azure-openai-re
 export const REJECTION_RULES: readonly RejectionRule[] = [
   {
     families: NON_OPENAI_FAMILIES,
+    apis: OPENAI_APIS,
     fields: ["prompt_cache_key", "prompt_cache_retention", "store"],
     why: "OpenAI-only fields: LiteLLM's mappings for other backends omit them, and without drop_params it answers 400",
     sources: ["litellm-anthropic-store", "litellm-anthropic-prompt-cache-key", "litellm-vertex-prompt-cache-key"],
@@ -58,6 +62,7 @@ export const REJECTION_RULES: readonly RejectionRule[] = [
   },
   {
     backends: ["databricks"],
+    apis: OPENAI_APIS,
     fields: ["prompt_cache_key", "prompt_cache_retention", "store", "parallel_tool_calls"],
     why: "Databricks serving endpoints accept none of these, whatever model they host",
     sources: ["databricks-prompt-cache-key", "databricks-parallel-tool-calls"],
@@ -117,16 +122,18 @@ function ruleApplies(rule: RejectionRule, subject: PolicySubject): boolean {
 /**
  * Request fields LiteLLM checks against a backend's `supported_openai_params` (its
  * `_check_valid_arg`), as each wire API spells them. Fields it never checks (`stream_options`,
- * `user`) and fields pi cannot do without (`tools`, the token limit) are not listed.
+ * `user`) and fields pi cannot do without (`tools`, the token limit) are not listed. A Messages
+ * request has no spelling for most of them; its `thinking` is never gated, because dropping it
+ * would turn thinking off without a word.
  */
-export const GATED_PARAMS: readonly { param: string; completions: FieldPath; responses: FieldPath }[] = [
-  { param: "store", completions: "store", responses: "store" },
-  { param: "prompt_cache_key", completions: "prompt_cache_key", responses: "prompt_cache_key" },
-  { param: "prompt_cache_retention", completions: "prompt_cache_retention", responses: "prompt_cache_retention" },
-  { param: "temperature", completions: "temperature", responses: "temperature" },
-  { param: "reasoning_effort", completions: "reasoning_effort", responses: "reasoning" },
-  { param: "parallel_tool_calls", completions: "parallel_tool_calls", responses: "parallel_tool_calls" },
-  { param: "tool_choice", completions: "tool_choice", responses: "tool_choice" },
+export const GATED_PARAMS: readonly ({ param: string } & Record<ParamSpelling, FieldPath | undefined>)[] = [
+  { param: "store", completions: "store", responses: "store", messages: undefined },
+  { param: "prompt_cache_key", completions: "prompt_cache_key", responses: "prompt_cache_key", messages: undefined },
+  { param: "prompt_cache_retention", completions: "prompt_cache_retention", responses: "prompt_cache_retention", messages: undefined },
+  { param: "temperature", completions: "temperature", responses: "temperature", messages: "temperature" },
+  { param: "reasoning_effort", completions: "reasoning_effort", responses: "reasoning", messages: undefined },
+  { param: "parallel_tool_calls", completions: "parallel_tool_calls", responses: "parallel_tool_calls", messages: undefined },
+  { param: "tool_choice", completions: "tool_choice", responses: "tool_choice", messages: "tool_choice" },
 ];
 
 /**
@@ -139,8 +146,8 @@ export const GATED_PARAMS: readonly { param: string; completions: FieldPath; res
  * ```
  */
 export function unsupportedFields(supported: readonly string[], wireApi: WireApi): FieldPath[] {
-  const spelling = wireApi === "openai-completions" ? "completions" : "responses";
-  return GATED_PARAMS.filter((gated) => !supported.includes(gated.param)).map((gated) => gated[spelling]);
+  const spelling = WIRE_API_TABLE[wireApi].spelling;
+  return GATED_PARAMS.flatMap((gated) => (supported.includes(gated.param) ? [] : [gated[spelling]].filter((field) => field !== undefined)));
 }
 
 /** The fields to drop for a model, each with the reason of the first rule that names it. */

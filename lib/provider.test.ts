@@ -142,7 +142,7 @@ describe("/litellm", () => {
     await command.handler("", ctx);
     await command.handler("bogus", ctx);
     assert.deepEqual(notices[0], ["litellm: 2 models registered from /v1/models", "info"]);
-    assert.deepEqual(notices[1], ["LiteLLM: forgot 1 learned rule; every field is sent again", "info"]);
+    assert.deepEqual(notices[1], ["LiteLLM: forgot 1 learned rule: those fields are sent again, the policy's own drops still apply", "info"]);
     assert.match(notices[2]![0], /learned rules: none/);
     assert.equal(notices[3]![1], "warning");
   });

@@ -15,7 +15,8 @@ import { buildModels, type ModelProfile, profileOf } from "./models.ts";
 import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
 import { redact } from "./proxy-http.ts";
 import { createStream } from "./stream.ts";
-import type { Catalog } from "./types.ts";
+import type { Catalog, WireApi } from "./types.ts";
+import { WIRE_API_TABLE } from "./wire-apis.ts";
 
 /** Where the extension keeps its files, beside pi's own. */
 export function stateDir(env: Readonly<Record<string, string | undefined>>): string {
@@ -65,6 +66,8 @@ export class LiteLLMProvider {
   #fromCache = false;
   #background: BackgroundRefresh | undefined;
   #notify: Notify | undefined;
+  /** Routes this proxy answered 404 for, remembered with the catalog so the next start skips them. */
+  #unserved = new Set<WireApi>();
 
   constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, readonly options: ProviderOptions = {}) {
     this.api = `litellm:${config.providerName}`;
@@ -81,6 +84,11 @@ export class LiteLLMProvider {
   /** Whether the registered catalog came from the cache rather than from the proxy just now. */
   get fromCache(): boolean {
     return this.#fromCache;
+  }
+
+  /** Wire APIs whose route this proxy does not serve; their models use the route's fallback. */
+  get unservedRoutes(): readonly WireApi[] {
+    return [...this.#unserved];
   }
 
   /** How the background refresh of a warm start is going; `undefined` after a cold start. */
@@ -121,20 +129,52 @@ export class LiteLLMProvider {
   async refresh(): Promise<string | undefined> {
     const result = await discover(this.config, this.options.fetch);
     if (!result.ok) return result.failure.message;
-    const problem = this.#register(result.catalog, false);
-    if (!problem) this.cache.write(result.catalog);
+    const catalog = this.#withRoutes(result.catalog);
+    const problem = this.#register(catalog, false);
+    if (!problem) this.cache.write(catalog);
     return problem;
   }
 
   async #refreshCache(): Promise<void> {
     this.#background = { state: "running" };
     const result = await discover(this.config, this.options.fetch);
-    if (result.ok) this.cache.write(result.catalog);
+    if (result.ok) this.cache.write(this.#withRoutes(result.catalog));
     this.#background = result.ok ? { state: "done", models: result.catalog.models.length } : { state: "failed", problem: result.failure.message };
   }
 
+  /** A discovered catalog with what this process knows about the proxy's routes. */
+  #withRoutes(catalog: Catalog): Catalog {
+    return this.#unserved.size > 0 ? { ...catalog, unservedRoutes: [...this.#unserved] } : catalog;
+  }
+
+  /**
+   * The proxy does not serve a route: its models move to the fallback at once, for this request and
+   * the rest of the session, and the cache remembers it for the next start.
+   */
+  #routeUnserved(wireApi: WireApi): void {
+    if (this.#unserved.has(wireApi) || !this.#catalog) return;
+    this.#unserved.add(wireApi);
+    const catalog = this.#withRoutes(this.#catalog);
+    this.#register(catalog, this.#fromCache);
+    this.cache.write(catalog);
+    const fallback = WIRE_API_TABLE[wireApi].fallback;
+    this.#notify?.(`LiteLLM at ${this.config.baseUrl} does not serve ${WIRE_API_TABLE[wireApi].route}; its models use ${fallback} from now on (/litellm forget retries it)`);
+  }
+
+  /** Tries every route again (after a proxy upgrade); returns how many were forgotten. */
+  forgetRoutes(): number {
+    const count = this.#unserved.size;
+    if (count === 0 || !this.#catalog) return count;
+    this.#unserved.clear();
+    const { unservedRoutes: _forgotten, ...catalog } = this.#catalog;
+    this.#register(catalog, this.#fromCache);
+    this.cache.write(catalog);
+    return count;
+  }
+
   #register(catalog: Catalog, fromCache: boolean): string | undefined {
-    const { models, profiles } = buildModels(catalog.models, this.config, this.api);
+    for (const wireApi of catalog.unservedRoutes ?? []) this.#unserved.add(wireApi);
+    const { models, profiles } = buildModels(catalog.models, this.config, this.api, this.#unserved);
     if (models.length === 0) return `LiteLLM at ${this.config.baseUrl} lists no chat models for this key; check the key's model access`;
     this.#catalog = catalog;
     this.#fromCache = fromCache;
@@ -147,7 +187,9 @@ export class LiteLLMProvider {
       api: this.api,
       models,
       streamSimple: createStream({
-        profileOf: (model) => this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config),
+        root: this.config.baseUrl,
+        profileOf: (model) => this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config, this.#unserved),
+        unserved: (wireApi) => this.#routeUnserved(wireApi),
         extraDrops: (profile) => this.rules.fieldsFor(profile.id, profile.wireApi),
         learned: (profile, field, error) => this.#learned(profile, field, error),
       }),

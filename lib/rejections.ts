@@ -7,7 +7,9 @@
  */
 
 import type { FieldPath } from "./policy.ts";
+import { replayRuleOf } from "./replay-rules.ts";
 import type { WireApi } from "./types.ts";
+import { WIRE_API_TABLE } from "./wire-apis.ts";
 
 /** One way backends say "this field is not accepted": `names` is the capture holding the name(s). */
 export interface RejectionPhrasing {
@@ -94,7 +96,7 @@ function present(payload: Record<string, unknown>, path: FieldPath): boolean {
  */
 export function payloadField(name: string, payload: unknown, wireApi: WireApi): FieldPath | undefined {
   if (!isObject(payload)) return undefined;
-  const candidates = [name, ...(wireApi === "openai-completions" ? [] : [RESPONSES_ALIASES[name]])];
+  const candidates = [name, ...(WIRE_API_TABLE[wireApi].spelling === "responses" ? [RESPONSES_ALIASES[name]] : [])];
   for (const [key, value] of Object.entries(payload)) if (isObject(value) && name in value) candidates.push(`${key}.${name}`);
   return candidates.find((field): field is FieldPath =>
     field !== undefined && !PROTECTED_FIELDS.has(field.split(".")[0]!) && present(payload, field)
@@ -115,6 +117,8 @@ export function payloadField(name: string, payload: unknown, wireApi: WireApi): 
 export function learnableField(message: string, payload: unknown, wireApi: WireApi): FieldPath | undefined {
   const status = /^(\d{3})\s/.exec(message)?.[1];
   if (status !== undefined && !LEARNABLE_STATUSES.has(Number(status))) return undefined;
+  // A replay rule names fields (`thinking`, `signature`) that are not rejected parameters.
+  if (replayRuleOf(message)) return undefined;
   for (const name of rejectedNames(message)) {
     const field = payloadField(name, payload, wireApi);
     if (field) return field;

@@ -49,7 +49,7 @@ describe("readSettingsFile()", () => {
       "s.json litellm.discoveryTimeoutMs: expected a positive whole number; ignoring it",
       "s.json litellm.providerName: expected a name of letters, digits, '.', '_' or '-'; ignoring it",
       "s.json litellm.colour: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models, aliases); ignoring it",
-      "s.json litellm.models[\"gpt-*\"].wireApi: expected one of openai-completions, openai-responses, azure-openai-responses; ignoring it",
+      "s.json litellm.models[\"gpt-*\"].wireApi: expected one of openai-completions, openai-responses, azure-openai-responses, anthropic-messages; ignoring it",
       "s.json litellm.models[\"bad\"]: expected an object; ignoring it",
       "s.json litellm.aliases[\"ok-name\"].aliases: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models); ignoring it",
       "s.json litellm.aliases[\"bad name\"]: expected a name of letters, digits, '.', '_' or '-'; ignoring it",

@@ -45,7 +45,7 @@ describe("createStream()", () => {
     stream(model("claude-haiku-4-5"), CONTEXT, { apiKey: "k" });
     assert.deepEqual(calls.map((call) => [call.api, call.model.api, call.model.id]), [
       ["openai-responses", "openai-responses", "gpt-5"],
-      ["openai-completions", "openai-completions", "claude-haiku-4-5"],
+      ["anthropic-messages", "anthropic-messages", "claude-haiku-4-5"],
     ]);
     assert.equal(calls[0]?.options?.apiKey, "k");
   });

@@ -5,8 +5,11 @@
  * @module
  */
 
-/** The pi-ai wire APIs a LiteLLM proxy can be spoken to with, in order of preference. */
-export const WIRE_APIS = ["openai-completions", "openai-responses", "azure-openai-responses"] as const;
+/**
+ * The pi-ai wire APIs a LiteLLM proxy can be spoken to with. What each one is (route, auth, stream
+ * implementation) is a row of `WIRE_API_TABLE` in `wire-apis.ts`.
+ */
+export const WIRE_APIS = ["openai-completions", "openai-responses", "azure-openai-responses", "anthropic-messages"] as const;
 
 /** One of {@link WIRE_APIS}: which pi-ai stream implementation carries a model's requests. */
 export type WireApi = typeof WIRE_APIS[number];
@@ -66,4 +69,6 @@ export interface Catalog {
   /** Epoch milliseconds of the discovery that produced it. */
   fetchedAt: number;
   models: CatalogEntry[];
+  /** Wire APIs whose route the proxy answered 404 for; their models take the route's fallback. */
+  unservedRoutes?: WireApi[];
 }
