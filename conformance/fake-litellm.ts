@@ -13,7 +13,8 @@ import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { WireApi } from "../lib/types.ts";
 import { findFixture, type Fixture, fixtureById, loadFixtures } from "./fixtures.ts";
-import { chatChunks, type Reply, type ReplyUsage, responseEvents } from "./replies.ts";
+import { brokenReplayRule, readTurn, REPLAY_FIXTURES, scriptedReply } from "./agent-script.ts";
+import { chatChunks, messageEvents, type Reply, type ReplyUsage, responseEvents } from "./replies.ts";
 
 /** A failure the fake injects instead of its normal answer. Error bodies come from fixtures. */
 export type Fault =
@@ -55,6 +56,8 @@ export interface Scenario {
   wildcards?: string[];
   routes?: Partial<Record<ManagementRoute, Fault>>;
   fixtures?: Fixture[];
+  /** `false` plays a LiteLLM older than its `/v1/messages` route: a 404 there. */
+  messagesRoute?: boolean;
 }
 
 /** A request the fake received, and what it answered. */
@@ -76,6 +79,14 @@ export interface FakeLiteLLM {
   requests: RecordedRequest[];
   close(): Promise<void>;
 }
+
+/** How LiteLLM names each route in its "Invalid model name" message. */
+const ROUTE_NAMES: Readonly<Record<WireApi, string>> = {
+  "openai-completions": "chat/completions",
+  "openai-responses": "responses",
+  "azure-openai-responses": "responses",
+  "anthropic-messages": "v1/messages",
+};
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -137,7 +148,7 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
   const record = (c: Context, entry: Omit<RecordedRequest, "method" | "path" | "headers">) => {
     requests.push({ method: c.req.method, path: new URL(c.req.url).pathname + new URL(c.req.url).search, headers: c.req.header(), ...entry });
   };
-  const presentedKey = (c: Context) => c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.header("api-key");
+  const presentedKey = (c: Context) => c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.header("api-key") ?? c.req.header("x-api-key");
   const keys = scenario.apiKey === null ? undefined : [scenario.apiKey].flat();
   const authorized = (c: Context) => keys === undefined || keys.includes(presentedKey(c) ?? "");
 
@@ -186,7 +197,7 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
         return c.json(payload as object, status as 400);
       };
       if (!authorized(c)) return answer(auth.status, auth.body, auth.id);
-      if (!model) return answer(400, invalidModelBody(wireApi === "openai-completions" ? "chat/completions" : "responses", modelId));
+      if (!model) return answer(400, invalidModelBody(ROUTE_NAMES[wireApi], modelId));
       if (model.denied) return answer(denied.status, denied.body, denied.id);
       const fixture = findFixture(fixtures, model.servedBy, wireApi, body);
       if (fixture) return answer(fixture.status, fixture.body, fixture.id);
@@ -199,14 +210,29 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
         record(c, { wireApi, model: modelId, body, status: fault.status });
         return fault;
       }
+      const turn = readTurn(wireApi, body);
+      const broken = brokenReplayRule(model.servedBy, turn);
+      if (broken) {
+        const replay = fixtureById(fixtures, REPLAY_FIXTURES[broken]);
+        return answer(replay.status, replay.body, replay.id);
+      }
       record(c, { wireApi, model: modelId, body, status: 200 });
 
       const identity = cacheIdentity(body);
       const prompt = estimateTokens(body.messages ?? body.input);
       const cached = identity !== undefined && cache.has(identity) ? Math.floor(prompt * 0.8) : 0;
       if (identity !== undefined) cache.add(identity);
-      const reply = model.reply ?? { text: `Hello from ${model.id}.` };
+      const reply = scriptedReply(model.servedBy, turn, model.reply ?? { text: `Hello from ${model.id}.` });
       const usage: ReplyUsage = { prompt, completion: estimateTokens(reply.text), cached };
+      if (wireApi === "anthropic-messages") {
+        return streamSSE(c, async (stream) => {
+          for (const frame of messageEvents(modelId, reply, usage)) {
+            if (model.chunkDelayMs) await sleep(model.chunkDelayMs);
+            if (stream.aborted) return;
+            await stream.writeSSE({ event: frame.event, data: JSON.stringify(frame.data) });
+          }
+        });
+      }
       const wantsUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
       const frames = wireApi === "openai-completions"
         ? chatChunks(modelId, reply, wantsUsage ? usage : undefined)
@@ -248,6 +274,7 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
     app.post(`${prefix}/chat/completions`, chat(() => "openai-completions"));
     app.post(`${prefix}/responses`, chat(responsesApi));
   }
+  if (scenario.messagesRoute !== false) app.post("/v1/messages", chat(() => "anthropic-messages"));
   app.get("/model_group/info", management("model_group/info", () => ({ data: modelGroupRows(scenario.models) })));
   app.notFound((c) => {
     record(c, { status: 404 });

@@ -46,7 +46,7 @@ export function fixtureProblems(name: string, value: unknown): string[] {
     if (!ok) problems.push(`${name}: ${field} must be ${expected}`);
   };
   check(fixture.id === name.replace(/\.json$/, ""), "id", "the file name without .json");
-  check(typeof fixture.facts === "string" && /^(?:[DAL][1-5]|envelope)$/.test(fixture.facts), "facts", "a facts item like D1, or envelope");
+  check(typeof fixture.facts === "string" && /^(?:[DAL][1-5]|envelope|replay)$/.test(fixture.facts), "facts", "a facts item like D1, envelope, or replay");
   check(typeof fixture.backend === "string" && fixture.backend !== "", "backend", "a backend name");
   check(isStringList(fixture.family), "family", "a non-empty list of backend families");
   check(

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, SimpleStreamOptions } from "../lib/pi.ts";
-import { wireStream } from "../lib/pi.ts";
+import { wireStream } from "../lib/wire-apis.ts";
 import type { WireApi } from "../lib/types.ts";
 import { litellmExtension } from "../mod.ts";
 

@@ -12,6 +12,7 @@ import { LEARNING_FIXTURES, learningSuite } from "./learning-cases.ts";
 import { METADATA_FIXTURES, metadataSuite } from "./metadata-cases.ts";
 import { packageSuite } from "./package-cases.ts";
 import { POLICY_FIXTURES, policySuite } from "./policy-cases.ts";
+import { sessionSuite } from "./session-cases.ts";
 import { settingsSuite } from "./settings-cases.ts";
 import { STREAM_FIXTURES, streamSuite } from "./stream-cases.ts";
 import type { ConformanceSuite } from "./suite.ts";
@@ -21,5 +22,5 @@ export const PROOF_FIXTURES: readonly string[] = [...POLICY_FIXTURES, ...STREAM_
 
 /** Builds the suites afresh: each holds its own fake proxy and extension instances. */
 export function allSuites(): ConformanceSuite[] {
-  return [docsSuite(), fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), settingsSuite(), failureSuite(), packageSuite()];
+  return [docsSuite(), fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), sessionSuite(), settingsSuite(), failureSuite(), packageSuite()];
 }

@@ -1,0 +1,141 @@
+/**
+ * Agent sessions through the real pi CLI: `pi -p` in a directory holding `notes.txt`, the scripted
+ * model calls pi's `read` tool, and the next request replays that tool call under the backend
+ * family's replay rule. Each family's default route completes the loop with thinking still on; the
+ * route that loses what the rule needs gets the backend's 400, which reaches the user as one line.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { WireApi } from "../lib/types.ts";
+import { NOTES_FILE, THINKING_SIGNATURE } from "./agent-script.ts";
+import { assertCleanRun } from "./cli-cases.ts";
+import { type FakeLiteLLM, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
+import { runPi } from "./harness.ts";
+import { API_KEY, conformanceScenario } from "./scenario.ts";
+import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+
+const NOTES = "The launch code is 4417.";
+const PROMPT = `Read ${NOTES_FILE} and tell me what it says.`;
+
+/** One family on its default route: the wire API its two requests must take. */
+interface LoopRow {
+  model: string;
+  route: WireApi;
+  thinking: boolean;
+}
+
+const LOOPS: readonly LoopRow[] = [
+  { model: "claude-haiku-4-5", route: "anthropic-messages", thinking: true },
+  { model: "databricks-claude-sonnet-4", route: "anthropic-messages", thinking: true },
+  { model: "gemini-2.5-pro", route: "openai-completions", thinking: true },
+  { model: "gpt-5", route: "openai-responses", thinking: true },
+  { model: "o3", route: "openai-responses", thinking: true },
+  { model: "gpt-4o", route: "openai-responses", thinking: false },
+  { model: "my-company-model", route: "openai-completions", thinking: false },
+];
+
+type Raw = Record<string, unknown>;
+
+/** Whether a request body asks for thinking, in its wire API's spelling. */
+function thinkingOn(request: RecordedRequest): boolean {
+  const body = request.body as Raw;
+  if (request.wireApi === "anthropic-messages") return (body.thinking as Raw | undefined)?.type === "enabled" || (body.thinking as Raw | undefined)?.type === "adaptive";
+  if (request.wireApi === "openai-completions") return typeof body.reasoning_effort === "string";
+  const effort = (body.reasoning as Raw | undefined)?.effort;
+  return typeof effort === "string" && effort !== "none";
+}
+
+/** The suite: one fake, a working directory with the notes, pi spawned per loop. */
+export function sessionSuite(): ConformanceSuite {
+  let fake: FakeLiteLLM;
+  let work: string;
+  const env = (extra: Record<string, string> = {}) => ({ LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, ...extra });
+  const loop = async (model: string, args: string[], extra?: Record<string, string>) => {
+    const before = fake.requests.length;
+    const agentDir = join(work, `agent-${before}`);
+    const run = await runPi(["--no-session", "--model", `litellm/${model}`, ...args, "-p", PROMPT], env(extra), { cwd: work, agentDir });
+    const requests = fake.requests.slice(before).filter((request) => request.model === model);
+    return { run, requests, agentDir };
+  };
+
+  const loops: ConformanceCase[] = LOOPS.map((row) => ({
+    name: `${row.model}: a tool loop${row.thinking ? " with --thinking high" : ""} completes over ${row.route}${row.thinking ? ", thinking still on with the tool result" : ""}`,
+    async run() {
+      const { run, requests } = await loop(row.model, row.thinking ? ["--thinking", "high"] : []);
+      assertCleanRun(run);
+      assert.equal(run.stdout.trim(), `The notes say: ${NOTES}`);
+      assert.deepEqual(requests.map((request) => [request.wireApi, request.status]), [[row.route, 200], [row.route, 200]]);
+      assert.deepEqual(requests.map(thinkingOn), [row.thinking, row.thinking], "thinking is on in both requests, or off in both");
+      if (row.route === "anthropic-messages" && row.thinking) {
+        const replayed = (requests[1]!.body as { messages: { role: string; content: { type: string; signature?: string }[] }[] }).messages.find((message) => message.role === "assistant");
+        assert.equal(replayed?.content[0]?.type, "thinking");
+        assert.equal(replayed?.content[0]?.signature, THINKING_SIGNATURE, "the signed thinking block is replayed as received");
+      }
+    },
+  }));
+
+  return {
+    name: "agent sessions through the pi CLI",
+    async before() {
+      fake = await startFakeLiteLLM(conformanceScenario());
+      work = mkdtempSync(join(tmpdir(), "pi-litellm-session-"));
+      writeFileSync(join(work, NOTES_FILE), `${NOTES}\n`);
+    },
+    async after() {
+      await fake.close();
+      rmSync(work, { recursive: true, force: true });
+    },
+    cases: [
+      ...loops,
+      {
+        name: "negative control: Claude with thinking over Chat Completions loses the signature, gets Anthropic's 400 as one line, learns nothing",
+        async run() {
+          const { run, requests, agentDir } = await loop("claude-haiku-4-5", ["--thinking", "high"], { LITELLM_WIRE_API: "openai-completions" });
+          assertCleanRun(run, 1);
+          assert.deepEqual(requests.map((request) => [request.status, request.fixture]), [[200, undefined], [400, "anthropic-thinking-replay"]]);
+          assert.ok(thinkingOn(requests[1]!), "thinking was not turned off to dodge the rule");
+          const lines = (run.stdout + run.stderr).split("\n").filter((line) => line.includes("refused the replayed tool turn"));
+          assert.equal(lines.length, 1, run.stdout + run.stderr);
+          assert.match(lines[0]!, /claude-haiku-4-5 over openai-completions .*signed thinking block.*anthropic-messages/);
+          const files = readdirSync(join(agentDir, "litellm"));
+          assert.ok(!files.includes("learned-rules.json"), `nothing learned, got ${files.join(", ")}`);
+        },
+      },
+      {
+        name: "Claude without thinking: every request of the loop carries cache_control markers",
+        async run() {
+          const { run, requests } = await loop("claude-haiku-4-5", ["--thinking", "off"]);
+          assertCleanRun(run);
+          assert.equal(requests.length, 2);
+          for (const request of requests) assert.match(JSON.stringify(request.body), /"cache_control":\{"type":"ephemeral"/);
+        },
+      },
+      {
+        name: "a proxy without /v1/messages: Claude falls back to Chat Completions once, and the next run starts there",
+        async run() {
+          const old = await startFakeLiteLLM({ ...conformanceScenario(), messagesRoute: false });
+          try {
+            const agentDir = join(work, "agent-old-proxy");
+            const args = ["--no-session", "--model", "litellm/claude-haiku-4-5", "-p", "Say hello."];
+            const first = await runPi(args, { LITELLM_BASE_URL: old.url, LITELLM_API_KEY: API_KEY }, { cwd: work, agentDir });
+            assertCleanRun(first);
+            assert.equal(first.stdout.trim(), "Hello from claude-haiku-4-5.");
+            const middle = old.requests.length;
+            const second = await runPi(args, { LITELLM_BASE_URL: old.url, LITELLM_API_KEY: API_KEY }, { cwd: work, agentDir });
+            assertCleanRun(second);
+            const routes = (from: number, to?: number) => old.requests.slice(from, to).filter((request) => request.method === "POST").map((request) => request.path);
+            assert.deepEqual(routes(0, middle), ["/v1/messages", "/v1/chat/completions"]);
+            assert.deepEqual(routes(middle), ["/v1/chat/completions"]);
+          } finally {
+            await old.close();
+          }
+        },
+      },
+    ],
+  };
+}
