@@ -10,6 +10,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/families.ts";
 import { REJECTION_RULES } from "../lib/policy.ts";
+import { WIRE_API_TABLE } from "../lib/wire-apis.ts";
 import type { ConformanceSuite } from "./suite.ts";
 
 /** Where the README is. */
@@ -42,7 +43,17 @@ export function policyTable(): string {
   return ["| Models | Wire APIs | Dropped | Why | Recorded in |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
-const SECTIONS: Readonly<Record<string, () => string>> = { families: familyTable, policy: policyTable };
+/** The route table: each wire API, what it keeps across a replayed tool turn, and who takes it by default. */
+export function routeTable(): string {
+  const rows = Object.entries(WIRE_API_TABLE).map(([api, row]) => {
+    const families = Object.entries(DEFAULT_WIRE_API).filter(([, wireApi]) => wireApi === api).map(([family]) => family);
+    const fallback = row.fallback ? `; falls back to ${row.fallback} where the proxy answers 404` : "";
+    return `| ${api} | \`${row.route}\` | ${row.auth} | ${families.length > 0 ? families.join(", ") : "by setting only"} | ${row.replay}${fallback} |`;
+  });
+  return ["| Wire API | LiteLLM route | Key sent as | Default for | A replayed tool turn keeps |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+const SECTIONS: Readonly<Record<string, () => string>> = { families: familyTable, policy: policyTable, routes: routeTable };
 
 /** The README with every generated section replaced by its current rendering. */
 export function renderReadme(text: string): string {
@@ -63,10 +74,10 @@ export function docsSuite(): ConformanceSuite {
   return {
     name: "the README",
     cases: [{
-      name: "its family and policy tables are rendered from the tables the code uses (npm run docs)",
+      name: "its family, policy and route tables are rendered from the tables the code uses (npm run docs)",
       async run() {
         const text = readFileSync(README, "utf8");
-        if (renderReadme(text) !== text) throw new Error("README.md is out of date with lib/families.ts or lib/policy.ts; run npm run docs");
+        if (renderReadme(text) !== text) throw new Error("README.md is out of date with lib/families.ts, lib/policy.ts or lib/wire-apis.ts; run npm run docs");
       },
     }],
   };

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { WIRE_APIS } from "../lib/types.ts";
+import { WIRE_APIS, type WireApi } from "../lib/types.ts";
 import { type FakeLiteLLM, type FakeModel, startFakeLiteLLM } from "./fake-litellm.ts";
 import { type Fixture, loadFixtures, triggers } from "./fixtures.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
@@ -14,6 +14,14 @@ import type { ConformanceSuite } from "./suite.ts";
 
 /** Items of the facts file whose texts were observed publicly; their fixtures must say verbatim. */
 const VERBATIM_FACTS = ["D1", "D2", "D3", "D4", "A1", "A2", "A3", "A4", "L2", "L3"];
+
+/** Where the fake serves each wire API. */
+const ROUTE_PATHS: Readonly<Record<WireApi, string>> = {
+  "openai-completions": "/v1/chat/completions",
+  "openai-responses": "/v1/responses",
+  "azure-openai-responses": "/v1/responses?api-version=v1",
+  "anthropic-messages": "/v1/messages",
+};
 
 /** One model per backend family the fixtures name, so each fixture can be triggered. */
 function modelsServedBy(fixtures: readonly Fixture[]): FakeModel[] {
@@ -77,7 +85,7 @@ export function fakeSuite(usedFixtures: () => readonly string[]): ConformanceSui
             const [head, child] = field.split(".");
             const value = child ? { [child]: "auto" } : "x";
             for (const api of fixture.wireApis) {
-              const path = api === "openai-completions" ? "/v1/chat/completions" : api === "openai-responses" ? "/v1/responses" : "/v1/responses?api-version=v1";
+              const path = ROUTE_PATHS[api];
               const response = await post(path, { model: `served-by-${family}`, stream: true, [head!]: value });
               assert.equal(response.status, fixture.status, `${fixture.id} on ${api}`);
               assert.deepEqual(await response.json(), fixture.body, `${fixture.id} on ${api}`);
@@ -103,7 +111,7 @@ export function fakeSuite(usedFixtures: () => readonly string[]): ConformanceSui
         async run() {
           for (const path of ["/models", "/v1/models"]) assert.equal((await get(path)).status, 200, path);
           const before = fake.requests.length;
-          for (const path of ["/chat/completions", "/responses", "/v1/responses?api-version=2025-04-01-preview"]) {
+          for (const path of ["/chat/completions", "/responses", "/v1/responses?api-version=2025-04-01-preview", "/v1/messages"]) {
             const response = await post(path, { model: "my-company-model", stream: true });
             assert.equal(response.status, 200, path);
             await response.text();
