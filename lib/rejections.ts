@@ -38,6 +38,7 @@ export const REJECTION_PHRASINGS: readonly RejectionPhrasing[] = [
   { pattern: new RegExp(`${NAME} is not supported (?:on|with|for) this model`), example: "prompt_cache_retention is not supported on this model", origin: "Azure (A4)" },
   { pattern: /extraneous key \[([\w.]+)\] is not permitted/, example: "Malformed input request: #: extraneous key [store] is not permitted", origin: "Bedrock" },
   { pattern: /Additional properties are not allowed \(([^)]*) (?:was|were) unexpected\)/, example: "Additional properties are not allowed ('store' was unexpected)", origin: "JSON Schema validators" },
+  { pattern: /doesn't support ([A-Za-z_][\w.]*)=/, example: "gpt-5 doesn't support temperature=0.5 while reasoning is active. Only temperature=1 is supported", origin: "LiteLLM 1.106 (its own check for GPT-5 reasoning models)" },
   { pattern: /unknown field:?\s*(?:parameter\s+)?"?([A-Za-z_][\w.]*)"?/i, example: 'invalid request: unknown field "store"', origin: "Go decoders, Cohere" },
 ];
 

@@ -1,0 +1,235 @@
+/**
+ * The conformance cases through the real LiteLLM proxy, in front of the fake backends: every policy
+ * row (negative control, filtered run, positive control), agent sessions through the pi CLI, learning
+ * from the proxy's real wrapped errors, metadata from its real `/v1/model/info`, and the fidelity of
+ * the Hono fake: where both answer an error, status, envelope and the field our parser reads agree.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SimpleStreamOptions } from "../lib/pi.ts";
+import { REJECTION_RULES } from "../lib/policy.ts";
+import { rejectedNames } from "../lib/rejections.ts";
+import { WIRE_APIS, type WireApi } from "../lib/types.ts";
+import { NOTES_FILE } from "./agent-script.ts";
+import { assertCleanRun } from "./cli-cases.ts";
+import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
+import { FIXTURES_DIR } from "./fixtures.ts";
+import { collect, type LoadedExtension, loadExtension, runPi, streamWithoutExtension } from "./harness.ts";
+import { POLICY_CASES, type PolicyCase } from "./policy-cases.ts";
+import { type Deployment, LITELLM_VERSION, MASTER_KEY, type RealLiteLLM, startRealLiteLLM } from "./real-litellm.ts";
+import { API_KEY, conformanceScenario } from "./scenario.ts";
+import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+import { startUpstreams, type Upstreams } from "./upstreams.ts";
+
+/** The deployments: one per model of the fake scenario, each behind the backend its name says. */
+export function deployments(upstream: string): Deployment[] {
+  const key = { api_key: "upstream-key-not-the-client-key" };
+  const azure = (name: string) => ({ model: `azure/${name}`, api_base: `${upstream}/azure`, api_version: "2025-04-01-preview", ...key });
+  const databricks = (name: string) => ({ model: `databricks/${name}`, api_base: `${upstream}/databricks/serving-endpoints`, ...key });
+  return [
+    {
+      name: "claude-haiku-4-5",
+      params: { model: "anthropic/claude-haiku-4-5-20251001", api_base: `${upstream}/anthropic`, ...key },
+      info: { max_input_tokens: 200_000, max_output_tokens: 64_000, input_cost_per_token: 1e-6, output_cost_per_token: 5e-6, supports_reasoning: true, supports_vision: true, supports_prompt_caching: true },
+    },
+    { name: "databricks-claude-sonnet-4", params: databricks("databricks-claude-sonnet-4") },
+    { name: "databricks-claude-opus-5", params: databricks("databricks-claude-opus-5") },
+    { name: "databricks-gemini-2-5-pro", params: databricks("databricks-gemini-2-5-pro") },
+    { name: "gemini-2.5-pro", params: { model: "gemini/gemini-2.5-pro", api_base: `${upstream}/gemini`, ...key } },
+    { name: "gpt-4o", params: azure("gpt-4o") },
+    { name: "gpt-5", params: azure("gpt-5") },
+    { name: "o3", params: azure("o3") },
+    { name: "my-company-model", params: { model: "hosted_vllm/my-company-model", api_base: `${upstream}/vllm`, ...key } },
+    { name: "acme-strict", params: { model: "hosted_vllm/acme-strict", api_base: `${upstream}/vllm`, ...key } },
+  ];
+}
+
+/** Every field some policy rule drops: what a negative control's error must name. */
+const POLICY_FIELDS: ReadonlySet<string> = new Set([...REJECTION_RULES.flatMap((rule) => rule.fields.map((field) => field.split(".")[0]!)), "reasoning_effort", "parallel_tool_calls"]);
+
+/** What one unfiltered request (no extension) got from a proxy. */
+interface Observed {
+  status: number | undefined;
+  message: string;
+}
+
+/** The status pi-ai's clients put first in an error message. */
+const statusOf = (message: string) => Number(/^(\d{3})\b/.exec(message)?.[1]) || undefined;
+
+function label(row: PolicyCase): string {
+  const extra = [row.options && JSON.stringify(row.options), row.adds && `adds ${Object.keys(row.adds).join(",")}`].filter(Boolean);
+  return `${row.model} on ${row.api}${extra.length ? ` (${extra.join("; ")})` : ""}`;
+}
+
+/** Where the texts the real proxy produced are kept, one fixture per negative control. */
+export const REAL_FIXTURES_DIR = join(FIXTURES_DIR, `real-litellm-${LITELLM_VERSION}`);
+
+/** The suites through the real proxy. `record` writes what it answered as fixtures. */
+export function realSuites(options: { record?: boolean } = {}): ConformanceSuite[] {
+  let upstreams: Upstreams;
+  let proxy: RealLiteLLM;
+  let fake: FakeLiteLLM;
+  let work: string;
+  const extensions = new Map<WireApi, LoadedExtension>();
+  const fakeExtensions = new Map<WireApi, LoadedExtension>();
+  const observed = new Map<string, { real: Observed; fake: Observed }>();
+
+  const requestOptions = (row: PolicyCase, capture?: (payload: unknown) => void): SimpleStreamOptions => ({
+    sessionId: "real-litellm-session",
+    maxRetries: 0,
+    ...row.options,
+    onPayload: (payload: unknown) => {
+      const replaced = row.adds ? { ...(payload as object), ...row.adds } : undefined;
+      capture?.(replaced ?? payload);
+      return replaced;
+    },
+  });
+
+  const unfiltered = async (extension: LoadedExtension, row: PolicyCase, key: string): Promise<Observed> => {
+    const outcome = await collect(streamWithoutExtension(extension.model(row.model), row.api, { apiKey: key, ...requestOptions(row) }));
+    const message = outcome.message.stopReason === "error" ? outcome.message.errorMessage ?? "" : "";
+    return { status: message ? statusOf(message) : 200, message };
+  };
+
+  const policyCases: ConformanceCase[] = POLICY_CASES.flatMap((row) => [
+    {
+      name: `${label(row)}: without the extension`,
+      async run() {
+        const real = await unfiltered(extensions.get(row.api)!, row, MASTER_KEY);
+        const fakeAnswer = await unfiltered(fakeExtensions.get(row.api)!, row, API_KEY);
+        observed.set(label(row), { real, fake: fakeAnswer });
+        if (options.record && real.status !== 200) {
+          mkdirSync(REAL_FIXTURES_DIR, { recursive: true });
+          const id = label(row).replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "").toLowerCase();
+          writeFileSync(join(REAL_FIXTURES_DIR, `${id}.json`), `${JSON.stringify({ id, litellm: LITELLM_VERSION, verbatim: true, request: label(row), status: real.status, message: real.message }, null, 2)}\n`);
+        }
+        if (row.fixture) assert.ok(real.status === 200 || real.status! >= 400, real.message);
+      },
+    },
+    {
+      name: `${label(row)}: with the extension the stream completes and keeps ${row.keeps.join(", ")}`,
+      async run() {
+        let sent: unknown;
+        const outcome = await collect(extensions.get(row.api)!.stream(row.model, requestOptions(row, (payload) => sent = payload)));
+        assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
+        assert.ok(outcome.text.length > 0, "the answer's text arrives");
+        const paths = new Set(Object.entries(sent as object).flatMap(([key, value]) => [key, ...(value && typeof value === "object" && !Array.isArray(value) ? Object.keys(value).map((child) => `${key}.${child}`) : [])]));
+        for (const field of row.keeps) assert.ok(paths.has(field), `${field} must still be sent`);
+      },
+    },
+  ]);
+
+  const loop = async (model: string, args: string[], extra: Record<string, string> = {}) => {
+    const before = upstreams.requests.length;
+    const run = await runPi(["--no-session", "--model", `litellm/${model}`, ...args, "-p", `Read ${NOTES_FILE} and tell me what it says.`], { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY, ...extra }, { cwd: work });
+    return { run, upstream: upstreams.requests.slice(before) };
+  };
+  const sessionRows: readonly { model: string; thinking: boolean }[] = [
+    { model: "claude-haiku-4-5", thinking: true },
+    { model: "databricks-claude-sonnet-4", thinking: true },
+    { model: "gemini-2.5-pro", thinking: true },
+    { model: "gpt-5", thinking: true },
+    { model: "my-company-model", thinking: false },
+  ];
+  const sessionCases: ConformanceCase[] = sessionRows.map((row) => ({
+    name: `${row.model}: a tool loop${row.thinking ? " with --thinking high" : ""} completes through the real LiteLLM${row.thinking ? ", thinking still on with the tool result" : ""}`,
+    async run() {
+      const { run, upstream } = await loop(row.model, row.thinking ? ["--thinking", "high"] : []);
+      assertCleanRun(run);
+      assert.match(run.stdout, /The notes say: The launch code is 4417\./);
+      assert.ok(upstream.length >= 2, `the backend saw ${upstream.length} requests`);
+      const last = JSON.stringify(upstream.at(-1)!.body);
+      if (row.thinking) assert.match(last, /"thinking"|"reasoning_effort"|"thinkingConfig"|"reasoning"/, "thinking is still on in the request with the tool result");
+    },
+  }));
+
+  const infrastructure = {
+    async before() {
+      upstreams = await startUpstreams();
+      proxy = await startRealLiteLLM(deployments(upstreams.url));
+      fake = await startFakeLiteLLM({ ...conformanceScenario([{ id: "acme-strict", servedBy: "strict-vllm" }]) });
+      work = mkdtempSync(join(tmpdir(), "pi-litellm-real-session-"));
+      writeFileSync(join(work, NOTES_FILE), "The launch code is 4417.\n");
+      for (const api of WIRE_APIS) {
+        extensions.set(api, await loadExtension({ LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY, LITELLM_WIRE_API: api }));
+        fakeExtensions.set(api, await loadExtension({ LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, LITELLM_WIRE_API: api }));
+      }
+    },
+    async after() {
+      await proxy?.stop();
+      await upstreams?.close();
+      await fake?.close();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+
+  return [{
+    name: `the real LiteLLM ${LITELLM_VERSION}`,
+    ...infrastructure,
+    cases: [
+      {
+        name: "metadata: the extension lists what the real /v1/model/info reports",
+        async run() {
+          const model = extensions.get("anthropic-messages")!.model("claude-haiku-4-5");
+          assert.deepEqual([model.contextWindow, model.maxTokens, model.cost.input, model.cost.output, model.reasoning], [200_000, 64_000, 1, 5, true]);
+          assert.deepEqual(model.input, ["text", "image"]);
+        },
+      },
+      ...policyCases,
+      ...sessionCases,
+      {
+        name: "negative control: Claude with thinking over Chat Completions gets Anthropic's 400 through the real LiteLLM, as one line",
+        async run() {
+          const { run } = await loop("claude-haiku-4-5", ["--thinking", "high"], { LITELLM_WIRE_API: "openai-completions" });
+          assertCleanRun(run, 1);
+          assert.match(run.stdout + run.stderr, /claude-haiku-4-5 over openai-completions refused the replayed tool turn/);
+        },
+      },
+      {
+        name: "learning: a field the backend rejects (vLLM's extra_forbidden) is read out of the real proxy's wrapped error, dropped, and the retry answers",
+        async run() {
+          const extension = extensions.get("openai-completions")!;
+          const outcome = await collect(extension.stream("acme-strict", { maxRetries: 0, sessionId: "learning" }));
+          assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
+          const attempts = upstreams.requests.filter((request) => request.body.model === "acme-strict");
+          assert.deepEqual(attempts.map((request) => [request.status, "store" in request.body]), [[400, true], [200, false]]);
+        },
+      },
+      {
+        name: "the parser reads the field out of every error the real proxy produced for a negative control",
+        async run() {
+          const errors = [...observed.entries()].filter(([, { real }]) => real.status !== 200);
+          assert.ok(errors.length > 0);
+          for (const [name, { real }] of errors) {
+            const row = POLICY_CASES.find((candidate) => label(candidate) === name)!;
+            assert.ok(row, name);
+            assert.ok(rejectedNames(real.message).some((field) => POLICY_FIELDS.has(field)), `${name}: no field read from ${real.message.slice(0, 300)}`);
+          }
+        },
+      },
+      {
+        name: "fidelity: where both answer an error, the fake and the real proxy agree on the status class, and each names a field the policy drops",
+        async run() {
+          const disagreements: string[] = [];
+          for (const [name, { real, fake: fakeAnswer }] of observed) {
+            if (real.status === 200 || fakeAnswer.status === 200) continue;
+            const realNames = rejectedNames(real.message);
+            const fakeNames = rejectedNames(fakeAnswer.message);
+            // The real proxy names every unsupported field at once and refuses before the backend sees
+            // the request, so it may name another dropped field than the fake's recorded backend error.
+            const dropped = (names: string[]) => names.some((field) => POLICY_FIELDS.has(field));
+            if (Math.floor(real.status! / 100) !== Math.floor(fakeAnswer.status! / 100) || !dropped(realNames) || !dropped(fakeNames)) {
+              disagreements.push(`${name}: real ${real.status} [${realNames}] vs fake ${fakeAnswer.status} [${fakeNames}]`);
+            }
+          }
+          assert.deepEqual(disagreements, []);
+        },
+      },
+    ],
+  }];
+}

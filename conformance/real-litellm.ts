@@ -1,0 +1,160 @@
+/**
+ * The real LiteLLM proxy, pinned by `conformance/litellm/requirements.lock`: installs it into a
+ * git-ignored `.venv` on first use (hash-checked, from PyPI only), writes a proxy config whose
+ * deployments point at the fake backends, starts it on a free loopback port with no database and no
+ * internet (`LITELLM_LOCAL_MODEL_COST_MAP=True`), and stops it again whatever happens.
+ *
+ * @module
+ */
+
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** The LiteLLM release the lock pins; the README says why this one. */
+export const LITELLM_VERSION = "1.106.12";
+/** The proxy's master key, the only key a proxy without a database has. */
+export const MASTER_KEY = "sk-real-litellm-5d1e8b3a";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const VENV = join(ROOT, ".venv");
+const LOCK = join(ROOT, "conformance", "litellm", "requirements.lock");
+const LITELLM = join(VENV, "bin", "litellm");
+
+/** One deployment of the proxy config: a model name, its LiteLLM route, and what it reports. */
+export interface Deployment {
+  name: string;
+  params: Record<string, unknown>;
+  info?: Record<string, unknown>;
+}
+
+/** A running proxy. */
+export interface RealLiteLLM {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Raised when the real tier cannot run here, with the one line to print. */
+export class RealTierUnavailable extends Error {}
+
+function run(command: string, args: string[], what: string): void {
+  try {
+    execFileSync(command, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 900_000 });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim().split("\n").at(-1) ?? "";
+    throw new RealTierUnavailable(`Cannot ${what}: ${stderr || (error as Error).message}`);
+  }
+}
+
+/**
+ * Creates `.venv` with the locked LiteLLM unless it is there already. Every package is checked
+ * against its hash; nothing comes from anywhere but the package index.
+ */
+export function ensureVenv(log: (line: string) => void): void {
+  if (existsSync(LITELLM)) return;
+  try {
+    execFileSync("python3", ["--version"], { stdio: "ignore" });
+  } catch {
+    throw new RealTierUnavailable("Cannot run the real LiteLLM tier: python3 is not installed; install Python 3.11 with venv, or run npm test for the Node-only tier");
+  }
+  log(`installing LiteLLM ${LITELLM_VERSION} into .venv from the hash-locked requirements (first run only)`);
+  run("python3", ["-m", "venv", VENV], "create .venv with python3 -m venv (is the venv module installed?)");
+  run(join(VENV, "bin", "pip"), ["install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK], "install LiteLLM from conformance/litellm/requirements.lock (is the package index reachable?)");
+}
+
+/** The proxy config for a set of deployments, as YAML (JSON is YAML). */
+export function proxyConfig(deployments: readonly Deployment[], extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    model_list: deployments.map((deployment) => ({
+      model_name: deployment.name,
+      litellm_params: deployment.params,
+      ...(deployment.info ? { model_info: deployment.info } : {}),
+    })),
+    general_settings: { master_key: MASTER_KEY },
+    litellm_settings: { num_retries: 0, request_timeout: 30 },
+    // One deliberate failure (a negative control) must not put a deployment in cooldown for the next case.
+    router_settings: { disable_cooldowns: true },
+    ...extra,
+  }, null, 2);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+const running = new Set<ChildProcess>();
+/** Whatever ends this process ends the proxies it started. */
+function stopAllOnExit(): void {
+  const stopAll = () => {
+    for (const child of running) if (child.pid) process.kill(-child.pid, "SIGKILL");
+  };
+  process.once("exit", stopAll);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      stopAll();
+      process.exit(130);
+    });
+  }
+}
+stopAllOnExit();
+
+/**
+ * Starts the proxy and resolves once it answers `/health/liveliness`. Its output is kept and shown
+ * when it fails to start.
+ */
+export async function startRealLiteLLM(deployments: readonly Deployment[], extra: Record<string, unknown> = {}): Promise<RealLiteLLM> {
+  const dir = mkdtempSync(join(tmpdir(), "pi-litellm-real-"));
+  const config = join(dir, "config.yaml");
+  writeFileSync(config, proxyConfig(deployments, extra));
+  const port = await freePort();
+  const child = spawn(LITELLM, ["--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"], {
+    cwd: dir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
+  });
+  running.add(child);
+  let output = "";
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    running.delete(child);
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      // Uvicorn says so once it accepts connections; liveliness is checked right after.
+      if (output.includes("Uvicorn running on")) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new RealTierUnavailable(`LiteLLM exited with ${code} before it answered:\n${output.slice(-2000)}`)));
+    const deadline = setTimeout(() => reject(new RealTierUnavailable(`LiteLLM did not start within 120 s:\n${output.slice(-2000)}`)), 120_000);
+    deadline.unref();
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  const health = await fetch(`${url}/health/liveliness`);
+  if (!health.ok) {
+    await stop();
+    throw new RealTierUnavailable(`LiteLLM at ${url} answered ${health.status} on /health/liveliness`);
+  }
+  return { url, stop };
+}

@@ -1,0 +1,227 @@
+/**
+ * The backends the real LiteLLM proxy calls, played on one loopback Hono server, one path prefix
+ * each: Anthropic Messages, a Databricks serving endpoint, Azure OpenAI (Chat Completions and
+ * Responses), an OpenAI-compatible server (vLLM) and Gemini. Each logs what LiteLLM really sends
+ * (the ground truth for paths and bodies), plays the scripted agent turn, answers a broken replay
+ * rule with the backend's own error, and rejects the fields the policy says that backend rejects.
+ *
+ * @module
+ */
+
+import { serve } from "@hono/node-server";
+import { type Context, Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import process from "node:process";
+import type { WireApi } from "../lib/types.ts";
+import { brokenReplayRule, readTurn, type ReplayCheck, scriptedReply, THINKING_SIGNATURE } from "./agent-script.ts";
+import { chatChunks, messageEvents, type Reply, responseEvents } from "./replies.ts";
+
+/** A request LiteLLM sent upstream. */
+export interface UpstreamRequest {
+  backend: string;
+  path: string;
+  body: Record<string, unknown>;
+  status: number;
+}
+
+/** A running set of fake backends. */
+export interface Upstreams {
+  url: string;
+  requests: UpstreamRequest[];
+  close(): Promise<void>;
+}
+
+type Raw = Record<string, unknown>;
+
+/** A field a backend refuses for some models, answered in that backend's own words. */
+interface Refusal {
+  backend: string;
+  models: RegExp;
+  field: string;
+  status: number;
+  body: (model: string) => unknown;
+}
+
+/**
+ * What the fake backends refuse themselves. LiteLLM refuses `store`, `prompt_cache_key` and friends
+ * for non-OpenAI backends before anything is sent; these are the rejections only the backend makes.
+ */
+const REFUSALS: readonly Refusal[] = [
+  {
+    backend: "databricks",
+    models: /claude-opus-5/,
+    field: "temperature",
+    status: 400,
+    body: (model) => ({ error_code: "BAD_REQUEST", message: `BAD_REQUEST: Model ${model} does not support the temperature parameter.` }),
+  },
+  {
+    backend: "azure",
+    models: /gpt-4o/,
+    field: "prompt_cache_retention",
+    status: 400,
+    body: () => ({ error: { message: "prompt_cache_retention is not supported on this model", type: "invalid_request_error", param: "prompt_cache_retention", code: null } }),
+  },
+  {
+    backend: "azure",
+    models: /gpt-5|o3/,
+    field: "temperature",
+    status: 400,
+    body: () => ({ error: { message: "Unsupported parameter: 'temperature' is not supported with this model.", type: "invalid_request_error", param: "temperature", code: "unsupported_parameter" } }),
+  },
+  {
+    backend: "vllm",
+    models: /acme-strict/,
+    field: "store",
+    status: 400,
+    body: () => ({ object: "error", message: '[{"type":"extra_forbidden","loc":["body","store"],"msg":"Extra inputs are not permitted","input":false}]', type: "BadRequestError", code: 400 }),
+  },
+];
+
+/** Each backend's answer to a broken replay rule, in its own envelope. */
+const REPLAY_ERRORS: Readonly<Record<ReplayCheck, unknown>> = {
+  "signed-thinking": {
+    type: "error",
+    error: {
+      type: "invalid_request_error",
+      message:
+        "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking",
+    },
+  },
+  "thought-signature": {
+    error: {
+      code: 400,
+      message:
+        "Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call `default_api:read` , position 2. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.",
+      status: "INVALID_ARGUMENT",
+    },
+  },
+  "reasoning-item": {
+    error: { message: "Item 'fc_fake' of type 'function_call' was provided without its required 'reasoning' item: 'rs_fake'.", type: "invalid_request_error", param: "input", code: null },
+  },
+};
+
+const has = (body: Raw, field: string) => body[field] !== undefined;
+
+/** A Gemini `streamGenerateContent` chunk for a reply, thought signature on the function call. */
+function geminiChunks(reply: Reply): unknown[] {
+  const parts: Raw[] = [];
+  if (reply.reasoning) parts.push({ text: reply.reasoning, thought: true });
+  if (reply.text) parts.push({ text: reply.text });
+  if (reply.toolCall) parts.push({ functionCall: { name: reply.toolCall.name, args: JSON.parse(reply.toolCall.arguments) }, thoughtSignature: THINKING_SIGNATURE });
+  return [{
+    candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
+    usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 8, totalTokenCount: 28 },
+    modelVersion: "gemini-2.5-pro",
+  }];
+}
+
+/** The first string inside a value: LiteLLM wraps a tool's text in a `functionResponse` object. */
+function firstText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === null || typeof value !== "object") return "";
+  for (const item of Object.values(value)) {
+    const found = firstText(item);
+    if (found) return found;
+  }
+  return "";
+}
+
+/** Reads a Gemini request as the script's chat view: function responses are tool results. */
+function geminiTurn(body: Raw): ReturnType<typeof readTurn> {
+  const contents = (body.contents ?? []) as Raw[];
+  const parts: Raw[] = contents.flatMap((content) => (content.parts ?? []) as Raw[]);
+  const result = parts.filter((part) => part.functionResponse).at(-1);
+  const call = parts.filter((part) => part.functionCall).at(-1);
+  const user = contents.filter((content) => content.role === "user").at(-1);
+  const config = (body.generationConfig ?? {}) as Raw;
+  return {
+    thinking: config.thinkingConfig !== undefined,
+    tools: Array.isArray(body.tools) && body.tools.length > 0,
+    prompt: ((user?.parts ?? []) as Raw[]).map((part) => String(part.text ?? "")).join(""),
+    ...(result ? { toolResult: firstText((result.functionResponse as Raw).response) } : {}),
+    replayKept: { "signed-thinking": true, "thought-signature": call?.thoughtSignature === THINKING_SIGNATURE, "reasoning-item": true },
+    images: 0,
+  };
+}
+
+/** Starts every fake backend on one loopback port. */
+export function startUpstreams(): Promise<Upstreams> {
+  const requests: UpstreamRequest[] = [];
+  const app = new Hono();
+
+  /** Logs, checks refusals and the replay rule, and answers a scripted turn in `wireApi`'s format. */
+  const play = (backend: string, wireApi: WireApi, modelOf: (c: Context, body: Raw) => string, servedBy: (model: string) => string) => async (c: Context) => {
+    const body = await c.req.json<Raw>().catch(() => ({} as Raw));
+    const model = modelOf(c, body);
+    const log = (status: number) => requests.push({ backend, path: new URL(c.req.url).pathname, body, status });
+    const refusal = REFUSALS.find((row) => row.backend === backend && row.models.test(model) && has(body, row.field));
+    if (refusal) {
+      log(refusal.status);
+      return c.json(refusal.body(model) as object, refusal.status as 400);
+    }
+    const turn = readTurn(wireApi, body);
+    const broken = brokenReplayRule(servedBy(model), turn);
+    if (broken) {
+      log(400);
+      return c.json(REPLAY_ERRORS[broken] as object, 400);
+    }
+    log(200);
+    const reply = scriptedReply(servedBy(model), turn, { text: `Hello from ${model}.` });
+    const usage = { prompt: 20, completion: 8, cached: JSON.stringify(body).includes("cache_control") ? 10 : 0 };
+    return streamSSE(c, async (stream) => {
+      if (wireApi === "anthropic-messages") {
+        for (const frame of messageEvents(model, reply, usage)) await stream.writeSSE({ event: frame.event, data: JSON.stringify(frame.data) });
+        return;
+      }
+      const frames = wireApi === "openai-completions" ? chatChunks(model, reply, usage) : responseEvents(model, reply, usage);
+      for (const frame of frames) await stream.writeSSE({ data: JSON.stringify(frame) });
+      if (wireApi === "openai-completions") await stream.writeSSE({ data: "[DONE]" });
+    });
+  };
+
+  const claudeOr = (fallback: string) => (model: string) => (/claude/.test(model) ? "claude" : /gemini/.test(model) ? "gemini" : /gpt-5/.test(model) ? "gpt-5" : /o3/.test(model) ? "o-series" : fallback);
+  const bodyModel = (_c: Context, body: Raw) => String(body.model ?? "");
+
+  app.post("/anthropic/v1/messages", play("anthropic", "anthropic-messages", bodyModel, () => "claude"));
+  // Databricks documents that a replayed turn may omit its reasoning (and LiteLLM strips it), so no rule is checked.
+  app.post("/databricks/serving-endpoints/chat/completions", play("databricks", "openai-completions", bodyModel, () => "databricks"));
+  app.post("/azure/openai/deployments/:deployment/chat/completions", play("azure", "openai-completions", (c) => c.req.param("deployment") ?? "", claudeOr("azure")));
+  app.post("/azure/openai/responses", play("azure", "openai-responses", bodyModel, claudeOr("azure")));
+  app.post("/azure/openai/v1/responses", play("azure", "openai-responses", bodyModel, claudeOr("azure")));
+  app.post("/vllm/chat/completions", play("vllm", "openai-completions", bodyModel, () => "vllm"));
+  app.post("/vllm/responses", play("vllm", "openai-responses", bodyModel, () => "vllm"));
+  app.post("/vllm/v1/responses", play("vllm", "openai-responses", bodyModel, () => "vllm"));
+  app.get("/vllm/models", (c) => c.json({ object: "list", data: [{ id: "my-company-model", object: "model" }, { id: "acme-strict", object: "model" }] }));
+  app.post("/gemini/v1beta/models/:call", async (c) => c.redirect(new URL(c.req.url).pathname.replace("/v1beta", "") + new URL(c.req.url).search, 307));
+  app.post("/gemini/models/:call", async (c) => {
+    const body = await c.req.json<Raw>().catch(() => ({} as Raw));
+    if (process.env.PI_LITELLM_DEBUG_UPSTREAM) console.error("GEMINI", JSON.stringify(body).slice(0, 1500));
+    const model = (c.req.param("call") ?? "").split(":")[0]!;
+    const turn = geminiTurn(body);
+    const broken = brokenReplayRule("gemini", turn);
+    requests.push({ backend: "gemini", path: new URL(c.req.url).pathname, body, status: broken ? 400 : 200 });
+    if (broken) return c.json(REPLAY_ERRORS[broken] as object, 400);
+    const reply = scriptedReply("gemini", turn, { text: `Hello from ${model}.` });
+    return streamSSE(c, async (stream) => {
+      for (const chunk of geminiChunks(reply)) await stream.writeSSE({ data: JSON.stringify(chunk) });
+    });
+  });
+  app.notFound((c) => {
+    requests.push({ backend: "none", path: new URL(c.req.url).pathname, body: {}, status: 404 });
+    return c.json({ error: { message: `no fake backend at ${new URL(c.req.url).pathname}` } }, 404);
+  });
+
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1", overrideGlobalObjects: false }, (info) => {
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        requests,
+        close: () =>
+          new Promise<void>((done) => {
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
