@@ -11,7 +11,6 @@
 import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import process from "node:process";
 import type { WireApi } from "../lib/types.ts";
 import { brokenReplayRule, readTurn, type ReplayCheck, scriptedReply, THINKING_SIGNATURE } from "./agent-script.ts";
 import { chatChunks, messageEvents, type Reply, responseEvents } from "./replies.ts";
@@ -130,15 +129,16 @@ function firstText(value: unknown): string {
 function geminiTurn(body: Raw): ReturnType<typeof readTurn> {
   const contents = (body.contents ?? []) as Raw[];
   const parts: Raw[] = contents.flatMap((content) => (content.parts ?? []) as Raw[]);
-  const result = parts.filter((part) => part.functionResponse).at(-1);
-  const call = parts.filter((part) => part.functionCall).at(-1);
+  // LiteLLM writes the parts in snake_case (`function_call`), Google's docs in camelCase.
+  const result = parts.filter((part) => part.functionResponse ?? part.function_response).at(-1);
+  const call = parts.filter((part) => part.functionCall ?? part.function_call).at(-1);
   const user = contents.filter((content) => content.role === "user").at(-1);
   const config = (body.generationConfig ?? {}) as Raw;
   return {
     thinking: config.thinkingConfig !== undefined,
     tools: Array.isArray(body.tools) && body.tools.length > 0,
     prompt: ((user?.parts ?? []) as Raw[]).map((part) => String(part.text ?? "")).join(""),
-    ...(result ? { toolResult: firstText((result.functionResponse as Raw).response) } : {}),
+    ...(result ? { toolResult: firstText(((result.functionResponse ?? result.function_response) as Raw).response) } : {}),
     replayKept: { "signed-thinking": true, "thought-signature": call?.thoughtSignature === THINKING_SIGNATURE, "reasoning-item": true },
     images: 0,
   };
@@ -195,7 +195,6 @@ export function startUpstreams(): Promise<Upstreams> {
   app.post("/gemini/v1beta/models/:call", async (c) => c.redirect(new URL(c.req.url).pathname.replace("/v1beta", "") + new URL(c.req.url).search, 307));
   app.post("/gemini/models/:call", async (c) => {
     const body = await c.req.json<Raw>().catch(() => ({} as Raw));
-    if (process.env.PI_LITELLM_DEBUG_UPSTREAM) console.error("GEMINI", JSON.stringify(body).slice(0, 1500));
     const model = (c.req.param("call") ?? "").split(":")[0]!;
     const turn = geminiTurn(body);
     const broken = brokenReplayRule("gemini", turn);

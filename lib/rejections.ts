@@ -31,6 +31,7 @@ export const REJECTION_PHRASINGS: readonly RejectionPhrasing[] = [
   { pattern: /([\w.]+):\s*Extra inputs are not permitted/, example: "store: Extra inputs are not permitted", origin: "Anthropic, Bedrock (pydantic)" },
   { pattern: /"loc":\s*\[\s*"body",\s*"([\w.]+)"[^\]]*\][^{}]*Extra inputs are not permitted/, example: '{"type":"extra_forbidden","loc":["body","store"],"msg":"Extra inputs are not permitted"}', origin: "vLLM, FastAPI" },
   { pattern: /does not support parameters:\s*\[([^\]]*)\]/, example: "vertex_ai does not support parameters: ['reasoning_effort'], for model=gemini-2.5-pro.", origin: "LiteLLM (L1)" },
+  { pattern: /does not support parameters:\s*\{([^}]*)\}/, example: "LlmProviders.AZURE does not support parameters: {'temperature': 0.5}, for model=o3.", origin: "LiteLLM 1.106 (o-series on Responses: names and values)" },
   { pattern: /Unknown name "([\w.]+)"/, example: 'Invalid JSON payload received. Unknown name "reasoning_effort" at \'generation_config\': Cannot find field.', origin: "Google (D2)" },
   { pattern: /Unrecognized field "([\w.]+)"/, example: 'Bad request: Unrecognized field "prompt_cache_key"', origin: "Databricks, Jackson (D5)" },
   { pattern: /does not support the ([\w.]+) parameter/, example: "Model eu.anthropic.claude-opus-5 does not support the temperature parameter.", origin: "Databricks (D4)" },
@@ -38,7 +39,7 @@ export const REJECTION_PHRASINGS: readonly RejectionPhrasing[] = [
   { pattern: new RegExp(`${NAME} is not supported (?:on|with|for) this model`), example: "prompt_cache_retention is not supported on this model", origin: "Azure (A4)" },
   { pattern: /extraneous key \[([\w.]+)\] is not permitted/, example: "Malformed input request: #: extraneous key [store] is not permitted", origin: "Bedrock" },
   { pattern: /Additional properties are not allowed \(([^)]*) (?:was|were) unexpected\)/, example: "Additional properties are not allowed ('store' was unexpected)", origin: "JSON Schema validators" },
-  { pattern: /doesn't support ([A-Za-z_][\w.]*)=/, example: "gpt-5 doesn't support temperature=0.5 while reasoning is active. Only temperature=1 is supported", origin: "LiteLLM 1.106 (its own check for GPT-5 reasoning models)" },
+  { pattern: /(?:doesn't|don't) support ([A-Za-z_][\w.]*)=/, example: "gpt-5 doesn't support temperature=0.5 while reasoning is active. Only temperature=1 is supported", origin: "LiteLLM 1.106 (its own checks for GPT-5 and o-series)" },
   { pattern: /unknown field:?\s*(?:parameter\s+)?"?([A-Za-z_][\w.]*)"?/i, example: 'invalid request: unknown field "store"', origin: "Go decoders, Cohere" },
 ];
 
