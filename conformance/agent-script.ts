@@ -60,7 +60,7 @@ export interface Turn {
 }
 
 function imagesIn(value: unknown): number {
-  return (JSON.stringify(value ?? "").match(/"(?:image_url|input_image|image)"/g) ?? []).length;
+  return (JSON.stringify(value ?? "").match(/"type":"(?:image_url|input_image|image)"/g) ?? []).length;
 }
 
 /** Reads a request body of any wire API into a {@link Turn}. */
@@ -146,5 +146,6 @@ export function scriptedReply(servedBy: string, turn: Turn, fallback: Reply): Re
     return { ...thinking, text: "", toolCall: { name: "read", arguments: JSON.stringify({ path: NOTES_FILE }), ...(id ? { id } : {}) } };
   }
   if (turn.images > 0) return { ...thinking, text: `I see ${turn.images} image${turn.images === 1 ? "" : "s"}.` };
-  return turn.thinking ? { ...fallback, ...thinking } : fallback;
+  // A scripted reply's own reasoning wins; thinking requested adds a signature for the replay check.
+  return turn.thinking ? { ...thinking, ...fallback, signature: THINKING_SIGNATURE, reasoning: fallback.reasoning ?? thinking.reasoning } : fallback;
 }

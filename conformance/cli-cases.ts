@@ -78,13 +78,14 @@ export function cliSuite(): ConformanceSuite {
       },
       ...answers,
       {
-        name: "pi -p --thinking high reaches the backend as reasoning_effort",
+        name: "pi -p --thinking high reaches Claude's backend as thinking on /v1/messages",
         async run() {
           const before = fake.requests.length;
           const run = await runPi(["--no-session", "--provider", "litellm", "--model", "claude-haiku-4-5", "--thinking", "high", "-p", "Think."], env());
           assertCleanRun(run);
           const request = fake.requests.slice(before).find((candidate) => candidate.model === "claude-haiku-4-5");
-          assert.equal((request?.body as { reasoning_effort?: string }).reasoning_effort, "high");
+          assert.equal(request?.wireApi, "anthropic-messages");
+          assert.equal((request?.body as { thinking?: { type: string } }).thinking?.type, "enabled");
         },
       },
       {

@@ -11,11 +11,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Context, ThinkingContent } from "../lib/pi.ts";
 import type { WireApi } from "../lib/types.ts";
-import { NOTES_FILE, THINKING_SIGNATURE } from "./agent-script.ts";
+import { GEMINI_TOOL_CALL_ID, NOTES_FILE, THINKING_SIGNATURE } from "./agent-script.ts";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
-import { runPi } from "./harness.ts";
+import { collect, type LoadedExtension, loadExtension, runPi } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 
@@ -39,6 +40,13 @@ const LOOPS: readonly LoopRow[] = [
   { model: "my-company-model", route: "openai-completions", thinking: false },
 ];
 
+/** A vision model per route, each receiving an attached image. */
+const IMAGE_ROUTES: readonly { model: string; route: WireApi }[] = [
+  { model: "claude-haiku-4-5", route: "anthropic-messages" },
+  { model: "gemini-2.5-pro", route: "openai-completions" },
+  { model: "gpt-4o", route: "openai-responses" },
+];
+
 type Raw = Record<string, unknown>;
 
 /** Whether a request body asks for thinking, in its wire API's spelling. */
@@ -50,10 +58,36 @@ function thinkingOn(request: RecordedRequest): boolean {
   return typeof effort === "string" && effort !== "none";
 }
 
+/** The fixtures the replay negative controls rely on, for the check that every fixture is used. */
+export const SESSION_FIXTURES: readonly string[] = ["anthropic-thinking-replay", "gemini-thought-signature", "openai-reasoning-item"];
+
+/** A 1×1 PNG, the smallest image pi attaches. */
+const PIXEL_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+
+/**
+ * A session that replayed one `read` call, as pi stores it: the assistant turn (with or without its
+ * thinking) and the tool's result. `api` is the route it was made on, so pi-ai treats it as its own.
+ */
+function replayedContext(model: string, api: WireApi, call: { id: string; thinking?: ThinkingContent }): Context {
+  const now = Date.now();
+  const usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
+  const toolCall = { type: "toolCall" as const, id: call.id, name: "read", arguments: { path: NOTES_FILE } };
+  return {
+    systemPrompt: "You are a test.",
+    tools: [{ name: "read", description: "Read a file", parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] } as never }],
+    messages: [
+      { role: "user", content: PROMPT, timestamp: now },
+      { role: "assistant", content: [...(call.thinking ? [call.thinking] : []), toolCall], api, provider: "litellm", model, usage, stopReason: "toolUse", timestamp: now },
+      { role: "toolResult", toolCallId: call.id, toolName: "read", content: [{ type: "text", text: NOTES }], isError: false, timestamp: now },
+    ],
+  };
+}
+
 /** The suite: one fake, a working directory with the notes, pi spawned per loop. */
 export function sessionSuite(): ConformanceSuite {
   let fake: FakeLiteLLM;
   let work: string;
+  let extension: LoadedExtension;
   const env = (extra: Record<string, string> = {}) => ({ LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, ...extra });
   const loop = async (model: string, args: string[], extra?: Record<string, string>) => {
     const before = fake.requests.length;
@@ -85,6 +119,8 @@ export function sessionSuite(): ConformanceSuite {
       fake = await startFakeLiteLLM(conformanceScenario());
       work = mkdtempSync(join(tmpdir(), "pi-litellm-session-"));
       writeFileSync(join(work, NOTES_FILE), `${NOTES}\n`);
+      writeFileSync(join(work, "pixel.png"), PIXEL_PNG);
+      extension = await loadExtension(env());
     },
     async after() {
       await fake.close();
@@ -92,6 +128,38 @@ export function sessionSuite(): ConformanceSuite {
     },
     cases: [
       ...loops,
+      ...IMAGE_ROUTES.map(({ model, route }): ConformanceCase => ({
+        name: `${model} receives an attached image over ${route}`,
+        async run() {
+          const before = fake.requests.length;
+          const run = await runPi(["--no-session", "--model", `litellm/${model}`, "-p", "@pixel.png", "What is in this image?"], env(), { cwd: work, agentDir: join(work, `agent-image-${before}`) });
+          assertCleanRun(run);
+          assert.equal(run.stdout.trim(), "I see 1 image.");
+          const requests = fake.requests.slice(before).filter((request) => request.model === model);
+          assert.deepEqual(requests.map((request) => request.wireApi), [route]);
+        },
+      })),
+      {
+        name: "negative control: Gemini's tool call id changed on the way gets Gemini's thought-signature 400, as one line",
+        async run() {
+          const changed = await collect(extension.stream("gemini-2.5-pro", {}, replayedContext("gemini-2.5-pro", "openai-completions", { id: "call_fake_1" })));
+          assert.equal(changed.message.stopReason, "error");
+          assert.match(changed.message.errorMessage ?? "", /^LiteLLM: gemini-2\.5-pro over openai-completions refused the replayed tool turn \(Gemini needs each function call's thought signature/);
+          const kept = await collect(extension.stream("gemini-2.5-pro", {}, replayedContext("gemini-2.5-pro", "openai-completions", { id: GEMINI_TOOL_CALL_ID })));
+          assert.equal(kept.text, `The notes say: ${NOTES}`, kept.message.errorMessage);
+        },
+      },
+      {
+        name: "negative control: GPT-5 with reasoning, a function call replayed without its reasoning item gets OpenAI's 400, as one line",
+        async run() {
+          const bare = await collect(extension.stream("gpt-5", { reasoning: "high" }, replayedContext("gpt-5", "openai-responses", { id: "call_fake_1|fc_fake" })));
+          assert.equal(bare.message.stopReason, "error");
+          assert.match(bare.message.errorMessage ?? "", /^LiteLLM: gpt-5 over openai-responses refused the replayed tool turn \(OpenAI Responses needs the reasoning item/);
+          const item = JSON.stringify({ type: "reasoning", id: "rs_fake", summary: [{ type: "summary_text", text: "Reading." }], encrypted_content: THINKING_SIGNATURE });
+          const kept = await collect(extension.stream("gpt-5", { reasoning: "high" }, replayedContext("gpt-5", "openai-responses", { id: "call_fake_1|fc_fake", thinking: { type: "thinking", thinking: "Reading.", thinkingSignature: item } })));
+          assert.equal(kept.text, `The notes say: ${NOTES}`, kept.message.errorMessage);
+        },
+      },
       {
         name: "negative control: Claude with thinking over Chat Completions loses the signature, gets Anthropic's 400 as one line, learns nothing",
         async run() {

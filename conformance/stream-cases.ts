@@ -65,9 +65,20 @@ export function streamSuite(): ConformanceSuite {
       {
         name: "--thinking high reaches Chat Completions as reasoning_effort",
         async run() {
-          const { outcome, recorded } = await send("claude-haiku-4-5", { reasoning: "high" });
+          const { outcome, recorded } = await send("claude-haiku-4-5", { reasoning: "high" }, "openai-completions");
           assert.equal(outcome.message.stopReason, "stop");
           assert.equal(body(recorded).reasoning_effort, "high");
+        },
+      },
+      {
+        name: "--thinking high reaches Anthropic Messages (Claude's default route) as thinking with a token budget",
+        async run() {
+          const { outcome, recorded } = await send("claude-haiku-4-5", { reasoning: "high" });
+          assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
+          assert.equal(recorded.wireApi, "anthropic-messages");
+          const thinking = body(recorded).thinking as { type: string; budget_tokens: number };
+          assert.equal(thinking.type, "enabled");
+          assert.ok(thinking.budget_tokens >= 1024, `budget ${thinking.budget_tokens}`);
         },
       },
       {
@@ -98,14 +109,14 @@ export function streamSuite(): ConformanceSuite {
       {
         name: "a level the family rejects is never sent: minimal becomes low for Claude, xhigh becomes high for GPT-5",
         async run() {
-          assert.equal(body((await send("claude-haiku-4-5", { reasoning: "minimal" })).recorded).reasoning_effort, "low");
+          assert.equal(body((await send("claude-haiku-4-5", { reasoning: "minimal" }, "openai-completions")).recorded).reasoning_effort, "low");
           assert.equal(body((await send("claude-haiku-4-5", { reasoning: "xhigh" }, "openai-completions")).recorded).reasoning_effort, "high");
           assert.equal((body((await send("gpt-5", { reasoning: "xhigh" })).recorded).reasoning as { effort: string }).effort, "high");
           assert.equal((body((await send("gpt-5.2", { reasoning: "xhigh" })).recorded).reasoning as { effort: string }).effort, "xhigh");
         },
       },
       {
-        name: "thinking streams back as thinking on Chat Completions and on the Responses API",
+        name: "thinking streams back as thinking on Anthropic Messages and on the Responses API",
         async run() {
           const claude = await send("claude-sonnet-4-5", { reasoning: "medium" });
           assert.equal(claude.outcome.thinking, "Weighing the options.");

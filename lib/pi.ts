@@ -21,13 +21,14 @@ import {
   getApiProvider,
   type Model,
   type SimpleStreamOptions,
+  type ThinkingContent,
 } from "@mariozechner/pi-ai";
 import type { ExtensionAPI, ProviderModelConfig } from "@mariozechner/pi-coding-agent";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 
-export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, ProviderModelConfig, SimpleStreamOptions };
+export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, ProviderModelConfig, SimpleStreamOptions, ThinkingContent };
 
 /** A pi-ai simple stream function, the shape pi calls a provider's `streamSimple` with. */
 export type StreamSimple = (model: Model<Api>, context: Context, options?: SimpleStreamOptions) => AssistantMessageEventStream;

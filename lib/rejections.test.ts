@@ -40,13 +40,48 @@ describe("rejectedNames()", () => {
       "litellm-connection-error": "store",
     };
     const dir = new URL("../fixtures/", import.meta.url);
-    for (const file of readdirSync(dir)) {
+    for (const file of readdirSync(dir).filter((name) => name.endsWith(".json"))) {
       const fixture = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as { id: string; body: { error?: { message: string } } };
       const message = fixture.body.error?.message ?? "";
       if (fixture.id in expected) assert.equal(rejectedNames(message)[0], expected[fixture.id], fixture.id);
       else assert.deepEqual(rejectedNames(message), [], `${fixture.id} names no field`);
     }
   });
+});
+
+describe("rejectedNames() on the real LiteLLM 1.106.12", () => {
+  /** What the proxy itself answered to each negative control of the real tier, and the fields it names. */
+  const EXPECTED: Record<string, string[]> = {
+    "claude-haiku-4-5-on-azure-openai-responses": ["prompt_cache_key"],
+    "claude-haiku-4-5-on-openai-completions": ["store"],
+    "claude-haiku-4-5-on-openai-responses": ["prompt_cache_key"],
+    "databricks-claude-opus-5-on-openai-completions-temperature-0-3": ["store"],
+    "databricks-claude-sonnet-4-on-azure-openai-responses": ["prompt_cache_key"],
+    "databricks-claude-sonnet-4-on-openai-completions-adds-parallel-tool-calls": ["parallel_tool_calls", "store"],
+    "databricks-claude-sonnet-4-on-openai-completions-cacheretention-long": ["store", "prompt_cache_key"],
+    "databricks-claude-sonnet-4-on-openai-responses": ["prompt_cache_key"],
+    "databricks-gemini-2-5-pro-on-azure-openai-responses": ["prompt_cache_key"],
+    "databricks-gemini-2-5-pro-on-openai-completions-reasoning-high": ["store"],
+    "gemini-2-5-pro-on-openai-completions-cacheretention-long": ["store", "prompt_cache_key"],
+    "gpt-4o-on-azure-openai-responses-adds-prompt-cache-retention": ["prompt_cache_retention"],
+    "gpt-4o-on-openai-responses-cacheretention-long": ["prompt_cache_retention"],
+    "gpt-5-on-azure-openai-responses-temperature-0-5": ["temperature"],
+    "gpt-5-on-openai-completions-temperature-0-5-reasoning-low": ["temperature"],
+    "gpt-5-on-openai-responses-temperature-0-5": ["temperature"],
+    "o3-on-azure-openai-responses-temperature-0-5": ["temperature"],
+    "o3-on-openai-completions-temperature-0-5": ["temperature"],
+    "o3-on-openai-responses-temperature-0-5-reasoning-high": ["temperature"],
+  };
+  const dir = new URL("../fixtures/real-litellm-1.106.12/", import.meta.url);
+  it("has a recorded text for every negative control the table expects, and no other", () => {
+    assert.deepEqual(readdirSync(dir).map((file) => file.replace(/\.json$/, "")).sort(), Object.keys(EXPECTED).sort());
+  });
+  for (const [id, fields] of Object.entries(EXPECTED)) {
+    it(`reads ${fields.join(", ")} out of ${id}`, () => {
+      const { message } = JSON.parse(readFileSync(new URL(`${id}.json`, dir), "utf8")) as { message: string };
+      for (const field of fields) assert.ok(rejectedNames(message).includes(field), `${field} in ${message.slice(0, 200)}`);
+    });
+  }
 });
 
 describe("unescapeNested()", () => {
