@@ -38,7 +38,8 @@ export function policyTable(): string {
       rule.models ? `(ids matching \`${rule.models.source}\`)` : "",
     ].filter(Boolean).join(" ");
     const apis = rule.apis ? rule.apis.join(", ") : "all";
-    return `| ${who} | ${apis} | ${code(rule.fields)} | ${rule.why} | ${rule.sources.map((id) => `[${id}](fixtures/${id}.json)`).join(", ")} |`;
+    const observed = rule.litellm ? `<br>LiteLLM 1.106.12 ${rule.litellm}.` : "";
+    return `| ${who} | ${apis} | ${code(rule.fields)} | ${rule.why}.${observed} | ${rule.sources.map((id) => `[${id}](fixtures/${id}.json)`).join(", ")} |`;
   });
   return ["| Models | Wire APIs | Dropped | Why | Recorded in |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }

@@ -96,6 +96,16 @@ function invalidModelBody(route: string, model: string): unknown {
   return { error: { message, type: "None", param: "None", code: "400" } };
 }
 
+/**
+ * LiteLLM's error as `/v1/messages` sends it: Anthropic's envelope around its own message (observed
+ * on the real LiteLLM 1.106.12), so Anthropic clients read it.
+ */
+function anthropicEnvelope(payload: unknown): unknown {
+  const error = (payload as { error?: { message?: unknown; type?: unknown } } | null)?.error;
+  if (typeof error?.message !== "string") return payload;
+  return { type: "error", error: { type: typeof error.type === "string" && error.type !== "None" ? error.type : "invalid_request_error", message: error.message } };
+}
+
 function estimateTokens(body: unknown): number {
   return Math.max(1, Math.ceil(JSON.stringify(body ?? "").length / 4));
 }
@@ -194,7 +204,7 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
       const model = scenario.models.find((candidate) => candidate.id === modelId);
       const answer = (status: number, payload: unknown, fixture?: string) => {
         record(c, { wireApi, model: modelId, body, status, ...(fixture ? { fixture } : {}) });
-        return c.json(payload as object, status as 400);
+        return c.json((wireApi === "anthropic-messages" ? anthropicEnvelope(payload) : payload) as object, status as 400);
       };
       if (!authorized(c)) return answer(auth.status, auth.body, auth.id);
       if (!model) return answer(400, invalidModelBody(ROUTE_NAMES[wireApi], modelId));

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, SimpleStreamOptions } from "../lib/pi.ts";
-import { wireStream } from "../lib/wire-apis.ts";
+import { WIRE_API_TABLE, wireStream } from "../lib/wire-apis.ts";
 import type { WireApi } from "../lib/types.ts";
 import { litellmExtension } from "../mod.ts";
 
@@ -90,7 +90,8 @@ export async function loadExtension(env: Record<string, string | undefined>, cwd
 
 /** The same request without the extension: pi-ai's own stream for the wire API, nothing filtered. */
 export function streamWithoutExtension(model: Model<string>, wireApi: WireApi, options: SimpleStreamOptions, context = userContext()): AssistantMessageEventStream {
-  return wireStream(wireApi)({ ...model, api: wireApi } as Model<string>, context, options);
+  const baseUrl = WIRE_API_TABLE[wireApi].baseUrl(model.baseUrl.replace(/\/v1$/, ""));
+  return wireStream(wireApi)({ ...model, api: wireApi, baseUrl } as Model<string>, context, options);
 }
 
 /** Everything a stream produced. */

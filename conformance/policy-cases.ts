@@ -53,6 +53,10 @@ export const POLICY_CASES: readonly PolicyCase[] = [
   { model: "databricks-claude-sonnet-4", api: "openai-responses", options: { ...NO_CACHE, reasoning: "high" }, fixture: "databricks-reasoning-dict", keeps: ["reasoning.effort"] },
   { model: "databricks-claude-sonnet-4", api: "azure-openai-responses", fixture: "databricks-prompt-cache-key", keeps: ["max_output_tokens"] },
   { model: "databricks-claude-opus-5", api: "openai-completions", options: { temperature: 0.3 }, fixture: "databricks-claude-temperature", keeps: ["max_completion_tokens"] },
+  // Anthropic Messages, Claude's default route: LiteLLM passes it through for anthropic/, adapts it for databricks/.
+  { model: "claude-haiku-4-5", api: "anthropic-messages", options: { reasoning: "high" }, keeps: ["thinking.type", "thinking.budget_tokens", "max_tokens", "system"] },
+  { model: "databricks-claude-sonnet-4", api: "anthropic-messages", options: { reasoning: "high" }, keeps: ["thinking.type", "max_tokens"] },
+  { model: "databricks-claude-opus-5", api: "anthropic-messages", options: { temperature: 0.3 }, fixture: "databricks-claude-temperature", keeps: ["max_tokens", "system"] },
   { model: "databricks-gemini-2-5-pro", api: "openai-completions", options: { reasoning: "high" }, fixture: "databricks-gemini-reasoning-effort", keeps: ["max_completion_tokens"] },
   { model: "databricks-gemini-2-5-pro", api: "openai-responses", options: { ...NO_CACHE, reasoning: "high" }, fixture: "databricks-gemini-reasoning-effort", keeps: ["max_output_tokens"] },
   // pi-ai sends reasoning {effort: "none"} to a reasoning model even with thinking off on this API.

@@ -44,6 +44,10 @@ export function deployments(upstream: string): Deployment[] {
     { name: "gpt-4o", params: azure("gpt-4o") },
     { name: "gpt-5", params: azure("gpt-5") },
     { name: "o3", params: azure("o3") },
+    {
+      name: "bedrock-claude-sonnet-4-5",
+      params: { model: "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0", aws_bedrock_runtime_endpoint: `${upstream}/bedrock`, aws_region_name: "us-east-1", aws_access_key_id: "AKIAFAKEFAKEFAKEFAKE", aws_secret_access_key: "fake-secret-not-used" },
+    },
     { name: "my-company-model", params: { model: "hosted_vllm/my-company-model", api_base: `${upstream}/vllm`, ...key } },
     { name: "acme-strict", params: { model: "hosted_vllm/acme-strict", api_base: `${upstream}/vllm`, ...key } },
   ];
@@ -58,6 +62,18 @@ interface Observed {
   message: string;
 }
 
+/**
+ * The envelope an error came in, as far as pi-ai's clients show it: the Anthropic client prints the
+ * body's JSON (its top-level keys tell the envelope), the OpenAI client only the message.
+ */
+const envelopeOf = (message: string): string => {
+  try {
+    return Object.keys(JSON.parse(message.replace(/^\d{3}\s+/, "")) as object).sort().join(",");
+  } catch {
+    return "message";
+  }
+};
+
 /** The status pi-ai's clients put first in an error message. */
 const statusOf = (message: string) => Number(/^(\d{3})\b/.exec(message)?.[1]) || undefined;
 
@@ -65,17 +81,6 @@ function label(row: PolicyCase): string {
   const extra = [row.options && JSON.stringify(row.options), row.adds && `adds ${Object.keys(row.adds).join(",")}`].filter(Boolean);
   return `${row.model} on ${row.api}${extra.length ? ` (${extra.join("; ")})` : ""}`;
 }
-
-/**
- * Rows the real tier does not run, each with its reason: what LiteLLM does there is not something
- * the fake backends can play yet.
- */
-export const SKIPPED: readonly { rows: (row: PolicyCase) => boolean; reason: string }[] = [
-  {
-    rows: (row) => row.model === "gemini-2.5-pro" && row.api !== "openai-completions",
-    reason: "LiteLLM's Responses bridge for gemini/ ends the stream without the fake Gemini backend's text; not yet known whether the fake or the bridge is at fault",
-  },
-];
 
 /** Where the texts the real proxy produced are kept, one fixture per negative control. */
 export const REAL_FIXTURES_DIR = join(FIXTURES_DIR, `real-litellm-${LITELLM_VERSION}`);
@@ -107,7 +112,7 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
     return { status: message ? statusOf(message) : 200, message };
   };
 
-  const policyCases: ConformanceCase[] = POLICY_CASES.filter((row) => !SKIPPED.some((skip) => skip.rows(row))).flatMap((row) => [
+  const policyCases: ConformanceCase[] = POLICY_CASES.flatMap((row) => [
     {
       name: `${label(row)}: without the extension`,
       async run() {
@@ -140,12 +145,14 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
     const run = await runPi(["--no-session", "--model", `litellm/${model}`, ...args, "-p", `Read ${NOTES_FILE} and tell me what it says.`], { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY, ...extra }, { cwd: work });
     return { run, upstream: upstreams.requests.slice(before) };
   };
-  const sessionRows: readonly { model: string; thinking: boolean }[] = [
-    { model: "claude-haiku-4-5", thinking: true },
-    { model: "databricks-claude-sonnet-4", thinking: true },
-    { model: "gemini-2.5-pro", thinking: true },
-    { model: "gpt-5", thinking: true },
-    { model: "my-company-model", thinking: false },
+  /** Each family's loop, and the backend route LiteLLM must have called for it. */
+  const sessionRows: readonly { model: string; thinking: boolean; upstream: RegExp }[] = [
+    { model: "claude-haiku-4-5", thinking: true, upstream: /^\/anthropic\/v1\/messages$/ },
+    { model: "databricks-claude-sonnet-4", thinking: true, upstream: /^\/databricks\/serving-endpoints\/chat\/completions$/ },
+    { model: "bedrock-claude-sonnet-4-5", thinking: true, upstream: /\/invoke-with-response-stream$/ },
+    { model: "gemini-2.5-pro", thinking: true, upstream: /:streamGenerateContent$/ },
+    { model: "gpt-5", thinking: true, upstream: /^\/azure\/openai(?:\/v1)?\/responses$/ },
+    { model: "my-company-model", thinking: false, upstream: /^\/vllm\/chat\/completions$/ },
   ];
   const sessionCases: ConformanceCase[] = sessionRows.map((row) => ({
     name: `${row.model}: a tool loop${row.thinking ? " with --thinking high" : ""} completes through the real LiteLLM${row.thinking ? ", thinking still on with the tool result" : ""}`,
@@ -154,6 +161,7 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
       assertCleanRun(run);
       assert.match(run.stdout, /The notes say: The launch code is 4417\./);
       assert.ok(upstream.length >= 2, `the backend saw ${upstream.length} requests`);
+      for (const request of upstream) assert.match(request.path, row.upstream);
       const last = JSON.stringify(upstream.at(-1)!.body);
       if (row.thinking) assert.match(last, /"thinking"|"reasoning_effort"|"thinkingConfig"|"reasoning"/, "thinking is still on in the request with the tool result");
     },
@@ -202,6 +210,15 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
         },
       },
       {
+        name: "negative control: Claude on Bedrock with thinking over Chat Completions (Converse) gets the replay 400 through the real LiteLLM, as one line",
+        async run() {
+          const { run, upstream } = await loop("bedrock-claude-sonnet-4-5", ["--thinking", "high"], { LITELLM_WIRE_API: "openai-completions" });
+          assertCleanRun(run, 1);
+          assert.deepEqual(upstream.map((request) => [request.path.split("/").at(-1), request.status]), [["converse-stream", 200], ["converse-stream", 400]]);
+          assert.match(run.stdout + run.stderr, /bedrock-claude-sonnet-4-5 over openai-completions refused the replayed tool turn/);
+        },
+      },
+      {
         name: "learning: a field the backend rejects (vLLM's extra_forbidden) is read out of the real proxy's wrapped error, dropped, and the retry answers",
         async run() {
           const extension = extensions.get("openai-completions")!;
@@ -224,7 +241,7 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
         },
       },
       {
-        name: "fidelity: where both answer an error, the fake and the real proxy agree on the status class, and each names a field the policy drops",
+        name: "fidelity: where both answer an error, the fake and the real proxy agree on the status class and the envelope, and each names a field the policy drops",
         async run() {
           const disagreements: string[] = [];
           for (const [name, { real, fake: fakeAnswer }] of observed) {
@@ -236,8 +253,9 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
             const dropped = (names: string[]) => names.some((field) => POLICY_FIELDS.has(field));
             // Some recorded backend texts name no field (Databricks' "Multiple tool calls are not supported").
             const fakeNamesOne = fakeNames.length === 0 || dropped(fakeNames);
-            if (Math.floor(real.status! / 100) !== Math.floor(fakeAnswer.status! / 100) || !dropped(realNames) || !fakeNamesOne) {
-              disagreements.push(`${name}: real ${real.status} [${realNames}] vs fake ${fakeAnswer.status} [${fakeNames}]`);
+            const envelopes = [envelopeOf(real.message), envelopeOf(fakeAnswer.message)];
+            if (Math.floor(real.status! / 100) !== Math.floor(fakeAnswer.status! / 100) || envelopes[0] !== envelopes[1] || !dropped(realNames) || !fakeNamesOne) {
+              disagreements.push(`${name}: real ${real.status} {${envelopes[0]}} [${realNames}] vs fake ${fakeAnswer.status} {${envelopes[1]}} [${fakeNames}]`);
             }
           }
           assert.deepEqual(disagreements, []);

@@ -1,7 +1,7 @@
 /**
  * The backends the real LiteLLM proxy calls, played on one loopback Hono server, one path prefix
  * each: Anthropic Messages, a Databricks serving endpoint, Azure OpenAI (Chat Completions and
- * Responses), an OpenAI-compatible server (vLLM) and Gemini. Each logs what LiteLLM really sends
+ * Responses), an OpenAI-compatible server (vLLM), Gemini and Bedrock (`bedrock.ts`). Each logs what LiteLLM really sends
  * (the ground truth for paths and bodies), plays the scripted agent turn, answers a broken replay
  * rule with the backend's own error, and rejects the fields the policy says that backend rejects.
  *
@@ -13,6 +13,7 @@ import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { WireApi } from "../lib/types.ts";
 import { brokenReplayRule, readTurn, type ReplayCheck, scriptedReply, THINKING_SIGNATURE } from "./agent-script.ts";
+import { converseStream, converseTurn, invokeStream } from "./bedrock.ts";
 import { chatChunks, messageEvents, type Reply, responseEvents } from "./replies.ts";
 
 /** A request LiteLLM sent upstream. */
@@ -101,17 +102,20 @@ const REPLAY_ERRORS: Readonly<Record<ReplayCheck, unknown>> = {
 
 const has = (body: Raw, field: string) => body[field] !== undefined;
 
-/** A Gemini `streamGenerateContent` chunk for a reply, thought signature on the function call. */
+/**
+ * Gemini's `streamGenerateContent` chunks for a reply, one part each as Gemini streams them (thought,
+ * text, function call with its thought signature), the finish reason and usage on the last.
+ */
 function geminiChunks(reply: Reply): unknown[] {
   const parts: Raw[] = [];
   if (reply.reasoning) parts.push({ text: reply.reasoning, thought: true });
   if (reply.text) parts.push({ text: reply.text });
   if (reply.toolCall) parts.push({ functionCall: { name: reply.toolCall.name, args: JSON.parse(reply.toolCall.arguments) }, thoughtSignature: THINKING_SIGNATURE });
-  return [{
-    candidates: [{ content: { role: "model", parts }, finishReason: "STOP", index: 0 }],
-    usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 8, totalTokenCount: 28 },
+  return parts.map((part, index) => ({
+    candidates: [{ content: { role: "model", parts: [part] }, index: 0, ...(index === parts.length - 1 ? { finishReason: "STOP" } : {}) }],
+    ...(index === parts.length - 1 ? { usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 8, totalTokenCount: 28 } } : {}),
     modelVersion: "gemini-2.5-pro",
-  }];
+  }));
 }
 
 /** The first string inside a value: LiteLLM wraps a tool's text in a `functionResponse` object. */
@@ -135,7 +139,8 @@ function geminiTurn(body: Raw): ReturnType<typeof readTurn> {
   const user = contents.filter((content) => content.role === "user").at(-1);
   const config = (body.generationConfig ?? {}) as Raw;
   return {
-    thinking: config.thinkingConfig !== undefined,
+    // LiteLLM turns thinking off with `thinkingBudget: 0`, not by leaving the config out.
+    thinking: config.thinkingConfig !== undefined && (config.thinkingConfig as Raw).thinkingBudget !== 0,
     tools: Array.isArray(body.tools) && body.tools.length > 0,
     prompt: ((user?.parts ?? []) as Raw[]).map((part) => String(part.text ?? "")).join(""),
     ...(result ? { toolResult: firstText(((result.functionResponse ?? result.function_response) as Raw).response) } : {}),
@@ -205,6 +210,22 @@ export function startUpstreams(): Promise<Upstreams> {
       for (const chunk of geminiChunks(reply)) await stream.writeSSE({ data: JSON.stringify(chunk) });
     });
   });
+  const bedrock = (wireApi: "converse" | "invoke") => async (c: Context) => {
+    const body = await c.req.json<Raw>().catch(() => ({} as Raw));
+    const model = decodeURIComponent(c.req.param("id") ?? "");
+    const turn = wireApi === "converse" ? converseTurn(body) : readTurn("anthropic-messages", body);
+    const broken = brokenReplayRule("claude", turn);
+    requests.push({ backend: "bedrock", path: new URL(c.req.url).pathname, body, status: broken ? 400 : 200 });
+    if (broken) {
+      const message = `The model returned the following errors: ${(REPLAY_ERRORS[broken] as { error: { message: string } }).error.message}`;
+      return c.json({ message }, 400, { "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/" });
+    }
+    const reply = scriptedReply("claude", turn, { text: `Hello from ${model}.` });
+    const frames = wireApi === "converse" ? converseStream(reply) : invokeStream(model, reply);
+    return new Response(new Blob(frames as BlobPart[]).stream(), { headers: { "content-type": "application/vnd.amazon.eventstream" } });
+  };
+  app.post("/bedrock/model/:id/converse-stream", bedrock("converse"));
+  app.post("/bedrock/model/:id/invoke-with-response-stream", bedrock("invoke"));
   app.notFound((c) => {
     requests.push({ backend: "none", path: new URL(c.req.url).pathname, body: {}, status: 404 });
     return c.json({ error: { message: `no fake backend at ${new URL(c.req.url).pathname}` } }, 404);

@@ -35,6 +35,8 @@ export interface RejectionRule {
   why: string;
   /** Fixture ids (see `fixtures/`) that record the rejection. */
   sources: readonly string[];
+  /** What the real LiteLLM 1.106.12 did with these fields, and the LiteLLM source file that does it. */
+  litellm?: string;
 }
 
 const RESPONSES_APIS: readonly WireApi[] = ["openai-responses", "azure-openai-responses"];
@@ -52,6 +54,7 @@ export const REJECTION_RULES: readonly RejectionRule[] = [
     fields: ["prompt_cache_key", "prompt_cache_retention", "store"],
     why: "OpenAI-only fields: LiteLLM's mappings for other backends omit them, and without drop_params it answers 400",
     sources: ["litellm-anthropic-store", "litellm-anthropic-prompt-cache-key", "litellm-vertex-prompt-cache-key"],
+    litellm: "refuses them itself before the backend sees the request, every unsupported field named at once (litellm/utils.py)",
   },
   {
     families: NON_OPENAI_FAMILIES,
@@ -66,6 +69,7 @@ export const REJECTION_RULES: readonly RejectionRule[] = [
     fields: ["prompt_cache_key", "prompt_cache_retention", "store", "parallel_tool_calls"],
     why: "Databricks serving endpoints accept none of these, whatever model they host",
     sources: ["databricks-prompt-cache-key", "databricks-parallel-tool-calls"],
+    litellm: "refuses them itself: its Databricks mapping lists none of them (litellm/llms/databricks/chat/transformation.py)",
   },
   {
     families: ["gemini"],
@@ -96,6 +100,7 @@ export const REJECTION_RULES: readonly RejectionRule[] = [
     fields: ["prompt_cache_retention"],
     why: "Extended (24h) prompt cache retention exists only for GPT-4.1 and GPT-5.x",
     sources: ["azure-prompt-cache-retention"],
+    litellm: "drops it on Chat Completions, forwards it on native Responses, where the backend refuses it",
   },
   {
     families: ["gpt-5"],
@@ -103,12 +108,14 @@ export const REJECTION_RULES: readonly RejectionRule[] = [
     fields: ["temperature"],
     why: "GPT-5 reasoning models accept only the default temperature",
     sources: ["azure-gpt5-temperature"],
+    litellm: "refuses it itself while reasoning is on (litellm/llms/openai/chat/gpt_5_transformation.py)",
   },
   {
     families: ["o-series"],
     fields: ["temperature"],
     why: "o-series reasoning models accept only the default temperature",
     sources: ["azure-o-series-temperature"],
+    litellm: "refuses it itself (litellm/llms/openai/chat/o_series_transformation.py, litellm/llms/azure/responses/o_series_transformation.py)",
   },
 ];
 

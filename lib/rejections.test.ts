@@ -56,6 +56,7 @@ describe("rejectedNames() on the real LiteLLM 1.106.12", () => {
     "claude-haiku-4-5-on-openai-completions": ["store"],
     "claude-haiku-4-5-on-openai-responses": ["prompt_cache_key"],
     "databricks-claude-opus-5-on-openai-completions-temperature-0-3": ["store"],
+    "databricks-claude-opus-5-on-anthropic-messages-temperature-0-3": ["temperature"],
     "databricks-claude-sonnet-4-on-azure-openai-responses": ["prompt_cache_key"],
     "databricks-claude-sonnet-4-on-openai-completions-adds-parallel-tool-calls": ["parallel_tool_calls", "store"],
     "databricks-claude-sonnet-4-on-openai-completions-cacheretention-long": ["store", "prompt_cache_key"],

@@ -225,6 +225,73 @@ describe("learning from a rejected field", () => {
   });
 });
 
+describe("routes and replay rules", () => {
+  const ANTHROPIC_REPLAY_400 =
+    '400 {"type":"error","error":{"type":"invalid_request_error","message":"litellm.BadRequestError: AnthropicException - messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block"}}';
+
+  it("answers a 404 from a route the proxy lacks with the route's fallback, and reports the route once", async () => {
+    const calls: WireApi[] = [];
+    const unserved: WireApi[] = [];
+    const routes = new Set<WireApi>();
+    const stream = createStream({
+      root: "http://proxy.test",
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }, routes),
+      unserved: (api) => {
+        unserved.push(api);
+        routes.add(api);
+      },
+      wireStream: (api) => (target, context, options) => {
+        calls.push(api);
+        if (api === "anthropic-messages") return failedStream(target, '404 {"detail":"Not Found"}');
+        return scriptedWireStream([() => "ok"], [])()(target, context, options);
+      },
+    });
+    const { message } = await run(stream(model("claude-haiku-4-5"), CONTEXT));
+    assert.equal(message.stopReason, "stop", message.errorMessage);
+    assert.deepEqual(calls, ["anthropic-messages", "openai-completions"]);
+    assert.deepEqual(unserved, ["anthropic-messages"]);
+  });
+
+  it("gives each wire API the base URL its client expects", () => {
+    const calls: Call[] = [];
+    const stream = createStream({ root: "http://proxy.test/litellm", profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: recordingWireStream(calls) });
+    stream(model("claude-haiku-4-5"), CONTEXT, {});
+    stream(model("gpt-5"), CONTEXT, {});
+    assert.deepEqual(calls.map((call) => call.model.baseUrl), ["http://proxy.test/litellm", "http://proxy.test/litellm/v1"]);
+  });
+
+  it("a 404 naming something else than a missing route is an error like any other", async () => {
+    const calls: WireApi[] = [];
+    const stream = createStream({
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+      unserved: () => assert.fail("not a missing route"),
+      wireStream: (api) => (target) => {
+        calls.push(api);
+        return failedStream(target, '404 {"type":"error","error":{"type":"not_found_error","message":"model: claude-9"}}');
+      },
+    });
+    const { message } = await run(stream(model("claude-haiku-4-5"), CONTEXT));
+    assert.equal(message.stopReason, "error");
+    assert.deepEqual(calls, ["anthropic-messages"]);
+  });
+
+  it("never learns from a replay rule, never retries it, and says in one line what to do", async () => {
+    const learned: string[] = [];
+    const payloads: unknown[] = [];
+    const stream = createStream({
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [{ pattern: "*", wireApi: "openai-completions" }] }),
+      learned: (_profile, field) => learned.push(field),
+      wireStream: scriptedWireStream([() => ANTHROPIC_REPLAY_400, () => "ok"], payloads),
+    });
+    const { message } = await run(stream(model("claude-haiku-4-5"), CONTEXT, { reasoning: "high" }));
+    assert.equal(message.stopReason, "error");
+    assert.deepEqual(learned, []);
+    assert.equal(payloads.length, 1, "sent once");
+    assert.equal(message.errorMessage?.split("\n").length, 1);
+    assert.match(message.errorMessage ?? "", /^LiteLLM: claude-haiku-4-5 over openai-completions refused the replayed tool turn \(Claude with thinking needs the signed thinking block.*anthropic-messages/);
+  });
+});
+
 describe("tap()", () => {
   const event = (delta: string) => ({ type: "text_delta", contentIndex: 0, delta, partial: emptyAssistantMessage(model("m"), "stop") }) as const;
   function watch(inner: ReturnType<typeof createEventStream>) {
