@@ -18,7 +18,7 @@ import { chatChunks, messageEvents, type Reply, type ReplyUsage, responseEvents 
 
 /** A failure the fake injects instead of its normal answer. Error bodies come from fixtures. */
 export type Fault =
-  | { kind: "fixture"; fixture: string }
+  | { kind: "fixture"; fixture: string; /** Only the first N requests fail; every one when absent. */ times?: number }
   | { kind: "missing" }
   | { kind: "html"; status: number }
   | { kind: "malformed" }
@@ -62,6 +62,8 @@ export interface Scenario {
 
 /** A request the fake received, and what it answered. */
 export interface RecordedRequest {
+  /** Epoch milliseconds when it arrived. */
+  at: number;
   method: string;
   path: string;
   wireApi?: WireApi;
@@ -153,24 +155,28 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
   const auth = fixtureById(fixtures, "litellm-auth");
   const denied = fixtureById(fixtures, "litellm-key-model-access");
   const cache = new Set<string>();
+  const faultsUsed = new Map<Fault, number>();
   const app = new Hono();
 
-  const record = (c: Context, entry: Omit<RecordedRequest, "method" | "path" | "headers">) => {
-    requests.push({ method: c.req.method, path: new URL(c.req.url).pathname + new URL(c.req.url).search, headers: c.req.header(), ...entry });
+  const record = (c: Context, entry: Omit<RecordedRequest, "at" | "method" | "path" | "headers">) => {
+    requests.push({ at: Date.now(), method: c.req.method, path: new URL(c.req.url).pathname + new URL(c.req.url).search, headers: c.req.header(), ...entry });
   };
   const presentedKey = (c: Context) => c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.header("api-key") ?? c.req.header("x-api-key");
   const keys = scenario.apiKey === null ? undefined : [scenario.apiKey].flat();
   const authorized = (c: Context) => keys === undefined || keys.includes(presentedKey(c) ?? "");
 
-  async function faulted(c: Context, fault: Fault | undefined): Promise<Response | undefined> {
+  async function faulted(c: Context, fault: Fault | undefined, envelope: (payload: unknown) => unknown = (payload) => payload): Promise<Response | undefined> {
     if (!fault) return undefined;
     switch (fault.kind) {
       case "slow":
         await sleep(fault.delayMs);
         return undefined;
       case "fixture": {
+        const used = faultsUsed.get(fault) ?? 0;
+        if (fault.times !== undefined && used >= fault.times) return undefined;
+        faultsUsed.set(fault, used + 1);
         const fixture = fixtureById(fixtures, fault.fixture);
-        return c.json(fixture.body as object, fixture.status as 400);
+        return c.json(envelope(fixture.body) as object, fixture.status as 400, fixture.headers ?? {});
       }
       case "missing":
         return c.json({ detail: "Not Found" }, 404);
@@ -215,9 +221,9 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
         record(c, { wireApi, model: modelId, body, status: 200 });
         return streamSSE(c, (stream) => stream.writeSSE({ data: '{"id":"chatcmpl-fake","choices":[{"index":0,"delta":{"content":"Hel' }));
       }
-      const fault = await faulted(c, model.fault);
+      const fault = await faulted(c, model.fault, wireApi === "anthropic-messages" ? anthropicEnvelope : undefined);
       if (fault) {
-        record(c, { wireApi, model: modelId, body, status: fault.status });
+        record(c, { wireApi, model: modelId, body, status: fault.status, ...(model.fault?.kind === "fixture" ? { fixture: model.fault.fixture } : {}) });
         return fault;
       }
       const turn = readTurn(wireApi, body);

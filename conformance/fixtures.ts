@@ -27,6 +27,8 @@ export interface Fixture {
   source: string;
   verbatim: boolean;
   notes?: string;
+  /** Response headers LiteLLM sends with it (`retry-after`). */
+  headers?: Record<string, string>;
 }
 
 /** Where the fixtures live. */
@@ -46,7 +48,7 @@ export function fixtureProblems(name: string, value: unknown): string[] {
     if (!ok) problems.push(`${name}: ${field} must be ${expected}`);
   };
   check(fixture.id === name.replace(/\.json$/, ""), "id", "the file name without .json");
-  check(typeof fixture.facts === "string" && /^(?:[DAL][1-5]|envelope|replay)$/.test(fixture.facts), "facts", "a facts item like D1, envelope, or replay");
+  check(typeof fixture.facts === "string" && /^(?:[DAL][1-5]|envelope|replay|request-time)$/.test(fixture.facts), "facts", "a facts item like D1, envelope, replay or request-time");
   check(typeof fixture.backend === "string" && fixture.backend !== "", "backend", "a backend name");
   check(isStringList(fixture.family), "family", "a non-empty list of backend families");
   check(

@@ -36,10 +36,11 @@ export interface ProviderOptions {
 }
 
 /**
- * A warm start refreshes the cache this long after startup, so that `--list-models` and other short
- * runs never spend CPU on it while pi starts.
+ * A warm start refreshes the cache this long after startup: at once, in the background, so that
+ * short runs (`-p`, `--list-models`) see proxy changes from their next start on. It never delays
+ * startup; a run that ends first simply leaves the refresh to the next one.
  */
-export const REFRESH_DELAY_MS = 2_000;
+export const REFRESH_DELAY_MS = 0;
 /** A cache older than this is refreshed right away (still in the background). */
 export const CACHE_MAX_AGE_MS = 24 * 3_600_000;
 
@@ -68,6 +69,7 @@ export class LiteLLMProvider {
   #notify: Notify | undefined;
   /** Routes this proxy answered 404 for, remembered with the catalog so the next start skips them. */
   #unserved = new Set<WireApi>();
+  #staleRefreshAt = 0;
 
   constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, readonly options: ProviderOptions = {}) {
     this.api = `litellm:${config.providerName}`;
@@ -137,9 +139,14 @@ export class LiteLLMProvider {
 
   async #refreshCache(): Promise<void> {
     this.#background = { state: "running" };
-    const result = await discover(this.config, this.options.fetch);
-    if (result.ok) this.cache.write(this.#withRoutes(result.catalog));
-    this.#background = result.ok ? { state: "done", models: result.catalog.models.length } : { state: "failed", problem: result.failure.message };
+    try {
+      const result = await discover(this.config, this.options.fetch);
+      if (result.ok) this.cache.write(this.#withRoutes(result.catalog));
+      this.#background = result.ok ? { state: "done", models: result.catalog.models.length } : { state: "failed", problem: result.failure.message };
+    } catch (error) {
+      // A background refresh must never disturb the running session; /litellm shows what happened.
+      this.#background = { state: "failed", problem: redact(`LiteLLM refresh failed: ${error instanceof Error ? error.message : String(error)}`, [this.config.apiKey]) };
+    }
   }
 
   /** A discovered catalog with what this process knows about the proxy's routes. */
@@ -159,6 +166,21 @@ export class LiteLLMProvider {
     this.cache.write(catalog);
     const fallback = WIRE_API_TABLE[wireApi].fallback;
     this.#notify?.(`LiteLLM at ${this.config.baseUrl} does not serve ${WIRE_API_TABLE[wireApi].route}; its models use ${fallback} from now on (/litellm forget retries it)`);
+  }
+
+  /**
+   * The proxy answered that a listed model is unknown or not allowed: the catalog is re-read in the
+   * background, at most once a minute, and applies (and is cached) when it arrives.
+   */
+  #catalogStale(): void {
+    const now = Date.now();
+    if (now - this.#staleRefreshAt < 60_000) return;
+    this.#staleRefreshAt = now;
+    this.refresh().then((problem) => {
+      if (problem) this.#notify?.(problem);
+    }, () => {
+      // The request already failed with its own line; a failed re-read adds nothing to it.
+    });
   }
 
   /** Tries every route again (after a proxy upgrade); returns how many were forgotten. */
@@ -190,6 +212,10 @@ export class LiteLLMProvider {
         root: this.config.baseUrl,
         profileOf: (model) => this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config, this.#unserved),
         unserved: (wireApi) => this.#routeUnserved(wireApi),
+        stale: () => this.#catalogStale(),
+        keyVariable: this.config.apiKeyVariable,
+        // Header values long enough to be secrets; short ones (a team name) would blank out ordinary words.
+        secrets: [this.config.apiKey, ...Object.values(this.config.headers).filter((value) => value.length >= 12)],
         extraDrops: (profile) => this.rules.fieldsFor(profile.id, profile.wireApi),
         learned: (profile, field, error) => this.#learned(profile, field, error),
       }),

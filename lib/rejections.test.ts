@@ -64,6 +64,8 @@ describe("rejectedNames() on the real LiteLLM 1.106.12", () => {
     "databricks-gemini-2-5-pro-on-azure-openai-responses": ["prompt_cache_key"],
     "databricks-gemini-2-5-pro-on-openai-completions-reasoning-high": ["store"],
     "gemini-2-5-pro-on-openai-completions-cacheretention-long": ["store", "prompt_cache_key"],
+    "gemini-2-5-pro-on-openai-responses": ["prompt_cache_key"],
+    "gemini-2-5-pro-on-azure-openai-responses": ["prompt_cache_key"],
     "gpt-4o-on-azure-openai-responses-adds-prompt-cache-retention": ["prompt_cache_retention"],
     "gpt-4o-on-openai-responses-cacheretention-long": ["prompt_cache_retention"],
     "gpt-5-on-azure-openai-responses-temperature-0-5": ["temperature"],

@@ -15,12 +15,15 @@ import {
   type AssistantMessage,
   type AssistantMessageEventStream,
   createEventStream,
+  emptyAssistantMessage,
   failedStream,
   type Model,
   type SimpleStreamOptions,
   type StreamSimple,
 } from "./pi.ts";
 import { type FieldPath, filterPayload } from "./policy.ts";
+import { errorKindOf, waitOf } from "./error-kinds.ts";
+import { redact } from "./proxy-http.ts";
 import { learnableField } from "./rejections.ts";
 import { replayFailureLine, replayRuleOf } from "./replay-rules.ts";
 import type { WireApi } from "./types.ts";
@@ -29,8 +32,23 @@ import { WIRE_API_TABLE, wireStream } from "./wire-apis.ts";
 /** The header LiteLLM reads to keep a session on one deployment (its session affinity). */
 export const SESSION_HEADER = "x-litellm-session-id";
 
-/** Retries per request, each after learning a different field. */
+/** Requests sent again per request: after learning a field, taking a fallback route, or waiting. */
 export const MAX_LEARNING_RETRIES = 3;
+
+/** The longest wait LiteLLM may ask for before the extension asks again; longer ones fail at once. */
+export const MAX_WAIT_MS = 30_000;
+
+/** Resolves after `ms`, or rejects when the request is aborted meanwhile. */
+function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error("Request was aborted"));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new Error("Request was aborted"));
+    }, { once: true });
+  });
+}
 
 /** What the stream function reads at request time. */
 export interface StreamDependencies {
@@ -44,6 +62,12 @@ export interface StreamDependencies {
   learned?(profile: ModelProfile, field: FieldPath, error: string): void;
   /** Called when the proxy answered that it does not serve a wire API's route at all (404). */
   unserved?(wireApi: WireApi): void;
+  /** Called when the proxy says the model is unknown or not allowed: the catalog may be stale. */
+  stale?(modelId: string): void;
+  /** The variable or setting the key comes from, for lines about the key. */
+  keyVariable?: string;
+  /** Values never to show: the key, and configured secret headers. */
+  secrets?: readonly (string | undefined)[];
   /** pi-ai's stream function per wire API; replaceable in tests. */
   wireStream?: (api: WireApi) => StreamSimple;
 }
@@ -134,6 +158,8 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const target = { ...model, api: wireApi, baseUrl };
       const delegated: SimpleStreamOptions = {
         ...options,
+        // pi-ai's clients would resend a 429 or 5xx by themselves, whatever it was; the kind decides here.
+        maxRetries: 0,
         headers: { ...options?.headers, ...sessionHeader },
         onPayload: filteringHook([...dropsFor(profile, dependencies), ...learnedNow], options?.onPayload, sent),
       };
@@ -145,26 +171,43 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       }
     };
 
-    /** Whether an error before any content is worth sending again, and changes what is sent if so. */
-    const answerable = (profile: ModelProfile, error: AssistantMessage, sent: unknown, retries: number): boolean => {
-      if (retries >= MAX_LEARNING_RETRIES || options?.signal?.aborted) return false;
+    /**
+     * How long to wait before sending an error's request again, changing what is sent if needed, or
+     * `undefined` when it is not sent again: a route the proxy lacks takes its fallback, a rejected
+     * field is dropped, and a throttle or cooldown is waited out when LiteLLM says for how long.
+     */
+    const resendAfter = (profile: ModelProfile, error: AssistantMessage, sent: unknown, retries: number): number | undefined => {
+      if (retries >= MAX_LEARNING_RETRIES || options?.signal?.aborted) return undefined;
       const message = error.errorMessage ?? "";
       if (ROUTE_NOT_SERVED.test(message) && WIRE_API_TABLE[profile.wireApi].fallback && dependencies.unserved) {
         dependencies.unserved(profile.wireApi);
-        return dependencies.profileOf(model).wireApi !== profile.wireApi;
+        return dependencies.profileOf(model).wireApi !== profile.wireApi ? 0 : undefined;
+      }
+      const kind = errorKindOf(message);
+      if (kind?.retry === "after-wait") {
+        const ms = waitOf(message) ?? 1_000;
+        return ms <= MAX_WAIT_MS ? ms : undefined;
       }
       const field = learnableField(message, sent, profile.wireApi);
-      if (field === undefined || learnedNow.includes(field)) return false;
+      if (field === undefined || learnedNow.includes(field)) return undefined;
       learnedNow.push(field);
       dependencies.learned?.(profile, field, message);
-      return true;
+      return 0;
     };
 
-    /** The error pi receives: a replay rule's one line instead of the backend's paragraph. */
+    /**
+     * The error pi receives: one line for a replay rule or a LiteLLM error kind instead of the
+     * backend's paragraph, never a secret. Kinds pi's own retry should see keep their text.
+     */
     const explained = (profile: ModelProfile, event: StreamEvent): StreamEvent => {
       if (event.type !== "error") return event;
-      const rule = replayRuleOf(event.error.errorMessage ?? "");
-      return rule ? { ...event, error: { ...event.error, errorMessage: replayFailureLine(rule, model.id, profile.wireApi) } } : event;
+      const text = event.error.errorMessage ?? "";
+      const rule = replayRuleOf(text);
+      const kind = rule ? undefined : errorKindOf(text);
+      if (kind?.staleCatalog) dependencies.stale?.(model.id);
+      const context = { model: model.id, baseUrl: dependencies.root ?? model.baseUrl, keyVariable: dependencies.keyVariable ?? "LITELLM_API_KEY" };
+      const line = rule ? replayFailureLine(rule, model.id, profile.wireApi) : kind ? kind.line(text, context) : text;
+      return { ...event, error: { ...event.error, errorMessage: redact(line, dependencies.secrets ?? []) } };
     };
 
     const outer = createEventStream();
@@ -179,9 +222,14 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         if (retried) return;
         if (!streaming) {
           if (event.type === "start") return void (held = event);
-          if (event.type === "error" && answerable(profile, event.error, sent, retries)) {
+          const delay = event.type === "error" ? resendAfter(profile, event.error, sent, retries) : undefined;
+          if (delay !== undefined) {
             retried = true;
-            return run(retries + 1);
+            if (delay === 0) return run(retries + 1);
+            return void wait(delay, options?.signal).then(() => run(retries + 1), () => {
+              outer.push({ type: "error", reason: "aborted", error: { ...emptyAssistantMessage(model, "aborted"), errorMessage: "Request was aborted" } });
+              outer.end();
+            });
           }
           streaming = true;
           if (held) outer.push(held);

@@ -1,0 +1,183 @@
+/**
+ * LiteLLM's answers at request time, through the real pi CLI: each error kind reaches the user as
+ * one line, is sent exactly as often as its kind allows (counted at the fake), and the catalog
+ * follows the proxy. Figures come from the recorded fixtures.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assertCleanRun } from "./cli-cases.ts";
+import { type FakeLiteLLM, type FakeModel, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
+import { collect, loadExtension, runPi } from "./harness.ts";
+import { API_KEY } from "./scenario.ts";
+import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+
+/** The models of the suite's proxy, one per kind, each failing as its fixture says. */
+const MODELS: readonly FakeModel[] = [
+  { id: "budget-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-budget-exceeded" } },
+  { id: "budget-429-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-budget-exceeded-429" } },
+  { id: "throttled-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-throttled", times: 1 } },
+  { id: "cooldown-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-cooldown", times: 1 } },
+  { id: "expired-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-expired-key" } },
+  { id: "denied-model", servedBy: "lenient", denied: true },
+  { id: "overflow-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-context-window", times: 1 } },
+  { id: "busy-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-backend-rate-limit" } },
+  { id: "healthy-model", servedBy: "lenient" },
+];
+
+/** The fixtures this suite replays, for the check that every fixture is used. */
+export const REQUEST_TIME_FIXTURES: readonly string[] = [
+  "litellm-budget-exceeded",
+  "litellm-budget-exceeded-429",
+  "litellm-throttled",
+  "litellm-cooldown",
+  "litellm-expired-key",
+  "litellm-context-window",
+  "litellm-backend-rate-limit",
+];
+
+/** pi's compaction asks the model for a summary of the conversation so far. */
+const isSummaryRequest = (request: RecordedRequest) => /summar/i.test(JSON.stringify(request.body));
+
+/** The suite: one fake whose models fail by kind, pi spawned per case. */
+export function requestTimeSuite(): ConformanceSuite {
+  let fake: FakeLiteLLM;
+  let work: string;
+  const env = (url = fake.url) => ({ LITELLM_BASE_URL: url, LITELLM_API_KEY: API_KEY });
+  const ask = async (model: string, extraArgs: string[] = [], agentDir = join(work, `agent-${model}-${Date.now()}`)) => {
+    const before = fake.requests.length;
+    const started = Date.now();
+    const run = await runPi(["--no-session", "--model", `litellm/${model}`, ...extraArgs, "-p", "Say hello."], env(), { cwd: work, agentDir });
+    const requests = fake.requests.slice(before).filter((request) => request.model === model);
+    return { run, requests, seconds: (Date.now() - started) / 1000 };
+  };
+  const lineOf = (output: string) => output.split("\n").filter((line) => line.includes("LiteLLM"));
+
+  const once: ConformanceCase[] = [
+    { model: "budget-model", line: /^LiteLLM: the key's budget is used up \(spent \$12\.50 of \$10\.00\); ask the proxy's admin/ },
+    // A proxy before 1.106 answers the budget with a 429, which pi-ai and pi would otherwise resend nine times.
+    { model: "budget-429-model", line: /^LiteLLM: the key's budget is used up \(spent \$12\.50 of \$10\.00\)/ },
+    { model: "expired-model", line: /^LiteLLM: the key expired on 2026-01-01 00:00:00; ask for a new one and set it in LITELLM_API_KEY/ },
+    { model: "denied-model", line: /^LiteLLM: this key may not use denied-model; it may use us\.anthropic\.claude-haiku-4-5-20251001-v1:0/ },
+  ].map(({ model, line }) => ({
+    name: `${model}: sent once, neither pi-ai's client nor pi's turn retry repeats it, one line, exit 1 at once`,
+    async run() {
+      const { run, requests, seconds } = await ask(model);
+      assertCleanRun(run, 1);
+      assert.equal(requests.length, 1, `requests: ${requests.map((request) => request.status)}`);
+      const lines = lineOf(run.stdout + run.stderr);
+      assert.equal(lines.length, 1, run.stdout + run.stderr);
+      assert.match(lines[0]!.replace(/^Error: /, ""), line);
+      assert.ok(seconds < 5, `took ${seconds} s`);
+    },
+  }));
+
+  return {
+    name: "request time through the pi CLI",
+    async before() {
+      fake = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
+      work = mkdtempSync(join(tmpdir(), "pi-litellm-request-time-"));
+    },
+    async after() {
+      await fake.close();
+      rmSync(work, { recursive: true, force: true });
+    },
+    cases: [
+      ...once,
+      {
+        name: "throttled by the proxy: sent again once LiteLLM's limit resets, and answered",
+        async run() {
+          const { run, requests } = await ask("throttled-model");
+          assertCleanRun(run);
+          assert.equal(run.stdout.trim(), "Hello from throttled-model.");
+          assert.deepEqual(requests.map((request) => request.status), [429, 200]);
+        },
+      },
+      {
+        name: "router cooldown: waits the seconds LiteLLM names, then asks again and is answered",
+        async run() {
+          const { run, requests } = await ask("cooldown-model");
+          assertCleanRun(run);
+          assert.equal(run.stdout.trim(), "Hello from cooldown-model.");
+          assert.deepEqual(requests.map((request) => request.status), [429, 200]);
+          assert.ok(requests[1]!.at - requests[0]!.at >= 900, `asked again after ${requests[1]!.at - requests[0]!.at} ms, LiteLLM said 1 s`);
+        },
+      },
+      {
+        name: "a backend's own 429: pi-ai's client does not resend it (LiteLLM already did); the text stays one pi's turn retry recognises",
+        async run() {
+          const extension = await loadExtension(env());
+          const before = fake.requests.length;
+          const outcome = await collect(extension.stream("busy-model"));
+          assert.equal(outcome.message.stopReason, "error");
+          assert.equal(fake.requests.slice(before).length, 1);
+          assert.match(outcome.message.errorMessage ?? "", /RateLimitError/);
+        },
+      },
+      {
+        name: "context overflow: pi recognises it, compacts the conversation and sends the turn again",
+        async run() {
+          const session = join(work, "overflow-session.jsonl");
+          const agentDir = join(work, "agent-overflow");
+          const args = ["--session", session, "--model", "litellm/overflow-model"];
+          const first = await runPi([...args, "-p", "Remember the word lantern."], env(), { cwd: work, agentDir });
+          assertCleanRun(first);
+          // The fixture fails only the first request; a fresh proxy state makes the second turn overflow.
+          const fresh = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
+          try {
+            const second = await runPi([...args, "-p", "Which word?"], env(fresh.url), { cwd: work, agentDir });
+            assertCleanRun(second);
+            const requests = fresh.requests.filter((request) => request.model === "overflow-model");
+            assert.equal(requests[0]?.fixture, "litellm-context-window");
+            assert.ok(requests.some(isSummaryRequest), "pi asked for a summary: it compacted");
+            assert.equal(requests.at(-1)?.status, 200, "the turn was sent again and answered");
+          } finally {
+            await fresh.close();
+          }
+        },
+      },
+      {
+        name: "the proxy gone after startup (warm cache): one line naming the URL, not retried, no 20 s wait",
+        async run() {
+          const gone = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
+          const agentDir = join(work, "agent-gone");
+          const url = gone.url;
+          await runPi(["--list-models", "litellm"], env(url), { cwd: work, agentDir });
+          await gone.close();
+          const started = Date.now();
+          const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(url), { cwd: work, agentDir });
+          assertCleanRun(run, 1);
+          const lines = lineOf(run.stdout + run.stderr).filter((line) => line.includes("cannot be reached"));
+          assert.equal(lines.length, 1, run.stdout + run.stderr);
+          assert.ok(lines[0]!.includes(url), lines[0]);
+          assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+        },
+      },
+      {
+        name: "a model removed from the proxy (warm cache): the request's line says so, and the cache no longer lists it",
+        async run() {
+          const before = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
+          const agentDir = join(work, "agent-removed");
+          await runPi(["--list-models", "litellm"], env(before.url), { cwd: work, agentDir });
+          const port = new URL(before.url).port;
+          await before.close();
+          const after = await startFakeLiteLLM({ apiKey: API_KEY, models: MODELS.filter((model) => model.id !== "healthy-model") }, Number(port));
+          try {
+            const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(after.url), { cwd: work, agentDir });
+            assertCleanRun(run, 1);
+            assert.ok(lineOf(run.stdout + run.stderr).some((line) => /no longer serves healthy-model/.test(line)), run.stdout + run.stderr);
+            const cache = readdirSync(join(agentDir, "litellm")).find((file) => file.startsWith("catalog-"))!;
+            const ids = (JSON.parse(readFileSync(join(agentDir, "litellm", cache), "utf8")) as { catalog: { models: { id: string }[] } }).catalog.models.map((model) => model.id);
+            assert.ok(!ids.includes("healthy-model"), `the cache still lists it: ${ids.join(", ")}`);
+          } finally {
+            await after.close();
+          }
+        },
+      },
+    ],
+  };
+}

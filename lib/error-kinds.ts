@@ -1,0 +1,202 @@
+/**
+ * LiteLLM's own answers at request time (budgets, throttling, cooldowns, keys, unknown models,
+ * context overflow) and the backend's 429/5xx, as one table: how each is recognised, the one line the
+ * user reads, and whether it is sent again and how.
+ *
+ * A kind is recognised by LiteLLM's `error.type` where the message shows it (the Anthropic client
+ * prints the whole body), else by its message, and only last by status: statuses moved between
+ * LiteLLM versions (a budget was 400, then 429, and is 422 in 1.106). Sources:
+ * litellm/proxy/_types.py (`ProxyErrorTypes`), litellm/exceptions.py,
+ * litellm/proxy/hooks/parallel_request_limiter_v3.py, litellm/router.py (cooldowns).
+ *
+ * @module
+ */
+
+/**
+ * pi's own turn retry fires when an error text matches this (pi-coding-agent `_isRetryableError`).
+ * A line for an error that cannot succeed must not match it, or pi sends the request again.
+ */
+export const PI_RETRYABLE =
+  /overloaded|provider.?returned.?error|rate.?limit|too many requests|429|500|502|503|504|service.?unavailable|server.?error|internal.?error|network.?error|connection.?error|connection.?refused|connection.?lost|websocket.?closed|websocket.?error|other side closed|fetch failed|upstream.?connect|reset before headers|socket hang up|ended without|http2 request did not get a response|timed? out|timeout|terminated|retry delay/i;
+
+/** How a kind is sent again: never; by the extension after the wait LiteLLM names; by pi's own turn retry. */
+export type RetryPolicy = "never" | "after-wait" | "pi";
+
+/** What a line may name besides the error itself. */
+export interface ErrorContext {
+  model: string;
+  /** The proxy root, for lines about reaching it. */
+  baseUrl: string;
+  /** The variable or setting the key comes from. */
+  keyVariable: string;
+}
+
+/** One row of {@link ERROR_KINDS}. */
+export interface ErrorKind {
+  kind: string;
+  /** LiteLLM `error.type` values; matched first. */
+  types?: readonly string[];
+  /** Matched against the message when no type decides. */
+  pattern?: RegExp;
+  /** Matched last, when neither type nor message decide. */
+  statuses?: readonly number[];
+  retry: RetryPolicy;
+  /** The catalog may be wrong about this model: re-discover. */
+  staleCatalog?: boolean;
+  /** The line the user reads; `text` is the error as pi-ai reported it. */
+  line(text: string, context: ErrorContext): string;
+  /** A message in this kind, as LiteLLM phrases it, for tests and the README. */
+  example: string;
+}
+
+const capture = (text: string, pattern: RegExp): string | undefined => pattern.exec(text)?.[1]?.trim();
+const money = (value: string | undefined) => (value === undefined || Number.isNaN(Number(value)) ? undefined : `$${Number(value).toFixed(2)}`);
+
+/** How long LiteLLM asks to wait, in milliseconds: "Try again in N seconds" or "Limit resets at: …". */
+export function waitOf(text: string, now = Date.now()): number | undefined {
+  const seconds = capture(text, /Try again in (\d+(?:\.\d+)?) seconds?/i);
+  if (seconds !== undefined) return Number(seconds) * 1000;
+  const reset = capture(text, /Limit resets at:\s*([0-9-]+ [0-9:]+(?: UTC)?)/i);
+  if (reset === undefined) return undefined;
+  const at = Date.parse(reset.replace(" UTC", "Z").replace(" ", "T"));
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * The table, most specific first: the first row whose type, then pattern, then status matches wins.
+ * Lines for kinds that are never retried are written so that pi's own retry does not fire on them.
+ */
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  {
+    kind: "budget",
+    types: ["budget_exceeded"],
+    pattern: /Budget has been exceeded|exceeded budget for model/i,
+    retry: "never",
+    line: (text) => {
+      const spent = money(capture(text, /Current cost:\s*([0-9.]+)/));
+      const max = money(capture(text, /Max budget:\s*([0-9.]+)/));
+      const who = capture(text, /\b(Key|Team|User|End User|Project|Organization|Tag)=/) ?? "key";
+      const figures = spent && max ? ` (spent ${spent} of ${max})` : "";
+      return `LiteLLM: the ${who.toLowerCase()}'s budget is used up${figures}; ask the proxy's admin to raise it, or wait for its reset`;
+    },
+    example: "Budget has been exceeded! Key=my-key (sk-...abcd) Current cost: 12.5, Max budget: 10.0",
+  },
+  {
+    kind: "throttled",
+    pattern: /Rate limit exceeded for (?:api_key|key|user|team|end_user|model)|Limit resets at:/i,
+    retry: "after-wait",
+    line: (text) => {
+      const limit = capture(text, /Current limit:\s*(\d+)/);
+      const type = capture(text, /Limit type:\s*(\w+)/);
+      const reset = capture(text, /Limit resets at:\s*([0-9-]+ [0-9:]+(?: UTC)?)/);
+      return `LiteLLM: the proxy holds this key to ${limit ?? "its"} ${type ?? "requests"} per window${reset ? ` until ${reset}` : ""}; waited and asked again, still refused: try again after that`;
+    },
+    example: "Rate limit exceeded for api_key: 1a2b. Limit type: requests. Current limit: 10, Remaining: 0. Limit resets at: 2026-11-25 10:00:00 UTC",
+  },
+  {
+    kind: "cooldown",
+    pattern: /No deployments available for selected model/i,
+    retry: "after-wait",
+    line: (text, { model }) => `LiteLLM: every deployment of ${model} is cooling down after failures (it asked to wait ${Math.round((waitOf(text) ?? 0) / 1000)} s); waited and asked again, still none: try again shortly or pick another model with /model`,
+    example: "No deployments available for selected model, Try again in 5 seconds. Passed model=gpt-5. pre-call-checks=False",
+  },
+  {
+    kind: "expired-key",
+    types: ["expired_key"],
+    pattern: /Expired Key/i,
+    retry: "never",
+    line: (text, { keyVariable }) => {
+      const since = capture(text, /Key Expiry time\s*([0-9-]+ [0-9:]+)/);
+      return `LiteLLM: the key expired${since ? ` on ${since}` : ""}; ask for a new one and set it in ${keyVariable}`;
+    },
+    example: "Authentication Error - Expired Key. Key Expiry time 2026-01-01 00:00:00 and current time 2026-11-25 10:00:00",
+  },
+  {
+    kind: "model-denied",
+    types: ["key_model_access_denied", "team_model_access_denied", "user_model_access_denied", "org_model_access_denied"],
+    pattern: /not allowed to access model/i,
+    retry: "never",
+    staleCatalog: true,
+    line: (text, { model }) => {
+      const allowed = capture(text, /can only access models=\[([^\]]*)\]/);
+      return `LiteLLM: this key may not use ${model}${allowed ? `; it may use ${allowed.replaceAll("'", "")}` : ""}; the model list is being re-read, /model picks another`;
+    },
+    example: "key not allowed to access model. This key can only access models=['claude-haiku-4-5']. Tried to access gpt-5",
+  },
+  {
+    kind: "unknown-model",
+    pattern: /Invalid model name passed in model=/i,
+    retry: "never",
+    staleCatalog: true,
+    line: (_text, { model, baseUrl }) => `LiteLLM at ${baseUrl} no longer serves ${model}; the model list is being re-read, /model picks another`,
+    example: "/chat/completions: Invalid model name passed in model=gpt-9. Call `/v1/models` to view available models for your key.",
+  },
+  {
+    kind: "overflow",
+    pattern: /ContextWindowExceededError|prompt is too long|exceeds the context window|maximum context length|input is too long|context[_ ]length[_ ]exceeded/i,
+    retry: "never",
+    // pi recognises `context_length_exceeded` on every version and compacts instead of failing the turn.
+    line: (_text, { model }) => `LiteLLM: the conversation is longer than ${model}'s context window (context_length_exceeded)`,
+    example: "litellm.ContextWindowExceededError: litellm.BadRequestError: AnthropicException - prompt is too long: 213462 tokens > 200000 maximum",
+  },
+  {
+    kind: "no-database",
+    types: ["no_db_connection"],
+    pattern: /No connected db/i,
+    retry: "never",
+    line: (_text, { baseUrl, keyVariable }) => `LiteLLM at ${baseUrl} has no database to check this key against; use its master key in ${keyVariable}, or ask its admin`,
+    example: "No connected db.",
+  },
+  {
+    kind: "unauthorized",
+    types: ["auth_error", "authentication_error"],
+    pattern: /Authentication Error|Invalid proxy server token|invalid[_ ]api[_ ]key/i,
+    statuses: [401],
+    retry: "never",
+    line: (_text, { baseUrl, keyVariable }) => `LiteLLM at ${baseUrl} rejected the key; check ${keyVariable}`,
+    example: "Authentication Error, Invalid proxy server token passed. valid_token=None.",
+  },
+  {
+    kind: "unreachable",
+    pattern: /^Connection error\.?$|fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|getaddrinfo/i,
+    retry: "never",
+    line: (text, { baseUrl }) => {
+      const cause = /ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(text) ? "its host name does not resolve" : "nothing answers there";
+      return `LiteLLM at ${baseUrl} cannot be reached (${cause}); check that the proxy runs and that LITELLM_BASE_URL points at it`;
+    },
+    example: "Connection error.",
+  },
+  {
+    // The backend's own 429 or 5xx, which LiteLLM already retried: pi's turn retry may try again.
+    kind: "backend-busy",
+    pattern: /litellm\.(?:RateLimitError|InternalServerError|ServiceUnavailableError|APIError|Timeout)/,
+    statuses: [429, 500, 502, 503, 504],
+    retry: "pi",
+    line: (text) => text,
+    example: "litellm.RateLimitError: AnthropicException - overloaded",
+  },
+];
+
+/** LiteLLM's `error.type`, where the message carries the body (the Anthropic client prints it whole). */
+function typeOf(text: string): string | undefined {
+  return /"type"\s*:\s*"error"\s*,\s*"error"\s*:\s*\{\s*"type"\s*:\s*"([a-z_]+)"/.exec(text)?.[1] ?? /"error"\s*:\s*\{[^{}]*"type"\s*:\s*"([a-z_]+)"/.exec(text)?.[1];
+}
+
+/**
+ * The kind of an error message as pi-ai reports it (`<status> <message or body>`), if it is one.
+ *
+ * @example
+ * ```ts
+ * errorKindOf("422 Budget has been exceeded! Key=dev Current cost: 12.5, Max budget: 10.0")?.kind; // "budget"
+ * errorKindOf("400 Unsupported parameter: 'store'"); // undefined
+ * ```
+ */
+export function errorKindOf(text: string): ErrorKind | undefined {
+  const type = typeOf(text);
+  const byType = type === undefined ? undefined : ERROR_KINDS.find((row) => row.types?.includes(type));
+  if (byType) return byType;
+  const byMessage = ERROR_KINDS.find((row) => row.pattern?.test(text));
+  if (byMessage) return byMessage;
+  const status = Number(/^(\d{3})\b/.exec(text)?.[1]);
+  return ERROR_KINDS.find((row) => row.statuses?.includes(status));
+}
