@@ -39,6 +39,8 @@ export interface FakeModel {
   reply?: Reply;
   /** Pause between streamed chunks, in milliseconds. */
   chunkDelayMs?: number;
+  /** What LiteLLM says each answer cost (`x-litellm-response-cost`), in dollars. */
+  responseCost?: number;
   /** The key may list the model but not call it (LiteLLM's 403 `key_model_access_denied`). */
   denied?: boolean;
   fault?: Fault;
@@ -58,6 +60,8 @@ export interface Scenario {
   fixtures?: Fixture[];
   /** `false` plays a LiteLLM older than its `/v1/messages` route: a 404 there. */
   messagesRoute?: boolean;
+  /** The key's spend and budget, sent on every answer's headers and by `/key/info`. */
+  key?: { spend: number; maxBudget: number; resetsAt?: string; expires?: string; models?: string[] };
 }
 
 /** A request the fake received, and what it answered. */
@@ -233,6 +237,11 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
         return answer(replay.status, replay.body, replay.id);
       }
       record(c, { wireApi, model: modelId, body, status: 200 });
+      if (model.responseCost !== undefined) c.header("x-litellm-response-cost", String(model.responseCost));
+      if (scenario.key) {
+        c.header("x-litellm-key-spend", String(scenario.key.spend));
+        c.header("x-litellm-key-max-budget", String(scenario.key.maxBudget));
+      }
 
       const identity = cacheIdentity(body);
       const prompt = estimateTokens(body.messages ?? body.input);
@@ -292,6 +301,12 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
   }
   if (scenario.messagesRoute !== false) app.post("/v1/messages", chat(() => "anthropic-messages"));
   app.get("/model_group/info", management("model_group/info", () => ({ data: modelGroupRows(scenario.models) })));
+  app.get("/key/info", async (c) => {
+    if (!authorized(c)) return c.json(auth.body as object, 401);
+    const key = scenario.key;
+    if (!key) return c.json({ error: { message: "No connected db.", type: "no_db_connection", param: "None", code: "400" } }, 400);
+    return c.json({ key: "hashed", info: { spend: key.spend, max_budget: key.maxBudget, budget_reset_at: key.resetsAt ?? null, expires: key.expires ?? null, models: key.models ?? [] } });
+  });
   app.notFound((c) => {
     record(c, { status: 404 });
     return c.json({ detail: "Not Found" }, 404);

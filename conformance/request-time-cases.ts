@@ -27,6 +27,7 @@ const MODELS: readonly FakeModel[] = [
   { id: "overflow-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-context-window", times: 1 } },
   { id: "busy-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-backend-rate-limit" } },
   { id: "healthy-model", servedBy: "lenient" },
+  { id: "priced-model", servedBy: "lenient", responseCost: 0.0042, deployments: [{ input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 }] },
 ];
 
 /** The fixtures this suite replays, for the check that every fixture is used. */
@@ -88,6 +89,42 @@ export function requestTimeSuite(): ConformanceSuite {
     },
     cases: [
       ...once,
+      {
+        name: "cost: a turn costs what LiteLLM's x-litellm-response-cost says, split in proportion to the metadata prices",
+        async run() {
+          const extension = await loadExtension(env());
+          const outcome = await collect(extension.stream("priced-model"));
+          const cost = outcome.message.usage.cost;
+          assert.equal(cost.total, 0.0042);
+          const { input, output } = outcome.message.usage;
+          const expectedInput = 0.0042 * (input * 3) / (input * 3 + output * 15);
+          assert.ok(Math.abs(cost.input - expectedInput) < 1e-12, `input ${cost.input} vs ${expectedInput}`);
+          assert.ok(Math.abs(cost.input + cost.output - 0.0042) < 1e-12);
+        },
+      },
+      {
+        name: "spend: one notice per session past 90 % of the key's budget, and /litellm shows spend, budget, reset and expiry from /key/info",
+        async run() {
+          const spender = await startFakeLiteLLM({
+            apiKey: API_KEY,
+            models: [{ id: "healthy-model", servedBy: "lenient" }],
+            key: { spend: 9.5, maxBudget: 10, resetsAt: "2026-12-31T00:00:00Z", expires: "2027-01-31T00:00:00Z", models: ["healthy-model"] },
+          });
+          try {
+            const extension = await loadExtension(env(spender.url));
+            const notices: string[] = [];
+            const ctx = { hasUI: true, ui: { notify: (message: string) => notices.push(message) } };
+            for (const handler of extension.handlers.get("session_start") ?? []) await handler({}, ctx);
+            await collect(extension.stream("healthy-model"));
+            await collect(extension.stream("healthy-model"));
+            assert.deepEqual(notices, ["LiteLLM: this key has spent $9.50 of its $10.00 budget; /litellm shows when it resets"]);
+            await extension.commands.get("litellm")!.handler("", ctx);
+            assert.match(notices.at(-1)!, /key: spent \$9\.50 of \$10\.00; budget resets 2026-12-31 00:00; key expires 2027-01-31 00:00; models: healthy-model/);
+          } finally {
+            await spender.close();
+          }
+        },
+      },
       {
         name: "throttled by the proxy: sent again once LiteLLM's limit resets, and answered",
         async run() {

@@ -7,6 +7,7 @@
 
 import type { ExtensionAPI } from "./pi.ts";
 import type { BackgroundRefresh, LiteLLMProvider } from "./provider.ts";
+import { keyInfoLine } from "./spend.ts";
 import { WIRE_API_TABLE } from "./wire-apis.ts";
 
 /** The subcommands, as offered for completion. */
@@ -66,7 +67,12 @@ export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly Lit
         return;
       }
       if (subcommand === "status") {
-        ctx.ui.notify(providers.flatMap((provider) => statusLines(provider)).join("\n"), "info");
+        const keys = await Promise.all(providers.map((provider) => provider.keyInfo()));
+        const lines = providers.flatMap((provider, index) => {
+          const key = keys[index]!;
+          return [...statusLines(provider), key.ok ? keyInfoLine(key.value) : `  key: /key/info unavailable (${key.problem})`];
+        });
+        ctx.ui.notify(lines.join("\n"), "info");
       } else if (subcommand === "refresh") {
         for (const provider of providers) {
           const failure = await provider.refresh();

@@ -13,7 +13,8 @@ import { discover } from "./discovery.ts";
 import { LearnedRules } from "./learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./models.ts";
 import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
-import { redact } from "./proxy-http.ts";
+import { getJson, redact } from "./proxy-http.ts";
+import { BUDGET_WARNING_SHARE, type KeyInfo, readKeyInfo } from "./spend.ts";
 import { createStream } from "./stream.ts";
 import type { Catalog, WireApi } from "./types.ts";
 import { WIRE_API_TABLE } from "./wire-apis.ts";
@@ -70,6 +71,7 @@ export class LiteLLMProvider {
   /** Routes this proxy answered 404 for, remembered with the catalog so the next start skips them. */
   #unserved = new Set<WireApi>();
   #staleRefreshAt = 0;
+  #budgetNoticed = false;
 
   constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, readonly options: ProviderOptions = {}) {
     this.api = `litellm:${config.providerName}`;
@@ -104,6 +106,7 @@ export class LiteLLMProvider {
    */
   sessionStarted(ctx: SessionContext, warn: (line: string) => void): void {
     this.#notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
+    this.#budgetNoticed = false;
     try {
       const notice = this.unlistedModelNotice(sessionModel(ctx), ctx.model);
       if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);
@@ -183,6 +186,27 @@ export class LiteLLMProvider {
     });
   }
 
+  /** One notice per session once the key has spent most of its budget. */
+  #spent(spend: number, maxBudget: number): void {
+    if (this.#budgetNoticed || spend < BUDGET_WARNING_SHARE * maxBudget) return;
+    this.#budgetNoticed = true;
+    this.#notify?.(`LiteLLM: this key has spent $${spend.toFixed(2)} of its $${maxBudget.toFixed(2)} budget; /litellm shows when it resets`);
+  }
+
+  /** `/key/info` for this provider's key, read when `/litellm` asks, never at startup. */
+  async keyInfo(): Promise<{ ok: true; value: KeyInfo } | { ok: false; problem: string }> {
+    const result = await getJson({
+      url: `${this.config.baseUrl}/key/info`,
+      apiKey: this.config.apiKey,
+      timeoutMs: this.config.discoveryTimeoutMs,
+      headers: this.config.headers,
+      keyVariable: this.config.apiKeyVariable,
+      urlVariable: this.config.baseUrlVariable,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    });
+    return result.ok ? { ok: true, value: readKeyInfo(result.body) } : { ok: false, problem: result.failure.message };
+  }
+
   /** Tries every route again (after a proxy upgrade); returns how many were forgotten. */
   forgetRoutes(): number {
     const count = this.#unserved.size;
@@ -213,6 +237,7 @@ export class LiteLLMProvider {
         profileOf: (model) => this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config, this.#unserved),
         unserved: (wireApi) => this.#routeUnserved(wireApi),
         stale: () => this.#catalogStale(),
+        spent: (spend, maxBudget) => this.#spent(spend, maxBudget),
         keyVariable: this.config.apiKeyVariable,
         // Header values long enough to be secrets; short ones (a team name) would blank out ordinary words.
         secrets: [this.config.apiKey, ...Object.values(this.config.headers).filter((value) => value.length >= 12)],

@@ -23,6 +23,7 @@ import {
 } from "./pi.ts";
 import { type FieldPath, filterPayload } from "./policy.ts";
 import { errorKindOf, waitOf } from "./error-kinds.ts";
+import { eventCost, headerCost, keySpend, splitCost } from "./spend.ts";
 import { redact } from "./proxy-http.ts";
 import { learnableField } from "./rejections.ts";
 import { replayFailureLine, replayRuleOf } from "./replay-rules.ts";
@@ -68,6 +69,8 @@ export interface StreamDependencies {
   keyVariable?: string;
   /** Values never to show: the key, and configured secret headers. */
   secrets?: readonly (string | undefined)[];
+  /** Called with the key's spend and budget when a response carries them. */
+  spent?(spend: number, maxBudget: number): void;
   /** pi-ai's stream function per wire API; replaceable in tests. */
   wireStream?: (api: WireApi) => StreamSimple;
 }
@@ -151,17 +154,30 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
   return function streamThroughLiteLLM(model, context, options) {
     const sessionHeader: Record<string, string> = options?.sessionId ? { [SESSION_HEADER]: options.sessionId } : {};
     const learnedNow: FieldPath[] = [];
+    /** What LiteLLM says this request cost, when it says. */
+    let turnCost: number | undefined;
 
     const attempt = (profile: ModelProfile, sent: (payload: unknown) => void): AssistantMessageEventStream => {
       const wireApi = profile.wireApi;
       const baseUrl = dependencies.root === undefined ? model.baseUrl : WIRE_API_TABLE[wireApi].baseUrl(dependencies.root);
       const target = { ...model, api: wireApi, baseUrl };
-      const delegated: SimpleStreamOptions = {
+      const delegated: SimpleStreamOptions & { onProviderStreamEvent?: (event: unknown, model: Model<string>) => unknown } = {
         ...options,
         // pi-ai's clients would resend a 429 or 5xx by themselves, whatever it was; the kind decides here.
         maxRetries: 0,
         headers: { ...options?.headers, ...sessionHeader },
         onPayload: filteringHook([...dropsFor(profile, dependencies), ...learnedNow], options?.onPayload, sent),
+        onResponse: async (response, responseModel) => {
+          turnCost = headerCost(response.headers) ?? turnCost;
+          const key = keySpend(response.headers);
+          if (key) dependencies.spent?.(key.spend, key.maxBudget);
+          await options?.onResponse?.(response, responseModel);
+        },
+        // pi 1.x hands each parsed provider event here; a stream's last chunk carries LiteLLM's cost.
+        onProviderStreamEvent: async (event, eventModel) => {
+          turnCost = eventCost(event) ?? turnCost;
+          await (options as { onProviderStreamEvent?: (event: unknown, model: Model<string>) => unknown } | undefined)?.onProviderStreamEvent?.(event, eventModel);
+        },
       };
       try {
         return streamFor(wireApi)(target, context, delegated);
@@ -234,6 +250,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
           streaming = true;
           if (held) outer.push(held);
         }
+        if (event.type === "done" && turnCost !== undefined) event.message.usage.cost = splitCost(turnCost, event.message.usage, model.cost);
         outer.push(explained(profile, event));
       }, () => {
         if (retried) return;
