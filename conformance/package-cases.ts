@@ -58,7 +58,11 @@ export function packageSuite(): ConformanceSuite {
           const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
           assert.ok(manifest.keywords.includes("pi-package"));
           assert.deepEqual(manifest.pi, { extensions: ["./mod.ts"] });
-          assert.deepEqual(manifest.peerDependencies, { "@mariozechner/pi-ai": "*", "@mariozechner/pi-coding-agent": "*" });
+          // Both scopes: pi 0.73 is @mariozechner, 0.87 and 1.x are @earendil-works (whose loader maps our imports).
+          const peers = ["@mariozechner/pi-ai", "@mariozechner/pi-coding-agent", "@earendil-works/pi-ai", "@earendil-works/pi-coding-agent"];
+          assert.deepEqual(manifest.peerDependencies, Object.fromEntries(peers.map((name) => [name, "*"])));
+          // Optional, so that installing the package never pulls in a second pi.
+          assert.deepEqual(manifest.peerDependenciesMeta, Object.fromEntries(peers.map((name) => [name, { optional: true }])));
           assert.equal(manifest.dependencies, undefined);
         },
       },
