@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { ERROR_KINDS, type RetryPolicy } from "../lib/error-kinds.ts";
 import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/families.ts";
 import { REJECTION_RULES } from "../lib/policy.ts";
 import { WIRE_API_TABLE } from "../lib/wire-apis.ts";
@@ -54,7 +55,24 @@ export function routeTable(): string {
   return ["| Wire API | LiteLLM route | Key sent as | Default for | A replayed tool turn keeps |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
-const SECTIONS: Readonly<Record<string, () => string>> = { families: familyTable, policy: policyTable, routes: routeTable };
+const RETRIES: Readonly<Record<RetryPolicy, string>> = {
+  never: "no: sent once",
+  "after-wait": "yes, after the wait LiteLLM names (at most 30 s), up to 3 times",
+  pi: "by pi's own turn retry (pi-ai's client does not resend it)",
+};
+
+/** The request-time table: each LiteLLM error kind, how it is recognised, the line, the retry. */
+export function errorTable(): string {
+  const context = { model: "gpt-5", baseUrl: "http://localhost:4000", keyVariable: "LITELLM_API_KEY" };
+  const rows = ERROR_KINDS.map((row) => {
+    const by = [row.types && `type ${code(row.types)}`, row.pattern && "message", row.statuses && `status ${row.statuses.join(", ")}`].filter(Boolean).join(", then ");
+    const line = row.retry === "pi" ? "LiteLLM's own text" : row.line(row.example, context).replaceAll("|", "\\|");
+    return `| ${row.kind} | ${by} | ${line} | ${row.then ?? RETRIES[row.retry]} |`;
+  });
+  return ["| Kind | Recognised by | What you read (for its example) | Sent again |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+const SECTIONS: Readonly<Record<string, () => string>> = { families: familyTable, policy: policyTable, routes: routeTable, errors: errorTable };
 
 /** The README with every generated section replaced by its current rendering. */
 export function renderReadme(text: string): string {
@@ -75,10 +93,10 @@ export function docsSuite(): ConformanceSuite {
   return {
     name: "the README",
     cases: [{
-      name: "its family, policy and route tables are rendered from the tables the code uses (npm run docs)",
+      name: "its family, policy, route and request-time tables are rendered from the tables the code uses (npm run docs)",
       async run() {
         const text = readFileSync(README, "utf8");
-        if (renderReadme(text) !== text) throw new Error("README.md is out of date with lib/families.ts, lib/policy.ts or lib/wire-apis.ts; run npm run docs");
+        if (renderReadme(text) !== text) throw new Error("README.md is out of date with lib/families.ts, lib/policy.ts, lib/wire-apis.ts or lib/error-kinds.ts; run npm run docs");
       },
     }],
   };
@@ -86,5 +104,5 @@ export function docsSuite(): ConformanceSuite {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(README, renderReadme(readFileSync(README, "utf8")));
-  console.log("README.md tables rendered from lib/families.ts and lib/policy.ts");
+  console.log("README.md tables rendered from lib/families.ts, lib/policy.ts, lib/wire-apis.ts and lib/error-kinds.ts");
 }

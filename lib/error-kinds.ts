@@ -29,6 +29,8 @@ export interface ErrorContext {
   baseUrl: string;
   /** The variable or setting the key comes from. */
   keyVariable: string;
+  /** The variable or setting the proxy URL comes from. */
+  urlVariable?: string;
 }
 
 /** One row of {@link ERROR_KINDS}. */
@@ -43,6 +45,8 @@ export interface ErrorKind {
   retry: RetryPolicy;
   /** The catalog may be wrong about this model: re-discover. */
   staleCatalog?: boolean;
+  /** What pi does next, when pi handles it (compaction). */
+  then?: string;
   /** The line the user reads; `text` is the error as pi-ai reported it. */
   line(text: string, context: ErrorContext): string;
   /** A message in this kind, as LiteLLM phrases it, for tests and the README. */
@@ -135,6 +139,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     kind: "overflow",
     pattern: /ContextWindowExceededError|prompt is too long|exceeds the context window|maximum context length|input is too long|context[_ ]length[_ ]exceeded/i,
     retry: "never",
+    then: "pi compacts the conversation and sends the shorter turn",
     // pi recognises `context_length_exceeded` on every version and compacts instead of failing the turn.
     line: (_text, { model }) => `LiteLLM: the conversation is longer than ${model}'s context window (context_length_exceeded)`,
     example: "litellm.ContextWindowExceededError: litellm.BadRequestError: AnthropicException - prompt is too long: 213462 tokens > 200000 maximum",
@@ -160,9 +165,9 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     kind: "unreachable",
     pattern: /^Connection error\.?$|fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|getaddrinfo/i,
     retry: "never",
-    line: (text, { baseUrl }) => {
+    line: (text, { baseUrl, urlVariable }) => {
       const cause = /ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(text) ? "its host name does not resolve" : "nothing answers there";
-      return `LiteLLM at ${baseUrl} cannot be reached (${cause}); check that the proxy runs and that LITELLM_BASE_URL points at it`;
+      return `LiteLLM at ${baseUrl} cannot be reached (${cause}); check that the proxy runs and that ${urlVariable ?? "LITELLM_BASE_URL"} points at it`;
     },
     example: "Connection error.",
   },

@@ -239,6 +239,7 @@ export class LiteLLMProvider {
         stale: () => this.#catalogStale(),
         spent: (spend, maxBudget) => this.#spent(spend, maxBudget),
         keyVariable: this.config.apiKeyVariable,
+        urlVariable: this.config.baseUrlVariable,
         // Header values long enough to be secrets; short ones (a team name) would blank out ordinary words.
         secrets: [this.config.apiKey, ...Object.values(this.config.headers).filter((value) => value.length >= 12)],
         extraDrops: (profile) => this.rules.fieldsFor(profile.id, profile.wireApi),

@@ -67,6 +67,8 @@ export interface StreamDependencies {
   stale?(modelId: string): void;
   /** The variable or setting the key comes from, for lines about the key. */
   keyVariable?: string;
+  /** The variable or setting the proxy URL comes from, for lines about reaching it. */
+  urlVariable?: string;
   /** Values never to show: the key, and configured secret headers. */
   secrets?: readonly (string | undefined)[];
   /** Called with the key's spend and budget when a response carries them. */
@@ -221,7 +223,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const rule = replayRuleOf(text);
       const kind = rule ? undefined : errorKindOf(text);
       if (kind?.staleCatalog) dependencies.stale?.(model.id);
-      const context = { model: model.id, baseUrl: dependencies.root ?? model.baseUrl, keyVariable: dependencies.keyVariable ?? "LITELLM_API_KEY" };
+      const context = { model: model.id, baseUrl: dependencies.root ?? model.baseUrl, keyVariable: dependencies.keyVariable ?? "LITELLM_API_KEY", urlVariable: dependencies.urlVariable ?? "LITELLM_BASE_URL" };
       const line = rule ? replayFailureLine(rule, model.id, profile.wireApi) : kind ? kind.line(text, context) : text;
       return { ...event, error: { ...event.error, errorMessage: redact(line, dependencies.secrets ?? []) } };
     };
