@@ -8,7 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { isContextOverflow } from "@mariozechner/pi-ai";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SimpleStreamOptions } from "../lib/pi.ts";
@@ -38,6 +39,8 @@ export function deployments(upstream: string): Deployment[] {
       info: { max_input_tokens: 200_000, max_output_tokens: 64_000, input_cost_per_token: 1e-6, output_cost_per_token: 5e-6, supports_reasoning: true, supports_vision: true, supports_prompt_caching: true },
     },
     { name: "databricks-claude-sonnet-4", params: databricks("databricks-claude-sonnet-4") },
+    { name: "claude-overflow", params: { model: "anthropic/claude-overflow", api_base: `${upstream}/anthropic`, ...key } },
+    { name: "databricks-claude-overflow", params: databricks("databricks-claude-overflow") },
     { name: "databricks-claude-opus-5", params: databricks("databricks-claude-opus-5") },
     { name: "databricks-gemini-2-5-pro", params: databricks("databricks-gemini-2-5-pro") },
     { name: "gemini-2.5-pro", params: { model: "gemini/gemini-2.5-pro", api_base: `${upstream}/gemini`, ...key } },
@@ -262,5 +265,69 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
         },
       },
     ],
-  }];
+  }, requestTimeSuite()];
+}
+
+/**
+ * LiteLLM's own answers at request time, produced by the real proxy: a key over budget and a
+ * throttled key come from its own checks (through a `custom_auth` hook, the only way without a
+ * database), and a context overflow is wrapped by it around each backend's text. Requests are counted
+ * by the hook.
+ */
+function requestTimeSuite(): ConformanceSuite {
+  let upstreams: Upstreams;
+  let proxy: RealLiteLLM;
+  let work: string;
+  const calls = () => readFileSync(join(proxy.dir, "calls.log"), "utf8").split("\n").filter((line) => /completions|responses|messages/.test(line));
+  const ask = async (model: string, key: string) => {
+    const before = calls().length;
+    const run = await runPi(["--no-session", "--model", `litellm/${model}`, "-p", "Say hello."], { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: key }, { cwd: work });
+    return { run, sent: calls().length - before };
+  };
+  const line = (run: { stdout: string; stderr: string }) => (run.stdout + run.stderr).split("\n").filter((text) => text.includes("LiteLLM"));
+  return {
+    name: `the real LiteLLM ${LITELLM_VERSION}: request time`,
+    async before() {
+      upstreams = await startUpstreams();
+      proxy = await startRealLiteLLM(deployments(upstreams.url), { general_settings: { custom_auth: "custom_auth.user_api_key_auth" } }, ["custom_auth.py"]);
+      work = mkdtempSync(join(tmpdir(), "pi-litellm-real-request-time-"));
+    },
+    async after() {
+      await proxy?.stop();
+      await upstreams?.close();
+      rmSync(work, { recursive: true, force: true });
+    },
+    cases: [
+      {
+        name: "a key over its budget (LiteLLM's own 422 budget_exceeded): one request, one line with the figures, exit 1",
+        async run() {
+          const { run, sent } = await ask("my-company-model", "sk-budget-real-tier-0001");
+          assertCleanRun(run, 1);
+          assert.equal(sent, 1);
+          assert.deepEqual(line(run).map((text) => text.replace(/^Error: /, "")), ["LiteLLM: the key's budget is used up (spent $12.50 of $10.00); ask the proxy's admin to raise it, or wait for its reset"]);
+        },
+      },
+      {
+        name: "a throttled key (LiteLLM's own limiter, a minute's window): answered once, then one line naming the reset, not waited out",
+        async run() {
+          const first = await ask("my-company-model", "sk-throttled-real-tier-0001");
+          assertCleanRun(first.run);
+          const second = await ask("my-company-model", "sk-throttled-real-tier-0001");
+          assertCleanRun(second.run, 1);
+          assert.equal(second.sent, 1, "a wait over 30 s is not waited: sent once");
+          assert.match(line(second.run).join("\n"), /LiteLLM: the proxy holds this key to 1 requests per window until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+        },
+      },
+      ...["claude-overflow", "databricks-claude-overflow"].map((model): ConformanceCase => ({
+        name: `context overflow from ${model.startsWith("databricks") ? "Databricks (LiteLLM keeps it a BadRequestError)" : "Anthropic (LiteLLM's ContextWindowExceededError)"}: pi-ai reads what reaches pi as an overflow`,
+        async run() {
+          const extension = await loadExtension({ LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY });
+          const outcome = await collect(extension.stream(model, { maxRetries: 0 }));
+          assert.equal(outcome.message.stopReason, "error");
+          assert.ok(isContextOverflow(outcome.message), outcome.message.errorMessage);
+          assert.match(outcome.message.errorMessage ?? "", /context_length_exceeded/);
+        },
+      })),
+    ],
+  };
 }

@@ -8,7 +8,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +35,8 @@ export interface Deployment {
 /** A running proxy. */
 export interface RealLiteLLM {
   url: string;
+  /** The directory its config (and any helper files) are in. */
+  dir: string;
   stop(): Promise<void>;
 }
 
@@ -74,11 +76,11 @@ export function proxyConfig(deployments: readonly Deployment[], extra: Record<st
       litellm_params: deployment.params,
       ...(deployment.info ? { model_info: deployment.info } : {}),
     })),
-    general_settings: { master_key: MASTER_KEY },
     litellm_settings: { num_retries: 0, request_timeout: 30 },
     // One deliberate failure (a negative control) must not put a deployment in cooldown for the next case.
     router_settings: { disable_cooldowns: true },
     ...extra,
+    general_settings: { master_key: MASTER_KEY, ...(extra.general_settings as object | undefined) },
   }, null, 2);
 }
 
@@ -113,10 +115,11 @@ stopAllOnExit();
  * Starts the proxy and resolves once it answers `/health/liveliness`. Its output is kept and shown
  * when it fails to start.
  */
-export async function startRealLiteLLM(deployments: readonly Deployment[], extra: Record<string, unknown> = {}): Promise<RealLiteLLM> {
+export async function startRealLiteLLM(deployments: readonly Deployment[], extra: Record<string, unknown> = {}, files: readonly string[] = []): Promise<RealLiteLLM> {
   const dir = mkdtempSync(join(tmpdir(), "pi-litellm-real-"));
   const config = join(dir, "config.yaml");
   writeFileSync(config, proxyConfig(deployments, extra));
+  for (const file of files) copyFileSync(join(ROOT, "conformance", "litellm", file), join(dir, file));
   const port = await freePort();
   const child = spawn(LITELLM, ["--config", config, "--host", "127.0.0.1", "--port", String(port), "--num_workers", "1"], {
     cwd: dir,
@@ -156,5 +159,5 @@ export async function startRealLiteLLM(deployments: readonly Deployment[], extra
     await stop();
     throw new RealTierUnavailable(`LiteLLM at ${url} answered ${health.status} on /health/liveliness`);
   }
-  return { url, stop };
+  return { url, dir, stop };
 }

@@ -69,6 +69,20 @@ const REFUSALS: readonly Refusal[] = [
     body: () => ({ error: { message: "Unsupported parameter: 'temperature' is not supported with this model.", type: "invalid_request_error", param: "temperature", code: "unsupported_parameter" } }),
   },
   {
+    backend: "anthropic",
+    models: /overflow/,
+    field: "messages",
+    status: 400,
+    body: () => ({ type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 213462 tokens > 200000 maximum" } }),
+  },
+  {
+    backend: "databricks",
+    models: /overflow/,
+    field: "messages",
+    status: 400,
+    body: () => ({ error_code: "BAD_REQUEST", message: "prompt is too long: 213462 tokens > 200000 maximum" }),
+  },
+  {
     backend: "vllm",
     models: /acme-strict/,
     field: "store",
