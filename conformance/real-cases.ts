@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { isContextOverflow } from "@mariozechner/pi-ai";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SimpleStreamOptions } from "../lib/pi.ts";
@@ -278,7 +278,10 @@ function requestTimeSuite(): ConformanceSuite {
   let upstreams: Upstreams;
   let proxy: RealLiteLLM;
   let work: string;
-  const calls = () => readFileSync(join(proxy.dir, "calls.log"), "utf8").split("\n").filter((line) => /completions|responses|messages/.test(line));
+  const calls = () => {
+    const log = join(proxy.dir, "calls.log");
+    return existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((line) => /completions|responses|messages/.test(line)) : [];
+  };
   const ask = async (model: string, key: string) => {
     const before = calls().length;
     const run = await runPi(["--no-session", "--model", `litellm/${model}`, "-p", "Say hello."], { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: key }, { cwd: work });
