@@ -93,7 +93,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
       const limit = capture(text, /Current limit:\s*(\d+)/);
       const type = capture(text, /Limit type:\s*(\w+)/);
       const reset = capture(text, /Limit resets at:\s*([0-9-]+ [0-9:]+(?: UTC)?)/);
-      return `LiteLLM: the proxy holds this key to ${limit ?? "its"} ${type ?? "requests"} per window${reset ? ` until ${reset}` : ""}; waited and asked again, still refused: try again after that`;
+      return `LiteLLM: the proxy holds this key to ${limit ?? "its"} ${type ?? "requests"} per window${reset ? ` until ${reset}` : ""}; try again after that, or ask its admin for a higher limit`;
     },
     example: "Rate limit exceeded for api_key: 1a2b. Limit type: requests. Current limit: 10, Remaining: 0. Limit resets at: 2026-11-25 10:00:00 UTC",
   },
@@ -101,7 +101,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     kind: "cooldown",
     pattern: /No deployments available for selected model/i,
     retry: "after-wait",
-    line: (text, { model }) => `LiteLLM: every deployment of ${model} is cooling down after failures (it asked to wait ${Math.round((waitOf(text) ?? 0) / 1000)} s); waited and asked again, still none: try again shortly or pick another model with /model`,
+    line: (text, { model }) => `LiteLLM: every deployment of ${model} is cooling down after failures (for ${Math.round((waitOf(text) ?? 0) / 1000)} s); try again then, or pick another model with /model`,
     example: "No deployments available for selected model, Try again in 5 seconds. Passed model=gpt-5. pre-call-checks=False",
   },
   {
