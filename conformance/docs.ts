@@ -66,7 +66,8 @@ export function errorTable(): string {
   const context = { model: "gpt-5", baseUrl: "http://localhost:4000", keyVariable: "LITELLM_API_KEY" };
   const rows = ERROR_KINDS.map((row) => {
     const by = [row.types && `type ${code(row.types)}`, row.pattern && "message", row.statuses && `status ${row.statuses.join(", ")}`].filter(Boolean).join(", then ");
-    const line = row.retry === "pi" ? "LiteLLM's own text" : row.line(row.example, context).replaceAll("|", "\\|");
+    const said = row.line(row.example, context);
+    const line = said === row.example ? "LiteLLM's own text" : said.replaceAll("|", "\\|");
     return `| ${row.kind} | ${by} | ${line} | ${row.then ?? RETRIES[row.retry]} |`;
   });
   return ["| Kind | Recognised by | What you read (for its example) | Sent again |", "| --- | --- | --- | --- |", ...rows].join("\n");

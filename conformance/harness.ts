@@ -6,7 +6,7 @@
  * @module
  */
 
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import process from "node:process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -161,6 +161,11 @@ export const PI_CLI = process.env.PI_CLI ?? fileURLToPath(new URL("../node_modul
 export const PI_NODE = process.env.PI_NODE ?? "node";
 /** The extension entry point pi loads. */
 export const MOD_TS = fileURLToPath(new URL("../mod.ts", import.meta.url));
+
+/** The version of the pi CLI the suites run, as `pi --version` prints it. */
+export function piVersion(): string {
+  return execFileSync(PI_NODE, [PI_CLI, "--version"], { encoding: "utf8", env: { ...process.env, PI_OFFLINE: "1" } }).trim();
+}
 
 /** What a pi CLI run printed, and how it ended. */
 export interface CliRun {

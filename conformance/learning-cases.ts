@@ -134,11 +134,11 @@ export function learningSuite(): ConformanceSuite {
         },
       },
       {
-        name: "a rejected key is never learned from: one request, LiteLLM's 401",
+        name: "a rejected key is never learned from: one request, one line naming the key's variable",
         async run() {
           const before = fake.requests.length;
           const outcome = await collect(extension.stream("acme-batch", { apiKey: "sk-wrong" }));
-          assert.match(outcome.message.errorMessage ?? "", /^401 /);
+          assert.match(outcome.message.errorMessage ?? "", /rejected the key; check LITELLM_API_KEY$/);
           assert.equal(fake.requests.slice(before).length, 1);
         },
       },

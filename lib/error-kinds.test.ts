@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ERROR_KINDS, errorKindOf, waitOf } from "./error-kinds.ts";
+import { ERROR_KINDS, errorKindOf, unretryable, waitOf } from "./error-kinds.ts";
 
 /** pi-coding-agent's `_isRetryableError` pattern, copied from its source (dist/core/agent-session.js). */
 const PI_TURN_RETRY =
@@ -23,6 +23,7 @@ describe("errorKindOf()", () => {
     ["400 litellm.BadRequestError: DatabricksException - prompt is too long: 210000 tokens > 200000 maximum", "overflow"],
     ["400 No connected db.", "no-database"],
     ["401 Authentication Error, Invalid proxy server token passed. valid_token=None.", "unauthorized"],
+    ["401 litellm.AuthenticationError: AnthropicException - invalid x-api-key", "backend-credentials"],
     ["401 something new", "unauthorized"],
     ["Connection error.", "unreachable"],
     ["429 litellm.RateLimitError: AnthropicException - overloaded", "backend-busy"],
@@ -43,6 +44,14 @@ describe("errorKindOf()", () => {
       assert.doesNotMatch(line, PI_TURN_RETRY, `${row.kind}: ${line}`);
       assert.equal(line.split("\n").length, 1, row.kind);
     }
+  });
+
+  it("keeps pi's turn retry away from status-like figures and ports, without changing what the line reads", () => {
+    const budget = ERROR_KINDS.find((row) => row.kind === "budget")!.line("Budget has been exceeded! Key=k Current cost: 500.5, Max budget: 500.0", { ...CONTEXT, baseUrl: "http://proxy.test:5000" });
+    assert.match(budget, PI_TURN_RETRY, "the raw line would be retried");
+    const safe = unretryable(budget);
+    assert.doesNotMatch(safe, PI_TURN_RETRY);
+    assert.equal(safe.replaceAll("\u2060", ""), budget);
   });
 
   it("says what a user needs: the budget figures, the expiry, the models allowed, the proxy URL, the overflow pi compacts on", () => {

@@ -13,11 +13,24 @@
  */
 
 /**
- * pi's own turn retry fires when an error text matches this (pi-coding-agent `_isRetryableError`).
- * A line for an error that cannot succeed must not match it, or pi sends the request again.
+ * What pi's own turn retry reacts to in an error text (pi-coding-agent `_isRetryableError`): a bare
+ * `500` or `429` in a figure or a port would make pi resend a request that cannot succeed.
  */
-export const PI_RETRYABLE =
-  /overloaded|provider.?returned.?error|rate.?limit|too many requests|429|500|502|503|504|service.?unavailable|server.?error|internal.?error|network.?error|connection.?error|connection.?refused|connection.?lost|websocket.?closed|websocket.?error|other side closed|fetch failed|upstream.?connect|reset before headers|socket hang up|ended without|http2 request did not get a response|timed? out|timeout|terminated|retry delay/i;
+const PI_RETRY_WORDS =
+  /overloaded|provider.?returned.?error|rate.?limit|too many requests|429|500|502|503|504|service.?unavailable|server.?error|internal.?error|network.?error|connection.?error|connection.?refused|connection.?lost|websocket.?closed|websocket.?error|other side closed|fetch failed|upstream.?connect|reset before headers|socket hang up|ended without|http2 request did not get a response|timed? out|timeout|terminated|retry delay/gi;
+
+/**
+ * A line pi's turn retry leaves alone: a status-like number in a figure or a port gets a word
+ * joiner (U+2060, invisible) after its first digit; the line reads the same.
+ *
+ * @example
+ * ```ts
+ * unretryable("spent $500.00").includes("500"); // false
+ * ```
+ */
+export function unretryable(line: string): string {
+  return line.replace(PI_RETRY_WORDS, (match) => (/^\d+$/.test(match) ? `${match[0]}\u2060${match.slice(1)}` : match));
+}
 
 /** How a kind is sent again: never; by the extension after the wait LiteLLM names; by pi's own turn retry. */
 export type RetryPolicy = "never" | "after-wait" | "pi";
@@ -31,10 +44,29 @@ export interface ErrorContext {
   keyVariable: string;
   /** The variable or setting the proxy URL comes from. */
   urlVariable?: string;
+  /** What a probe of the proxy found after a failed connection. */
+  cause?: ConnectionCause;
 }
+
+/** What a probe of the proxy finds after a request could not connect. */
+export type ConnectionCause = "refused" | "dns" | "tls" | "timeout" | "network" | "answers";
+
+/**
+ * What each probe result means for the user. Worded without the words pi's turn retry reacts to:
+ * a request that cannot connect is not sent again, it is explained.
+ */
+const CONNECTION_CAUSES: Readonly<Record<ConnectionCause, (urlVariable: string) => string>> = {
+  refused: (variable) => `nothing listens there; check that the proxy runs and that ${variable} points at it`,
+  dns: (variable) => `its host name does not resolve; check ${variable}`,
+  tls: (variable) => `it does not speak TLS, or its certificate is not trusted; use http:// in ${variable} for a plain-HTTP proxy, NODE_EXTRA_CA_CERTS for a private CA`,
+  timeout: (variable) => `it does not answer in time; check the proxy and ${variable}`,
+  network: (variable) => `the network between here and the proxy failed; check ${variable} and any proxy settings`,
+  answers: () => "it dropped this request's connection but answers again; send the request again",
+};
 
 /** One row of {@link ERROR_KINDS}. */
 export interface ErrorKind {
+  /** A short name, as tests and the README use it. */
   kind: string;
   /** LiteLLM `error.type` values; matched first. */
   types?: readonly string[];
@@ -42,6 +74,7 @@ export interface ErrorKind {
   pattern?: RegExp;
   /** Matched last, when neither type nor message decide. */
   statuses?: readonly number[];
+  /** Whether and how the request is sent again. */
   retry: RetryPolicy;
   /** The catalog may be wrong about this model: re-discover. */
   staleCatalog?: boolean;
@@ -123,7 +156,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     staleCatalog: true,
     line: (text, { model }) => {
       const allowed = capture(text, /can only access models=\[([^\]]*)\]/);
-      return `LiteLLM: this key may not use ${model}${allowed ? `; it may use ${allowed.replaceAll("'", "")}` : ""}; the model list is being re-read, /model picks another`;
+      return `LiteLLM: this key may not use ${model}${allowed ? `; it may use ${allowed.replaceAll("'", "")}` : ""}; the model list is re-read in the background, /model picks another`;
     },
     example: "key not allowed to access model. This key can only access models=['claude-haiku-4-5']. Tried to access gpt-5",
   },
@@ -132,7 +165,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     pattern: /Invalid model name passed in model=/i,
     retry: "never",
     staleCatalog: true,
-    line: (_text, { model, baseUrl }) => `LiteLLM at ${baseUrl} no longer serves ${model}; the model list is being re-read, /model picks another`,
+    line: (_text, { model, baseUrl }) => `LiteLLM at ${baseUrl} no longer serves ${model}; the model list is re-read in the background, /model picks another`,
     example: "/chat/completions: Invalid model name passed in model=gpt-9. Call `/v1/models` to view available models for your key.",
   },
   {
@@ -153,6 +186,14 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     example: "No connected db.",
   },
   {
+    // LiteLLM's own credentials for the backend were refused, not the user's key.
+    kind: "backend-credentials",
+    pattern: /litellm\.AuthenticationError/,
+    retry: "never",
+    line: (_text, { model, baseUrl }) => `LiteLLM at ${baseUrl} holds credentials for ${model}'s backend that the backend refused; ask the proxy's admin`,
+    example: "litellm.AuthenticationError: AnthropicException - invalid x-api-key. Received Model Group=claude-haiku-4-5",
+  },
+  {
     kind: "unauthorized",
     types: ["auth_error", "authentication_error"],
     pattern: /Authentication Error|Invalid proxy server token|invalid[_ ]api[_ ]key/i,
@@ -165,11 +206,23 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     kind: "unreachable",
     pattern: /^Connection error\.?$|fetch failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|getaddrinfo/i,
     retry: "never",
-    line: (text, { baseUrl, urlVariable }) => {
-      const cause = /ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(text) ? "its host name does not resolve" : "nothing answers there";
-      return `LiteLLM at ${baseUrl} cannot be reached (${cause}); check that the proxy runs and that ${urlVariable ?? "LITELLM_BASE_URL"} points at it`;
+    line: (text, { baseUrl, urlVariable, cause }) => {
+      const found = cause ?? (/ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(text) ? "dns" : "refused");
+      return `LiteLLM at ${baseUrl} cannot be reached: ${CONNECTION_CAUSES[found](urlVariable ?? "LITELLM_BASE_URL")}`;
     },
     example: "Connection error.",
+  },
+  {
+    // An HTML page instead of LiteLLM's JSON: a load balancer or gateway in front of the proxy.
+    kind: "gateway",
+    pattern: /^\d{3}\s*<(?:!doctype|html|head|body)/i,
+    retry: "pi",
+    line: (text, { baseUrl }) => {
+      const status = /^(\d{3})/.exec(text)?.[1] ?? "";
+      const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+      return `LiteLLM at ${baseUrl} is unavailable: a gateway in front of it answered ${status}${title ? ` (${title})` : ""} with an HTML page`;
+    },
+    example: "502 <html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
   },
   {
     // The backend's own 429 or 5xx, which LiteLLM already retried: pi's turn retry may try again.

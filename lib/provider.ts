@@ -13,6 +13,7 @@ import { discover } from "./discovery.ts";
 import { LearnedRules } from "./learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./models.ts";
 import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
+import type { ConnectionCause } from "./error-kinds.ts";
 import { getJson, redact } from "./proxy-http.ts";
 import { BUDGET_WARNING_SHARE, type KeyInfo, readKeyInfo } from "./spend.ts";
 import { createStream } from "./stream.ts";
@@ -42,6 +43,12 @@ export interface ProviderOptions {
  * startup; a run that ends first simply leaves the refresh to the next one.
  */
 export const REFRESH_DELAY_MS = 0;
+/** The probe's failure kinds that name a connection cause; any other answer means the proxy is there. */
+const CONNECTION_KINDS: readonly ConnectionCause[] = ["refused", "dns", "tls", "timeout"];
+
+/** How long the probe after a failed connection may take before its line is given anyway. */
+const DIAGNOSIS_TIMEOUT_MS = 2_000;
+
 /** A cache older than this is refreshed right away (still in the background). */
 export const CACHE_MAX_AGE_MS = 24 * 3_600_000;
 
@@ -186,6 +193,24 @@ export class LiteLLMProvider {
     });
   }
 
+  /**
+   * Why a request could not connect: one probe of `/health/liveliness` (no key, never `/health`,
+   * which calls every backend) tells refused, DNS, TLS and timeout apart, as discovery does.
+   */
+  async #diagnose(): Promise<ConnectionCause> {
+    const probe = await getJson({
+      url: `${this.config.baseUrl}/health/liveliness`,
+      timeoutMs: DIAGNOSIS_TIMEOUT_MS,
+      keyVariable: this.config.apiKeyVariable,
+      urlVariable: this.config.baseUrlVariable,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    });
+    if (probe.ok) return "answers";
+    const kind = probe.failure.kind;
+    if ((CONNECTION_KINDS as readonly string[]).includes(kind)) return kind as ConnectionCause;
+    return kind === "network" ? "network" : "answers";
+  }
+
   /** One notice per session once the key has spent most of its budget. */
   #spent(spend: number, maxBudget: number): void {
     if (this.#budgetNoticed || spend < BUDGET_WARNING_SHARE * maxBudget) return;
@@ -238,6 +263,7 @@ export class LiteLLMProvider {
         unserved: (wireApi) => this.#routeUnserved(wireApi),
         stale: () => this.#catalogStale(),
         spent: (spend, maxBudget) => this.#spent(spend, maxBudget),
+        diagnose: () => this.#diagnose(),
         keyVariable: this.config.apiKeyVariable,
         urlVariable: this.config.baseUrlVariable,
         // Header values long enough to be secrets; short ones (a team name) would blank out ordinary words.

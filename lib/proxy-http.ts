@@ -9,6 +9,7 @@
 export type FailureKind =
   | "refused"
   | "dns"
+  | "tls"
   | "timeout"
   | "network"
   | "unauthorized"
@@ -47,6 +48,7 @@ export interface ProxyRequest {
 const NETWORK_CAUSES: readonly { pattern: RegExp; kind: FailureKind }[] = [
   { pattern: /ECONNREFUSED|connection refused/i, kind: "refused" },
   { pattern: /ENOTFOUND|EAI_AGAIN|dns error|failed to lookup|name resolution/i, kind: "dns" },
+  { pattern: /EPROTO|wrong version number|ERR_SSL|SSL routines|certificate|self[- ]signed|UNABLE_TO_VERIFY|InvalidContentType|tls/i, kind: "tls" },
   { pattern: /TimeoutError|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|timed out/i, kind: "timeout" },
 ];
 
@@ -66,6 +68,7 @@ type MessageContext = { url: string; host: string; status?: number; detail: stri
 const MESSAGES: Readonly<Record<FailureKind, (context: MessageContext) => string>> = {
   refused: ({ url, request }) => `Cannot reach LiteLLM at ${url} (connection refused); is the proxy running? Check ${request.urlVariable}`,
   dns: ({ host, request }) => `Cannot resolve LiteLLM host "${host}"; check ${request.urlVariable}`,
+  tls: ({ url, request }) => `Cannot speak TLS with LiteLLM at ${url}: the proxy is plain HTTP (use http:// in ${request.urlVariable}) or its certificate is not trusted (NODE_EXTRA_CA_CERTS)`,
   timeout: ({ url, request }) => `LiteLLM at ${url} did not answer within ${request.timeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS`,
   network: ({ url, detail }) => `Cannot reach LiteLLM at ${url}: ${detail}`,
   unauthorized: ({ url, request }) => `LiteLLM rejected the API key (401) at ${url}; check ${request.keyVariable}`,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { profileOf } from "./models.ts";
 import { createEventStream, emptyAssistantMessage, failedStream, type Model, type SimpleStreamOptions, type StreamSimple } from "./pi.ts";
-import { createStream, filteringHook, MAX_LEARNING_RETRIES, SESSION_HEADER, tap } from "./stream.ts";
+import { createStream, filteringHook, MAX_RESENDS, SESSION_HEADER, tap } from "./stream.ts";
 import type { WireApi } from "./types.ts";
 
 function model(id: string): Model<string> {
@@ -189,7 +189,7 @@ describe("learning from a rejected field", () => {
     assert.equal(message.stopReason, "stop");
     assert.equal(payloads.length, 4);
     assert.deepEqual(payloads[3], { model: "acme-1" });
-    assert.equal(MAX_LEARNING_RETRIES, 3);
+    assert.equal(MAX_RESENDS, 3);
   });
 
   it("gives up after the retry limit and shows the last error", async () => {
@@ -199,7 +199,7 @@ describe("learning from a rejected field", () => {
     const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) });
     const { message } = await run(stream({ ...model("acme-1") }, CONTEXT));
     assert.equal(message.stopReason, "error");
-    assert.equal(payloads.length, 1 + MAX_LEARNING_RETRIES);
+    assert.equal(payloads.length, 1 + MAX_RESENDS);
   });
 
   it("does not retry once content has streamed", async () => {

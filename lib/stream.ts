@@ -1,10 +1,10 @@
 /**
  * The provider's stream function: picks the model's wire API, hands the request to pi-ai's own
- * stream implementation for it, and removes rejected fields through pi-ai's `onPayload` hook.
- * It parses nothing itself.
+ * stream implementation for it, and removes rejected fields through pi-ai's `onPayload` hook. It
+ * parses no stream itself: it reads pi-ai's events, and the error texts pi-ai reports.
  *
  * When the backend rejects a field the policy did not know, and nothing has streamed yet, it drops
- * that field and sends the request again, up to {@link MAX_LEARNING_RETRIES} times; when the proxy
+ * that field and sends the request again, up to {@link MAX_RESENDS} times; when the proxy
  * does not serve a route, the wire API's fallback carries the request instead.
  *
  * @module
@@ -22,7 +22,7 @@ import {
   type StreamSimple,
 } from "./pi.ts";
 import { type FieldPath, filterPayload } from "./policy.ts";
-import { errorKindOf, waitOf } from "./error-kinds.ts";
+import { type ConnectionCause, errorKindOf, unretryable, waitOf } from "./error-kinds.ts";
 import { eventCost, headerCost, keySpend, splitCost } from "./spend.ts";
 import { redact } from "./proxy-http.ts";
 import { learnableField } from "./rejections.ts";
@@ -33,11 +33,20 @@ import { WIRE_API_TABLE, wireStream } from "./wire-apis.ts";
 /** The header LiteLLM reads to keep a session on one deployment (its session affinity). */
 export const SESSION_HEADER = "x-litellm-session-id";
 
-/** Requests sent again per request: after learning a field, taking a fallback route, or waiting. */
-export const MAX_LEARNING_RETRIES = 3;
+/** Times one request is sent again: after learning a field, taking a fallback route, or a wait. */
+export const MAX_RESENDS = 3;
 
 /** The longest wait LiteLLM may ask for before the extension asks again; longer ones fail at once. */
 export const MAX_WAIT_MS = 30_000;
+
+/** Runs a callback of the provider's; a failing one must not leave pi's stream open. */
+function quietly(callback: () => void): void {
+  try {
+    callback();
+  } catch {
+    // The request's own outcome still reaches pi; a notice or a cache write is not worth losing it.
+  }
+}
 
 /** Resolves after `ms`, or rejects when the request is aborted meanwhile. */
 function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -77,6 +86,11 @@ export interface StreamDependencies {
   secrets?: readonly (string | undefined)[];
   /** Called with the key's spend and budget when a response carries them. */
   spent?(spend: number, maxBudget: number): void;
+  /**
+   * Why the proxy cannot be reached, found out when a request could not connect: pi-ai's clients
+   * say only "Connection error.".
+   */
+  diagnose?(): Promise<ConnectionCause>;
   /** pi-ai's stream function per wire API; replaceable in tests. */
   wireStream?: (api: WireApi) => StreamSimple;
 }
@@ -162,6 +176,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     const learnedNow: FieldPath[] = [];
     /** What LiteLLM says this request cost, when it says. */
     let turnCost: number | undefined;
+    let waited = false;
 
     const attempt = (profile: ModelProfile, sent: (payload: unknown) => void): AssistantMessageEventStream => {
       const wireApi = profile.wireApi;
@@ -176,7 +191,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         onResponse: async (response, responseModel) => {
           turnCost = headerCost(response.headers) ?? turnCost;
           const key = keySpend(response.headers);
-          if (key) dependencies.spent?.(key.spend, key.maxBudget);
+          if (key) quietly(() => dependencies.spent?.(key.spend, key.maxBudget));
           await options?.onResponse?.(response, responseModel);
         },
         // pi 1.x hands each parsed provider event here; a stream's last chunk carries LiteLLM's cost.
@@ -199,21 +214,24 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
      * field is dropped, and a throttle or cooldown is waited out when LiteLLM says for how long.
      */
     const resendAfter = (profile: ModelProfile, error: AssistantMessage, sent: unknown, retries: number): number | undefined => {
-      if (retries >= MAX_LEARNING_RETRIES || options?.signal?.aborted) return undefined;
+      if (retries >= MAX_RESENDS || options?.signal?.aborted) return undefined;
       const message = error.errorMessage ?? "";
       if (ROUTE_NOT_SERVED.test(message) && WIRE_API_TABLE[profile.wireApi].fallback && dependencies.unserved) {
-        dependencies.unserved(profile.wireApi);
+        quietly(() => dependencies.unserved!(profile.wireApi));
         return dependencies.profileOf(model).wireApi !== profile.wireApi ? 0 : undefined;
       }
       const kind = errorKindOf(message);
       if (kind?.retry === "after-wait") {
-        const ms = waitOf(message) ?? 1_000;
-        return ms <= MAX_WAIT_MS ? ms : undefined;
+        // Once, and only when LiteLLM names the wait: a guess would only add requests it refuses.
+        const ms = waited ? undefined : waitOf(message);
+        if (ms === undefined || ms > MAX_WAIT_MS) return undefined;
+        waited = true;
+        return ms;
       }
       const field = learnableField(message, sent, profile.wireApi);
       if (field === undefined || learnedNow.includes(field)) return undefined;
       learnedNow.push(field);
-      dependencies.learned?.(profile, field, message);
+      quietly(() => dependencies.learned?.(profile, field, message));
       return 0;
     };
 
@@ -221,18 +239,31 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
      * The error pi receives: one line for a replay rule or a LiteLLM error kind instead of the
      * backend's paragraph, never a secret. Kinds pi's own retry should see keep their text.
      */
-    const explained = (profile: ModelProfile, event: StreamEvent): StreamEvent => {
+    const explained = (profile: ModelProfile, event: StreamEvent, cause?: ConnectionCause): StreamEvent => {
       if (event.type !== "error") return event;
       const text = event.error.errorMessage ?? "";
       const rule = replayRuleOf(text);
       const kind = rule ? undefined : errorKindOf(text);
-      if (kind?.staleCatalog) dependencies.stale?.(model.id);
-      const context = { model: model.id, baseUrl: dependencies.root ?? model.baseUrl, keyVariable: dependencies.keyVariable ?? "LITELLM_API_KEY", urlVariable: dependencies.urlVariable ?? "LITELLM_BASE_URL" };
+      if (kind?.staleCatalog) quietly(() => dependencies.stale?.(model.id));
+      const context = {
+        model: model.id,
+        baseUrl: dependencies.root ?? model.baseUrl,
+        keyVariable: dependencies.keyVariable ?? "LITELLM_API_KEY",
+        urlVariable: dependencies.urlVariable ?? "LITELLM_BASE_URL",
+        ...(cause ? { cause } : {}),
+      };
       const line = rule ? replayFailureLine(rule, model.id, profile.wireApi) : kind ? kind.line(text, context) : text;
-      return { ...event, error: { ...event.error, errorMessage: redact(line, dependencies.secrets ?? []) } };
+      const final = rule || kind?.retry === "never" || kind?.retry === "after-wait" ? unretryable(line) : line;
+      return { ...event, error: { ...event.error, errorMessage: redact(final, dependencies.secrets ?? []) } };
     };
 
+    /** A connection failure is worth one probe of the proxy: the line then names the real cause. */
+    const needsDiagnosis = (event: StreamEvent) =>
+      event.type === "error" && dependencies.diagnose !== undefined && errorKindOf(event.error.errorMessage ?? "")?.kind === "unreachable";
+
     const outer = createEventStream();
+    /** Settles once the last event is out; `end` waits for it (a diagnosis takes a request). */
+    let lastEvent: Promise<void> = Promise.resolve();
     const run = (retries: number): void => {
       const profile = dependencies.profileOf(model);
       let sent: unknown;
@@ -257,11 +288,15 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
           if (held) outer.push(held);
         }
         if (event.type === "done" && turnCost !== undefined) event.message.usage.cost = splitCost(turnCost, event.message.usage, model.cost);
-        outer.push(explained(profile, event));
+        if (!needsDiagnosis(event)) return outer.push(explained(profile, event));
+        lastEvent = dependencies.diagnose!().then(
+          (cause) => outer.push(explained(profile, event, cause)),
+          () => outer.push(explained(profile, event)),
+        );
       }, () => {
         if (retried) return;
         if (!streaming && held) outer.push(held);
-        outer.end();
+        void lastEvent.then(() => outer.end());
       });
     };
     run(0);
