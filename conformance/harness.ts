@@ -6,7 +6,7 @@
  * @module
  */
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import process from "node:process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -164,7 +164,9 @@ export const MOD_TS = fileURLToPath(new URL("../mod.ts", import.meta.url));
 
 /** The version of the pi CLI the suites run, as `pi --version` prints it. */
 export function piVersion(): string {
-  return execFileSync(PI_NODE, [PI_CLI, "--version"], { encoding: "utf8", env: { ...process.env, PI_OFFLINE: "1" } }).trim();
+  // pi 0.73 prints its version on stderr, later ones on stdout.
+  const run = spawnSync(PI_NODE, [PI_CLI, "--version"], { encoding: "utf8", env: { ...process.env, PI_OFFLINE: "1" } });
+  return `${run.stdout}${run.stderr}`.trim();
 }
 
 /** What a pi CLI run printed, and how it ended. */

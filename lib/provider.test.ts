@@ -36,7 +36,7 @@ function setup(models: string[][]) {
     return new Response(JSON.stringify({ data: ids.map((id) => ({ id })) }));
   };
   const stateDir = mkdtempSync(join(tmpdir(), "provider-"));
-  const make = (refreshDelayMs = 0) => new LiteLLMProvider(pi, CONFIG, { stateDir, fetch: fetchImpl, refreshDelayMs });
+  const make = (recheckAfterMs?: number) => new LiteLLMProvider(pi, CONFIG, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
   return { registered, commands, make };
 }
 
@@ -53,13 +53,14 @@ describe("LiteLLMProvider", () => {
     assert.deepEqual(provider.cache.read()?.models.map((model) => model.id), ["gpt-5", "claude-haiku-4-5"]);
   });
 
-  it("warm start: registers the cached catalog at once and refreshes the cache for the next start", async () => {
+  it("warm start: registers the cached catalog at once and, when a session starts, refreshes the cache", async () => {
     const { registered, make } = setup([["gpt-5"], ["gpt-5", "gpt-5-mini"]]);
     await make().start();
     const warm = make();
     assert.equal(await warm.start(), undefined);
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5"], "the cached catalog, not the new one");
     assert.equal(warm.fromCache, true);
+    warm.sessionStarted({ hasUI: false, ui: { notify() {} } }, () => {});
     await settle();
     assert.deepEqual(warm.background, { state: "done", models: 2 });
     assert.deepEqual(warm.cache.read()?.models.map((model) => model.id), ["gpt-5", "gpt-5-mini"]);
@@ -68,19 +69,18 @@ describe("LiteLLMProvider", () => {
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5", "gpt-5-mini"], "the refresh applies at the next start");
   });
 
-  it("waits before refreshing, so short runs do not pay for it, unless the cache is a day old", async () => {
+  it("re-checks a fresh cache only when a session starts, so --list-models does not pay for it; an older one at once", async () => {
     const { make } = setup([["gpt-5"], ["gpt-5", "o3"]]);
     await make().start();
     const warm = make(60_000);
     await warm.start();
     await settle();
     assert.deepEqual(warm.background, { state: "scheduled" });
-    const day = 24 * 3600_000;
-    warm.cache.write({ ...warm.cache.read()!, fetchedAt: Date.now() - day - 1 });
-    const stale = make(60_000);
-    await stale.start();
+    warm.cache.write({ ...warm.cache.read()!, fetchedAt: Date.now() - 60_001 });
+    const old = make(60_000);
+    await old.start();
     await settle();
-    assert.equal(stale.background?.state, "done");
+    assert.equal(old.background?.state, "done");
   });
 
   it("refresh re-registers at once", async () => {

@@ -33,24 +33,22 @@ export interface ProviderOptions {
   /** The extension's directory (learned rules, catalog cache); `undefined` keeps both in memory. */
   stateDir?: string;
   fetch?: typeof fetch;
-  /** How long a warm start waits before refreshing the cache; a day-old cache refreshes at once. */
-  refreshDelayMs?: number;
+  /** How old a cache may be before a warm start re-checks it at load (see {@link CACHE_RECHECK_MS}). */
+  recheckAfterMs?: number;
 }
 
 /**
- * A warm start refreshes the cache this long after startup: at once, in the background, so that
- * short runs (`-p`, `--list-models`) see proxy changes from their next start on. It never delays
- * startup; a run that ends first simply leaves the refresh to the next one.
+ * A warm start registers the cached catalog at once and re-checks it in the background: when a
+ * session starts (`-p` and the TUI alike), or already when pi loads the extension if the cache is
+ * older than this. `--list-models` starts no session, so a fresh cache costs it nothing.
  */
-export const REFRESH_DELAY_MS = 0;
+export const CACHE_RECHECK_MS = 10 * 60_000;
+
 /** The probe's failure kinds that name a connection cause; any other answer means the proxy is there. */
 const CONNECTION_KINDS: readonly ConnectionCause[] = ["refused", "dns", "tls", "timeout"];
 
 /** How long the probe after a failed connection may take before its line is given anyway. */
 const DIAGNOSIS_TIMEOUT_MS = 2_000;
-
-/** A cache older than this is refreshed right away (still in the background). */
-export const CACHE_MAX_AGE_MS = 24 * 3_600_000;
 
 /** Lets a short run end without waiting for the timer: Node's timers have `unref`, Deno's are ids. */
 function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
@@ -108,12 +106,14 @@ export class LiteLLMProvider {
   }
 
   /**
-   * At each session start: notices go to the TUI when there is one (print mode has none), and a
-   * session wanting a model the catalog lacks gets one line. Never throws into pi's event loop.
+   * At each session start: notices go to the TUI when there is one (print mode has none), a warm
+   * start's catalog is re-checked in the background, and a session wanting a model the catalog
+   * lacks gets one line. Never throws into pi's event loop.
    */
   sessionStarted(ctx: SessionContext, warn: (line: string) => void): void {
     this.#notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
     this.#budgetNoticed = false;
+    this.#recheck();
     try {
       const notice = this.unlistedModelNotice(sessionModel(ctx), ctx.model);
       if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);
@@ -130,11 +130,16 @@ export class LiteLLMProvider {
   async start(): Promise<string | undefined> {
     const cached = this.cache.read();
     if (!cached) return await this.refresh();
-    const stale = Date.now() - cached.fetchedAt > CACHE_MAX_AGE_MS;
     this.#background = { state: "scheduled" };
-    const timer = setTimeout(() => void this.#refreshCache(), stale ? 0 : this.options.refreshDelayMs ?? REFRESH_DELAY_MS);
-    unrefTimer(timer);
-    return this.#register(cached, true);
+    const problem = this.#register(cached, true);
+    if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.#recheck();
+    return problem;
+  }
+
+  /** Starts the background refresh of a warm start, once; an unref'd timer lets a short run end first. */
+  #recheck(): void {
+    if (this.#background?.state !== "scheduled") return;
+    unrefTimer(setTimeout(() => void this.#refreshCache(), 0));
   }
 
   /** Discovers now and re-registers; the models apply at once. Returns the problem line on failure. */

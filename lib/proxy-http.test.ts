@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import { errorDetail, getJson, type ProxyRequest, redact } from "./proxy-http.ts";
@@ -111,6 +112,19 @@ describe("getJson()", () => {
     });
     const result = await getJson({ ...request(fetch), url: `http://127.0.0.1:${port}/v1/models` });
     assert.equal(result.ok ? "" : result.failure.kind, "refused");
+  });
+
+  it("says https:// against a plain-HTTP proxy is a TLS problem, from a real socket", async () => {
+    const server = createHttpServer((_request, response) => response.end("{}"));
+    const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+    try {
+      const result = await getJson({ ...request(fetch), url: `https://127.0.0.1:${port}/v1/models`, timeoutMs: 2_000 });
+      assert.equal(result.ok ? "" : result.failure.kind, "tls");
+      assert.match(result.ok ? "" : result.failure.message, /^Cannot speak TLS with LiteLLM at https:\/\/127\.0\.0\.1:\d+\/v1\/models: the proxy is plain HTTP \(use http:\/\/ in LITELLM_BASE_URL\)/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("never repeats the key, even when the proxy echoes it", async () => {

@@ -275,6 +275,35 @@ describe("routes and replay rules", () => {
     assert.deepEqual(calls, ["anthropic-messages"]);
   });
 
+  it("a request that could not connect gets one line naming what a probe of the proxy found", async () => {
+    const causes: string[] = [];
+    for (const cause of ["tls", "dns", "answers"] as const) {
+      const stream = createStream({
+        root: "http://proxy.test",
+        profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+        diagnose: async () => cause,
+        wireStream: () => (target) => failedStream(target, "Connection error."),
+      });
+      const { message } = await run(stream(model("gpt-5"), CONTEXT));
+      causes.push(message.errorMessage ?? "");
+    }
+    assert.match(causes[0]!, /^LiteLLM at http:\/\/proxy\.test cannot be reached: it does not speak TLS, .*use http:\/\/ in LITELLM_BASE_URL/);
+    assert.match(causes[1]!, /^LiteLLM at http:\/\/proxy\.test cannot be reached: its host name does not resolve; check LITELLM_BASE_URL$/);
+    assert.match(causes[2]!, /answers again; send the request again$/);
+  });
+
+  it("waits once when LiteLLM names the wait, and not at all when it does not", async () => {
+    const payloads: unknown[] = [];
+    const named = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: scriptedWireStream([() => "429 No deployments available for selected model, Try again in 0 seconds.", () => "429 No deployments available for selected model, Try again in 0 seconds.", () => "ok"], payloads) });
+    const { message } = await run(named(model("acme-1"), CONTEXT));
+    assert.equal(payloads.length, 2, "sent again once");
+    assert.match(message.errorMessage ?? "", /^LiteLLM: every deployment of acme-1 is cooling down/);
+    const unnamed: unknown[] = [];
+    const silent = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: scriptedWireStream([() => "429 Rate limit exceeded for api_key: 1a2b. Limit type: requests.", () => "ok"], unnamed) });
+    await run(silent(model("acme-1"), CONTEXT));
+    assert.equal(unnamed.length, 1, "no wait named, nothing sent again");
+  });
+
   it("never learns from a replay rule, never retries it, and says in one line what to do", async () => {
     const learned: string[] = [];
     const payloads: unknown[] = [];
