@@ -8,11 +8,11 @@
  * @module
  */
 
-import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { WireApi } from "../lib/types.ts";
 import { findFixture, type Fixture, fixtureById, loadFixtures } from "./fixtures.ts";
+import { serveLoopback } from "./loopback.ts";
 import { brokenReplayRule, readTurn, REPLAY_FIXTURES, scriptedReply } from "./agent-script.ts";
 import { chatChunks, messageEvents, type Reply, type ReplyUsage, responseEvents } from "./replies.ts";
 
@@ -315,20 +315,8 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
 }
 
 /** Starts the fake on a loopback port, ephemeral unless one is given. */
-export function startFakeLiteLLM(scenario: Scenario, port = 0): Promise<FakeLiteLLM> {
+export async function startFakeLiteLLM(scenario: Scenario, port = 0): Promise<FakeLiteLLM> {
   const requests: RecordedRequest[] = [];
-  const app = createFakeApp(scenario, requests);
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1", overrideGlobalObjects: false }, (info) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        requests,
-        close: () =>
-          new Promise<void>((done) => {
-            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  const server = await serveLoopback(createFakeApp(scenario, requests), port);
+  return { ...server, requests };
 }

@@ -8,12 +8,12 @@
  * @module
  */
 
-import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { WireApi } from "../lib/types.ts";
 import { brokenReplayRule, readTurn, type ReplayCheck, scriptedReply, THINKING_SIGNATURE } from "./agent-script.ts";
 import { converseStream, converseTurn, invokeStream } from "./bedrock.ts";
+import { serveLoopback } from "./loopback.ts";
 import { chatChunks, messageEvents, type Reply, responseEvents } from "./replies.ts";
 
 /** A request LiteLLM sent upstream. */
@@ -164,7 +164,7 @@ function geminiTurn(body: Raw): ReturnType<typeof readTurn> {
 }
 
 /** Starts every fake backend on one loopback port. */
-export function startUpstreams(): Promise<Upstreams> {
+export async function startUpstreams(): Promise<Upstreams> {
   const requests: UpstreamRequest[] = [];
   const app = new Hono();
 
@@ -245,17 +245,6 @@ export function startUpstreams(): Promise<Upstreams> {
     return c.json({ error: { message: `no fake backend at ${new URL(c.req.url).pathname}` } }, 404);
   });
 
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1", overrideGlobalObjects: false }, (info) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        requests,
-        close: () =>
-          new Promise<void>((done) => {
-            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
+  const server = await serveLoopback(app);
+  return { ...server, requests };
 }

@@ -143,6 +143,13 @@ export const GATED_PARAMS: readonly ({ param: string } & Record<ParamSpelling, F
   { param: "tool_choice", completions: "tool_choice", responses: "tool_choice", messages: "tool_choice" },
 ];
 
+/** {@link GATED_PARAMS} per spelling, as [param, field] pairs: read for every model of a catalog. */
+const GATED_BY_SPELLING: Readonly<Record<ParamSpelling, readonly [string, FieldPath][]>> = {
+  completions: GATED_PARAMS.flatMap((gated) => (gated.completions === undefined ? [] : [[gated.param, gated.completions] as [string, FieldPath]])),
+  responses: GATED_PARAMS.flatMap((gated) => (gated.responses === undefined ? [] : [[gated.param, gated.responses] as [string, FieldPath]])),
+  messages: GATED_PARAMS.flatMap((gated) => (gated.messages === undefined ? [] : [[gated.param, gated.messages] as [string, FieldPath]])),
+};
+
 /**
  * The fields the proxy's `supported_openai_params` rules out for a model on a wire API.
  *
@@ -153,8 +160,9 @@ export const GATED_PARAMS: readonly ({ param: string } & Record<ParamSpelling, F
  * ```
  */
 export function unsupportedFields(supported: readonly string[], wireApi: WireApi): FieldPath[] {
-  const spelling = WIRE_API_TABLE[wireApi].spelling;
-  return GATED_PARAMS.flatMap((gated) => (supported.includes(gated.param) ? [] : [gated[spelling]].filter((field) => field !== undefined)));
+  const fields: FieldPath[] = [];
+  for (const [param, field] of GATED_BY_SPELLING[WIRE_API_TABLE[wireApi].spelling]) if (!supported.includes(param)) fields.push(field);
+  return fields;
 }
 
 /** The fields to drop for a model, each with the reason of the first rule that names it. */

@@ -1,0 +1,32 @@
+/**
+ * Serves a Hono app on a loopback port, the same way under Node and Deno: no globals replaced, the
+ * port ephemeral unless one is given, and a `close` that also ends kept-alive connections.
+ *
+ * @module
+ */
+
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+
+/** A running loopback server. */
+export interface LoopbackServer {
+  /** Root URL, e.g. `http://127.0.0.1:43210`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts `app` on 127.0.0.1. */
+export function serveLoopback(app: Hono, port = 0): Promise<LoopbackServer> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1", overrideGlobalObjects: false }, (info) => {
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
