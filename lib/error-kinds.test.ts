@@ -24,6 +24,7 @@ describe("errorKindOf()", () => {
     ["400 No connected db.", "no-database"],
     ["401 Authentication Error, Invalid proxy server token passed. valid_token=None.", "unauthorized"],
     ["401 litellm.AuthenticationError: AnthropicException - invalid x-api-key", "backend-credentials"],
+    ['401 {"type":"error","error":{"type":"authentication_error","message":"litellm.AuthenticationError: BedrockException - invalid credentials"}}', "backend-credentials"],
     ["401 something new", "unauthorized"],
     ["Connection error.", "unreachable"],
     ["429 litellm.RateLimitError: AnthropicException - overloaded", "backend-busy"],

@@ -195,7 +195,8 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   },
   {
     kind: "unauthorized",
-    types: ["auth_error", "authentication_error"],
+    // `auth_error` is the proxy's own; `authentication_error` is what it calls a backend's 401.
+    types: ["auth_error"],
     pattern: /Authentication Error|Invalid proxy server token|invalid[_ ]api[_ ]key/i,
     statuses: [401],
     retry: "never",
