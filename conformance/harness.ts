@@ -118,6 +118,11 @@ export async function collect(stream: AssistantMessageEventStream): Promise<Stre
   return { text, thinking, toolCalls, message: await stream.result(), eventTypes };
 }
 
+/** An error line as a user reads it: without the invisible word joiners that keep pi's retry away. */
+export function plain(text: string | undefined): string {
+  return (text ?? "").replaceAll("\u2060", "");
+}
+
 /** Dotted paths of a payload's fields, one level into plain objects (`reasoning.summary`). */
 export function fieldPaths(payload: unknown): string[] {
   const paths: string[] = [];

@@ -14,7 +14,7 @@ import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { FakeLiteLLM, FakeModel } from "./fake-litellm.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { fixtureById, loadFixtures } from "./fixtures.ts";
-import { assertNoSecrets, collect, fieldPaths, type LoadedExtension, loadExtension } from "./harness.ts";
+import { assertNoSecrets, collect, fieldPaths, type LoadedExtension, loadExtension, plain } from "./harness.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 
@@ -138,7 +138,7 @@ export function learningSuite(): ConformanceSuite {
         async run() {
           const before = fake.requests.length;
           const outcome = await collect(extension.stream("acme-batch", { apiKey: "sk-wrong" }));
-          assert.match(outcome.message.errorMessage ?? "", /rejected the key; check LITELLM_API_KEY$/);
+          assert.match(plain(outcome.message.errorMessage), /rejected the key; check LITELLM_API_KEY$/);
           assert.equal(fake.requests.slice(before).length, 1);
         },
       },

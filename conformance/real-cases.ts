@@ -20,7 +20,7 @@ import { NOTES_FILE } from "./agent-script.ts";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { FIXTURES_DIR } from "./fixtures.ts";
-import { collect, type LoadedExtension, loadExtension, runPi, streamWithoutExtension } from "./harness.ts";
+import { collect, type LoadedExtension, loadExtension, plain, runPi, streamWithoutExtension } from "./harness.ts";
 import { POLICY_CASES, type PolicyCase } from "./policy-cases.ts";
 import { type Deployment, LITELLM_VERSION, MASTER_KEY, type RealLiteLLM, startRealLiteLLM } from "./real-litellm.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
@@ -298,7 +298,7 @@ function requestTimeSuite(): ConformanceSuite {
     const run = await runPi(["--no-session", "--model", `litellm/${model}`, "-p", "Say hello."], { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: key }, { cwd: work });
     return { run, sent: calls().length - before };
   };
-  const line = (run: { stdout: string; stderr: string }) => (run.stdout + run.stderr).split("\n").filter((text) => text.includes("LiteLLM"));
+  const line = (run: { stdout: string; stderr: string }) => plain(run.stdout + run.stderr).split("\n").filter((text) => text.includes("LiteLLM"));
   return {
     name: `the real LiteLLM ${LITELLM_VERSION}: request time`,
     async before() {

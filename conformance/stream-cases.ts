@@ -13,7 +13,7 @@ import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { WireApi } from "../lib/types.ts";
 import { type FakeLiteLLM, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
 import { fixtureById, fixtureMessage, loadFixtures } from "./fixtures.ts";
-import { collect, type LoadedExtension, loadExtension } from "./harness.ts";
+import { collect, type LoadedExtension, loadExtension, plain } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
 
@@ -225,7 +225,7 @@ export function streamSuite(): ConformanceSuite {
           const provider = extension.providers.get("litellm")!.config;
           const outcome = await collect(provider.streamSimple!(retired as never, { messages: [] }, { apiKey: API_KEY }));
           assert.equal(outcome.message.stopReason, "error");
-          assert.match(outcome.message.errorMessage ?? "", /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ no longer serves retired-model; the model list is re-read in the background/);
+          assert.match(plain(outcome.message.errorMessage), /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ no longer serves retired-model; the model list is re-read in the background/);
         },
       },
       {
@@ -234,7 +234,7 @@ export function streamSuite(): ConformanceSuite {
           const { outcome, recorded } = await send("claude-haiku-4-5", { apiKey: "sk-revoked" });
           assert.equal(recorded.status, 401);
           assert.equal(outcome.message.stopReason, "error");
-          assert.match(outcome.message.errorMessage ?? "", /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ rejected the key; check LITELLM_API_KEY$/);
+          assert.match(plain(outcome.message.errorMessage), /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ rejected the key; check LITELLM_API_KEY$/);
         },
       },
       {
