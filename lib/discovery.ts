@@ -94,7 +94,7 @@ export function parseModelInfo(rows: readonly unknown[], groups: ReadonlyMap<str
 }
 
 /** The request template for one management route of the configured proxy. */
-function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: typeof fetch, deadline?: number): ProxyRequest {
+export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: typeof fetch, deadline?: number): ProxyRequest {
   return {
     url: `${config.baseUrl}${path}`,
     ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { CatalogCache } from "./catalog-cache.ts";
 import type { LiteLLMConfig } from "./config.ts";
-import { discover } from "./discovery.ts";
+import { discover, proxyRequest } from "./discovery.ts";
 import { LearnedRules } from "./learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./models.ts";
 import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
@@ -45,7 +45,10 @@ export interface ProviderOptions {
 export const CACHE_RECHECK_MS = 10 * 60_000;
 
 /** The probe's failure kinds that name a connection cause; any other answer means the proxy is there. */
-const CONNECTION_KINDS: readonly ConnectionCause[] = ["refused", "dns", "tls", "timeout"];
+const CONNECTION_KINDS: readonly ConnectionCause[] = ["refused", "dns", "tls", "timeout", "network"];
+
+/** A stale catalog is re-read at most this often, however many requests report it. */
+const STALE_REFRESH_INTERVAL_MS = 60_000;
 
 /** How long the probe after a failed connection may take before its line is given anyway. */
 const DIAGNOSIS_TIMEOUT_MS = 2_000;
@@ -176,9 +179,7 @@ export class LiteLLMProvider {
   #routeUnserved(wireApi: WireApi): void {
     if (this.#unserved.has(wireApi) || !this.#catalog) return;
     this.#unserved.add(wireApi);
-    const catalog = this.#withRoutes(this.#catalog);
-    this.#register(catalog, this.#fromCache);
-    this.cache.write(catalog);
+    this.#reregister(this.#withRoutes(this.#catalog));
     const fallback = WIRE_API_TABLE[wireApi].fallback;
     this.#notify?.(`LiteLLM at ${this.config.baseUrl} does not serve ${WIRE_API_TABLE[wireApi].route}; its models use ${fallback} from now on (/litellm forget retries it)`);
   }
@@ -189,7 +190,7 @@ export class LiteLLMProvider {
    */
   #catalogStale(): void {
     const now = Date.now();
-    if (now - this.#staleRefreshAt < 60_000) return;
+    if (now - this.#staleRefreshAt < STALE_REFRESH_INTERVAL_MS) return;
     this.#staleRefreshAt = now;
     this.refresh().then((problem) => {
       if (problem) this.#notify?.(problem);
@@ -203,17 +204,12 @@ export class LiteLLMProvider {
    * which calls every backend) tells refused, DNS, TLS and timeout apart, as discovery does.
    */
   async #diagnose(): Promise<ConnectionCause> {
-    const probe = await getJson({
-      url: `${this.config.baseUrl}/health/liveliness`,
-      timeoutMs: DIAGNOSIS_TIMEOUT_MS,
-      keyVariable: this.config.apiKeyVariable,
-      urlVariable: this.config.baseUrlVariable,
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-    });
+    // Liveliness needs neither the key nor the configured headers.
+    const { apiKey: _key, headers: _headers, ...request } = proxyRequest(this.config, "/health/liveliness", this.options.fetch);
+    const probe = await getJson({ ...request, timeoutMs: DIAGNOSIS_TIMEOUT_MS });
     if (probe.ok) return "answers";
     const kind = probe.failure.kind;
-    if ((CONNECTION_KINDS as readonly string[]).includes(kind)) return kind as ConnectionCause;
-    return kind === "network" ? "network" : "answers";
+    return (CONNECTION_KINDS as readonly string[]).includes(kind) ? kind as ConnectionCause : "answers";
   }
 
   /** One notice per session once the key has spent most of its budget. */
@@ -225,15 +221,7 @@ export class LiteLLMProvider {
 
   /** `/key/info` for this provider's key, read when `/litellm` asks, never at startup. */
   async keyInfo(): Promise<{ ok: true; value: KeyInfo } | { ok: false; problem: string }> {
-    const result = await getJson({
-      url: `${this.config.baseUrl}/key/info`,
-      apiKey: this.config.apiKey,
-      timeoutMs: this.config.discoveryTimeoutMs,
-      headers: this.config.headers,
-      keyVariable: this.config.apiKeyVariable,
-      urlVariable: this.config.baseUrlVariable,
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-    });
+    const result = await getJson(proxyRequest(this.config, "/key/info", this.options.fetch));
     return result.ok ? { ok: true, value: readKeyInfo(result.body) } : { ok: false, problem: result.failure.message };
   }
 
@@ -243,9 +231,14 @@ export class LiteLLMProvider {
     if (count === 0 || !this.#catalog) return count;
     this.#unserved.clear();
     const { unservedRoutes: _forgotten, ...catalog } = this.#catalog;
+    this.#reregister(catalog);
+    return count;
+  }
+
+  /** The same models under what is now known of the proxy's routes, for this session and the next start. */
+  #reregister(catalog: Catalog): void {
     this.#register(catalog, this.#fromCache);
     this.cache.write(catalog);
-    return count;
   }
 
   #register(catalog: Catalog, fromCache: boolean): string | undefined {
