@@ -12,6 +12,8 @@
  * @module
  */
 
+import { dollarText } from "./spend.ts";
+
 /**
  * What pi's own turn retry reacts to in an error text (pi-coding-agent `_isRetryableError`): a bare
  * `500` or `429` in a figure or a port would make pi resend a request that cannot succeed.
@@ -87,7 +89,7 @@ export interface ErrorKind {
 }
 
 const capture = (text: string, pattern: RegExp): string | undefined => pattern.exec(text)?.[1]?.trim();
-const money = (value: string | undefined) => (value === undefined || Number.isNaN(Number(value)) ? undefined : `$${Number(value).toFixed(2)}`);
+const money = (value: string | undefined) => (value === undefined || Number.isNaN(Number(value)) ? undefined : dollarText(Number(value)));
 
 /** How long LiteLLM asks to wait, in milliseconds: "Try again in N seconds" or "Limit resets at: …". */
 export function waitOf(text: string, now = Date.now()): number | undefined {

@@ -15,7 +15,7 @@ import { buildModels, type ModelProfile, profileOf } from "./models.ts";
 import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
 import type { ConnectionCause } from "./error-kinds.ts";
 import { getJson, redact } from "./proxy-http.ts";
-import { BUDGET_WARNING_SHARE, type KeyInfo, readKeyInfo } from "./spend.ts";
+import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./spend.ts";
 import { createStream } from "./stream.ts";
 import type { Catalog, WireApi } from "./types.ts";
 import { WIRE_API_TABLE } from "./wire-apis.ts";
@@ -216,7 +216,7 @@ export class LiteLLMProvider {
   #spent(spend: number, maxBudget: number): void {
     if (this.#budgetNoticed || spend < BUDGET_WARNING_SHARE * maxBudget) return;
     this.#budgetNoticed = true;
-    this.#notify?.(`LiteLLM: this key has spent $${spend.toFixed(2)} of its $${maxBudget.toFixed(2)} budget; /litellm shows when it resets`);
+    this.#notify?.(`LiteLLM: this key has spent ${dollarText(spend)} of its ${dollarText(maxBudget)} budget; /litellm shows when it resets`);
   }
 
   /** `/key/info` for this provider's key, read when `/litellm` asks, never at startup. */

@@ -26,6 +26,11 @@ export const SPEND_HEADERS = {
   maxBudget: "x-litellm-key-max-budget",
 } as const;
 
+/** Dollars as every line shows them: `$12.50`. */
+export function dollarText(value: number): string {
+  return `$${value.toFixed(2)}`;
+}
+
 /** Spend at or above this share of the budget gets one notice per session. */
 export const BUDGET_WARNING_SHARE = 0.9;
 
@@ -95,8 +100,7 @@ export function readKeyInfo(body: unknown): KeyInfo {
 
 /** `/litellm`'s line about the key. */
 export function keyInfoLine(info: KeyInfo): string {
-  const money = (value: number) => `$${value.toFixed(2)}`;
-  const spent = info.spend === undefined ? "spend unknown" : info.maxBudget === undefined ? `spent ${money(info.spend)}, no budget` : `spent ${money(info.spend)} of ${money(info.maxBudget)}`;
+  const spent = info.spend === undefined ? "spend unknown" : info.maxBudget === undefined ? `spent ${dollarText(info.spend)}, no budget` : `spent ${dollarText(info.spend)} of ${dollarText(info.maxBudget)}`;
   const parts = [spent, info.resetsAt && `budget resets ${info.resetsAt.slice(0, 16).replace("T", " ")}`, info.expires && `key expires ${info.expires.slice(0, 16).replace("T", " ")}`, info.models && info.models.length > 0 && `models: ${info.models.join(", ")}`];
   return `  key: ${parts.filter(Boolean).join("; ")}`;
 }
