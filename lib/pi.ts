@@ -33,6 +33,12 @@ export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionA
 /** A pi-ai simple stream function, the shape pi calls a provider's `streamSimple` with. */
 export type StreamSimple = (model: Model<Api>, context: Context, options?: SimpleStreamOptions) => AssistantMessageEventStream;
 
+/**
+ * pi 1.x's stream option that hands each parsed provider event (a chat chunk, a Responses event)
+ * to the caller; older pi-ai ignores it, so setting it is the feature test.
+ */
+export type ProviderEventOptions = SimpleStreamOptions & { onProviderStreamEvent?: (event: unknown, model: Model<Api>) => unknown };
+
 /** pi 0.73 caps the default output budget at this many tokens; the Azure path applies the same cap. */
 const DEFAULT_MAX_TOKENS_CAP = 32_000;
 

@@ -18,6 +18,7 @@ import {
   emptyAssistantMessage,
   failedStream,
   type Model,
+  type ProviderEventOptions,
   type SimpleStreamOptions,
   type StreamSimple,
 } from "./pi.ts";
@@ -182,7 +183,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const wireApi = profile.wireApi;
       const baseUrl = dependencies.root === undefined ? model.baseUrl : WIRE_API_TABLE[wireApi].baseUrl(dependencies.root);
       const target = { ...model, api: wireApi, baseUrl };
-      const delegated: SimpleStreamOptions & { onProviderStreamEvent?: (event: unknown, model: Model<string>) => unknown } = {
+      const delegated: ProviderEventOptions = {
         ...options,
         // pi-ai's clients would resend a 429 or 5xx by themselves, whatever it was; the kind decides here.
         maxRetries: 0,
@@ -197,7 +198,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         // pi 1.x hands each parsed provider event here; a stream's last chunk carries LiteLLM's cost.
         onProviderStreamEvent: async (event, eventModel) => {
           turnCost = eventCost(event) ?? turnCost;
-          await (options as { onProviderStreamEvent?: (event: unknown, model: Model<string>) => unknown } | undefined)?.onProviderStreamEvent?.(event, eventModel);
+          await (options as ProviderEventOptions | undefined)?.onProviderStreamEvent?.(event, eventModel);
         },
       };
       try {
