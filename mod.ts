@@ -15,7 +15,7 @@ import { registerLiteLLMCommand } from "./lib/command.ts";
 import { resolveConfigs } from "./lib/config.ts";
 import { type ExtensionAPI, warn as warnOnStderr } from "./lib/pi.ts";
 import { LiteLLMProvider, stateDir } from "./lib/provider.ts";
-import { redact } from "./lib/proxy-http.ts";
+import { redact } from "./lib/secrets.ts";
 import { loadSettings } from "./lib/settings.ts";
 
 /** What the extension reads from its surroundings; tests replace them. */
@@ -39,7 +39,7 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
     try {
       const loaded = loadSettings(env, options.cwd ?? process.cwd());
       const { configs, problems } = resolveConfigs(env, loaded.settings, "pi settings");
-      secrets = configs.map((config) => config.apiKey);
+      secrets = configs.flatMap((config) => config.secrets);
       for (const problem of [...loaded.problems, ...problems]) warn(problem);
       if (configs.length === 0) return registerLiteLLMCommand(pi, [], problems.at(-1));
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { globToRegExp, isHidden, modelSettings, normalizeBaseUrl, parseWireApiOverrides, resolveConfigs, resolveReference } from "./config.ts";
 
-/** The main provider's configuration, as the old single-provider API returned it. */
+/** The main provider's configuration and the problems, for cases about one proxy. */
 function resolveConfig(env: Record<string, string>, settings = {}) {
   const { configs, problems } = resolveConfigs(env, settings);
   return { config: configs[0], problems };
@@ -89,6 +89,15 @@ describe("resolveConfig()", () => {
     assert.equal(problems.length, 2);
     assert.match(problems[0]!, /LITELLM_WIRE_API: ignoring "claude-\*=grpc"/);
     assert.match(problems[1]!, /LITELLM_DISCOVERY_TIMEOUT_MS: "soon"/);
+  });
+
+  it("skips an invalid LITELLM_DISCOVERY_TIMEOUT_MS for the settings value, and clamps one timers cannot hold", () => {
+    const invalid = resolveConfig({ LITELLM_BASE_URL: "http://a", LITELLM_DISCOVERY_TIMEOUT_MS: "-5" }, { discoveryTimeoutMs: 1_500 });
+    assert.equal(invalid.config?.discoveryTimeoutMs, 1_500);
+    assert.match(invalid.problems[0]!, /LITELLM_DISCOVERY_TIMEOUT_MS: "-5" is not a positive whole number of milliseconds; using 1500 from settings litellm\.discoveryTimeoutMs/);
+    const huge = resolveConfig({ LITELLM_BASE_URL: "http://a", LITELLM_DISCOVERY_TIMEOUT_MS: "3000000000" });
+    assert.equal(huge.config?.discoveryTimeoutMs, 600_000);
+    assert.match(huge.problems[0]!, /LITELLM_DISCOVERY_TIMEOUT_MS: 3000000000 ms is longer than the 600000 ms/);
   });
 
   it("reads a discovery timeout in milliseconds", () => {
@@ -214,6 +223,23 @@ describe("settings in the configuration", () => {
       ["litellm-same", "http://main", "sk-main-000"],
     ]);
     assert.deepEqual(configs[2]?.headers, { "x-team": "platform", "x-region": "eu" });
+  });
+
+  it("keeps the main section's secret headers on its own proxy: an alias elsewhere gets only the plain ones, or those it names", () => {
+    const { configs } = resolveConfigs({ ...env, LITELLM_BASE_URL: "http://main", GATEWAY_TOKEN: "gw-token-0000" }, {
+      headers: { "x-litellm-api-key": "Bearer literal-secret-1", "x-gateway": "$GATEWAY_TOKEN", "x-team": "platform" },
+      aliases: {
+        "litellm-same": { apiKey: "$TEAM_KEY" },
+        "litellm-eu": { baseUrl: "https://eu.proxy", apiKey: "$EU_KEY" },
+        "litellm-lab": { baseUrl: "https://lab.proxy", headers: { "x-gateway": "$GATEWAY_TOKEN" } },
+      },
+    });
+    const headers = Object.fromEntries(configs.map((config) => [config.providerName, config.headers]));
+    assert.deepEqual(headers["litellm-same"], { "x-litellm-api-key": "Bearer literal-secret-1", "x-gateway": "gw-token-0000", "x-team": "platform" });
+    assert.deepEqual(headers["litellm-eu"], { "x-team": "platform" });
+    assert.deepEqual(headers["litellm-lab"], { "x-team": "platform", "x-gateway": "gw-token-0000" });
+    assert.deepEqual(configs.find((config) => config.providerName === "litellm")?.secrets, ["literal-secret-1", "gw-token-0000"]);
+    assert.deepEqual(configs.find((config) => config.providerName === "litellm-eu")?.secrets, ["sk-eu-456"]);
   });
 
   it("refuses an alias whose name the main provider already has", () => {

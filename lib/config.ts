@@ -8,6 +8,7 @@
  * @module
  */
 
+import { CREDENTIAL_HEADERS } from "./secrets.ts";
 import type { LiteLLMSettings, ModelSettings, ProxySettings } from "./settings.ts";
 import { WIRE_APIS, type WireApi } from "./types.ts";
 
@@ -30,6 +31,11 @@ export interface LiteLLMConfig {
   apiKeyVariable: string;
   /** Extra headers on every request to the proxy, values resolved. */
   headers: Readonly<Record<string, string>>;
+  /**
+   * Values never to print: the key, and every header value that came from a `$VAR` reference or
+   * sits in a credential header (`authorization`, `x-litellm-api-key`...).
+   */
+  secrets: readonly string[];
   /** Globs of model ids not to register. */
   hide: readonly string[];
   /** Per-model settings, in the order they apply (later ones win field by field). */
@@ -57,6 +63,8 @@ export const ENV = {
 export const DEFAULT_PROVIDER_NAME = "litellm";
 /** Default bound on discovery at startup, in milliseconds. */
 export const DEFAULT_DISCOVERY_TIMEOUT_MS = 3_000;
+/** The longest discovery bound accepted: longer ones are clamped (timers overflow past 2³¹−1 ms). */
+export const MAX_DISCOVERY_TIMEOUT_MS = 600_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -168,22 +176,41 @@ export function resolveReference(value: string, env: Env): { value?: string; var
   return resolved === undefined ? { variable: name, missing: name } : { value: resolved, variable: name };
 }
 
-function parseTimeout(raw: string | undefined, fallback: number | undefined, problems: string[]): number {
-  if (raw === undefined) return fallback ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
-  const value = Number(raw);
-  if (Number.isInteger(value) && value > 0) return value;
-  problems.push(`${ENV.discoveryTimeout}: "${raw}" is not a positive number of milliseconds; using ${DEFAULT_DISCOVERY_TIMEOUT_MS}`);
-  return DEFAULT_DISCOVERY_TIMEOUT_MS;
+/**
+ * The discovery bound: the variable, else the setting (`where` names it), else the default. A value
+ * that is not a positive whole number is skipped for the next source; one above the maximum is clamped.
+ */
+function parseTimeout(raw: string | undefined, setting: number | undefined, where: string, problems: string[]): number {
+  const fromSetting = setting ?? DEFAULT_DISCOVERY_TIMEOUT_MS;
+  let value = fromSetting;
+  let source = setting === undefined ? "the default" : where;
+  if (raw !== undefined) {
+    const parsed = Number(raw);
+    if (Number.isInteger(parsed) && parsed > 0) [value, source] = [parsed, ENV.discoveryTimeout];
+    else problems.push(`${ENV.discoveryTimeout}: "${raw}" is not a positive whole number of milliseconds; using ${fromSetting} from ${source}`);
+  }
+  if (value <= MAX_DISCOVERY_TIMEOUT_MS) return value;
+  problems.push(`${source}: ${value} ms is longer than the ${MAX_DISCOVERY_TIMEOUT_MS} ms discovery allows; using ${MAX_DISCOVERY_TIMEOUT_MS}`);
+  return MAX_DISCOVERY_TIMEOUT_MS;
 }
 
-function resolveHeaders(headers: Record<string, string> | undefined, where: string, env: Env, problems: string[]): Record<string, string> {
+/** A configured header that must not travel to another proxy or be printed: a reference, or a credential by name. */
+function isSecretHeader(name: string, raw: string): boolean {
+  return CREDENTIAL_HEADERS.has(name.toLowerCase()) || /^\$\{?[A-Za-z_]/.test(raw.trim());
+}
+
+function resolveHeaders(headers: Record<string, string> | undefined, where: string, env: Env, problems: string[]): { headers: Record<string, string>; secrets: string[] } {
   const resolved: Record<string, string> = {};
+  const secrets: string[] = [];
   for (const [name, raw] of Object.entries(headers ?? {})) {
     const { value, missing } = resolveReference(raw, env);
     if (missing) problems.push(`${where}.headers.${name}: $${missing} is not set; the header is not sent`);
-    else resolved[name] = value!;
+    else {
+      resolved[name] = value!;
+      if (isSecretHeader(name, raw)) secrets.push(value!.replace(/^(Bearer|Basic)\s+/i, ""));
+    }
   }
-  return resolved;
+  return { headers: resolved, secrets };
 }
 
 /** A value and the name to mention it by in messages. */
@@ -198,6 +225,7 @@ function firstSource(sources: readonly [value: string | undefined, variable: str
 /** What the main provider and its aliases share: everything but where they point and the key. */
 interface Shared {
   headers: Record<string, string>;
+  secrets: string[];
   hide: string[];
   modelOverrides: ModelOverride[];
   discoveryTimeoutMs: number;
@@ -227,6 +255,7 @@ function proxyConfig(
     apiKey: resolved.value,
     apiKeyVariable: resolved.variable ?? key?.variable ?? ENV.apiKey,
     ...shared,
+    secrets: [...new Set([...(resolved.value ? [resolved.value] : []), ...shared.secrets])],
   };
 }
 
@@ -250,10 +279,10 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
   const wire = parseWireApiOverrides(env[ENV.wireApi] ?? "");
   problems.push(...wire.problems);
   const shared = (proxy: ProxySettings, where: string): Shared => ({
-    headers: resolveHeaders(proxy.headers, where, env, problems),
+    ...resolveHeaders(proxy.headers, where, env, problems),
     hide: proxy.hideModels ?? [],
     modelOverrides: [...Object.entries(proxy.models ?? {}).map(([pattern, model]) => ({ pattern, ...model })), ...wire.overrides],
-    discoveryTimeoutMs: parseTimeout(nonEmpty(env[ENV.discoveryTimeout]), proxy.discoveryTimeoutMs, problems),
+    discoveryTimeoutMs: parseTimeout(nonEmpty(env[ENV.discoveryTimeout]), proxy.discoveryTimeoutMs, `${where}.discoveryTimeoutMs`, problems),
   });
 
   const url = firstSource([
@@ -283,16 +312,20 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
     const aliasRoot = normalizeBaseUrl(aliasUrl.raw, aliasUrl.variable);
     const sameProxy = "url" in aliasRoot && aliasRoot.url === main?.baseUrl;
     const aliasKey = alias.apiKey ? { raw: alias.apiKey, variable: `${where}.apiKey` } : sameProxy ? key : undefined;
-    const config = proxyConfig(name, aliasUrl, aliasKey, shared(layerShared(settings, alias), where), env, problems);
+    const config = proxyConfig(name, aliasUrl, aliasKey, shared(layerShared(settings, alias, sameProxy), where), env, problems);
     if (config) configs.push(config);
   }
   return { configs, problems };
 }
 
-/** An alias's own settings over the main section's, for what they share. */
-function layerShared(main: ProxySettings, alias: ProxySettings): ProxySettings {
+/**
+ * An alias's own settings over the main section's, for what they share. An alias on another proxy
+ * does not inherit the main section's secret headers: they were set for the main proxy only.
+ */
+function layerShared(main: ProxySettings, alias: ProxySettings, sameProxy: boolean): ProxySettings {
+  const inherited = Object.entries(main.headers ?? {}).filter(([name, raw]) => sameProxy || !isSecretHeader(name, raw));
   return {
-    headers: { ...main.headers, ...alias.headers },
+    headers: { ...Object.fromEntries(inherited), ...alias.headers },
     hideModels: alias.hideModels ?? main.hideModels,
     models: { ...main.models, ...alias.models },
     discoveryTimeoutMs: alias.discoveryTimeoutMs ?? main.discoveryTimeoutMs,

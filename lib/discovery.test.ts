@@ -13,6 +13,7 @@ const CONFIG: LiteLLMConfig = {
   hide: [],
   modelOverrides: [],
   discoveryTimeoutMs: 500,
+  secrets: ["sk-1"],
 };
 
 /** A fetch that answers each path from a table and 404s the rest, recording what was asked. */

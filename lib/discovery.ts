@@ -101,6 +101,7 @@ export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: ty
     timeoutMs: config.discoveryTimeoutMs,
     ...(deadline === undefined ? {} : { deadline }),
     headers: config.headers,
+    secrets: config.secrets,
     keyVariable: config.apiKeyVariable,
     urlVariable: config.baseUrlVariable,
     ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { REDIRECT_REFUSED } from "./secrets.ts";
 import { dollarText } from "./spend.ts";
 
 /**
@@ -204,6 +205,15 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     retry: "never",
     line: (_text, { baseUrl, keyVariable }) => `LiteLLM at ${baseUrl} rejected the key; check ${keyVariable}`,
     example: "Authentication Error, Invalid proxy server token passed. valid_token=None.",
+  },
+  {
+    // The extension's own refusal (secrets.ts): a redirect to another origin is not followed.
+    kind: "redirected",
+    types: ["redirect_refused"],
+    pattern: new RegExp(REDIRECT_REFUSED),
+    retry: "never",
+    line: (text) => /LiteLLM at [^"]*?new address/.exec(text)?.[0] ?? text,
+    example: "307 LiteLLM at http://127.0.0.1:4000 redirected to another origin, http://127.0.0.2:4000/v1/chat/completions; the request was not sent there, so the key stays with the proxy. If the proxy moved, set LITELLM_BASE_URL to its new address",
   },
   {
     kind: "unreachable",

@@ -18,6 +18,7 @@ const CONFIG: LiteLLMConfig = {
   hide: [],
   modelOverrides: [],
   discoveryTimeoutMs: 500,
+  secrets: ["sk-provider-test"],
 };
 
 /** A stand-in for pi recording registrations, and a proxy whose model list the test controls. */

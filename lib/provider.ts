@@ -14,7 +14,8 @@ import { LearnedRules } from "./learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./models.ts";
 import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
 import type { ConnectionCause } from "./error-kinds.ts";
-import { getJson, redact } from "./proxy-http.ts";
+import { getJson } from "./proxy-http.ts";
+import { guardRedirects, redact } from "./secrets.ts";
 import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./spend.ts";
 import { createStream } from "./stream.ts";
 import type { Catalog, WireApi } from "./types.ts";
@@ -86,6 +87,7 @@ export class LiteLLMProvider {
     const dir = options.stateDir;
     this.rules = new LearnedRules(dir === undefined ? undefined : join(dir, "learned-rules.json"), config.baseUrl);
     this.cache = new CatalogCache(dir, config.baseUrl, config.apiKey);
+    guardRedirects(config.baseUrl, config.baseUrlVariable);
   }
 
   /** The catalog currently registered, if any. */
@@ -163,7 +165,7 @@ export class LiteLLMProvider {
       this.#background = result.ok ? { state: "done", models: result.catalog.models.length } : { state: "failed", problem: result.failure.message };
     } catch (error) {
       // A background refresh must never disturb the running session; /litellm shows what happened.
-      this.#background = { state: "failed", problem: redact(`LiteLLM refresh failed: ${error instanceof Error ? error.message : String(error)}`, [this.config.apiKey]) };
+      this.#background = { state: "failed", problem: redact(`LiteLLM refresh failed: ${error instanceof Error ? error.message : String(error)}`, this.config.secrets) };
     }
   }
 
@@ -264,8 +266,7 @@ export class LiteLLMProvider {
         diagnose: () => this.#diagnose(),
         keyVariable: this.config.apiKeyVariable,
         urlVariable: this.config.baseUrlVariable,
-        // Header values long enough to be secrets; short ones (a team name) would blank out ordinary words.
-        secrets: [this.config.apiKey, ...Object.values(this.config.headers).filter((value) => value.length >= 12)],
+        secrets: this.config.secrets,
         extraDrops: (profile) => this.rules.fieldsFor(profile.id, profile.wireApi),
         learned: (profile, field, error) => this.#learned(profile, field, error),
       }),
@@ -294,7 +295,7 @@ export class LiteLLMProvider {
   }
 
   #learned(profile: ModelProfile, field: string, error: string): void {
-    const reason = redact(error.split("\n")[0] ?? "", [this.config.apiKey]).slice(0, 240);
+    const reason = redact(error.split("\n")[0] ?? "", this.config.secrets).slice(0, 240);
     if (this.rules.learn({ model: profile.id, wireApi: profile.wireApi, field, reason })) {
       this.#notify?.(`LiteLLM: ${profile.id} rejected "${field}"; it is no longer sent to that model (/litellm forget undoes this)`);
     }

@@ -1,9 +1,12 @@
 /**
  * GET requests to the proxy's management routes, bounded in time, with every failure turned into a
- * single line that names the cause and what to set. The key never appears in a message.
+ * single line that names the cause and what to set. No secret appears in a message, a redirect to
+ * another origin is not followed, and a body larger than {@link MAX_BODY_BYTES} is not read.
  *
  * @module
  */
+
+import { fetchWithinOrigin, redact, REDIRECT_REFUSED } from "./secrets.ts";
 
 /** How a request to the proxy failed, coarse enough to decide fallbacks on. */
 export type FailureKind =
@@ -17,6 +20,8 @@ export type FailureKind =
   | "not-found"
   | "gateway"
   | "http"
+  | "redirected"
+  | "too-large"
   | "malformed";
 
 /** A failed request: the kind, the HTTP status when there was one, and the line to show the user. */
@@ -38,6 +43,8 @@ export interface ProxyRequest {
   /** Epoch milliseconds by which several requests sharing one budget must end. */
   deadline?: number;
   headers?: Readonly<Record<string, string>>;
+  /** Values never to show besides the key: secret header values. */
+  secrets?: readonly string[];
   /** Variable names for the hints in messages. */
   keyVariable: string;
   urlVariable: string;
@@ -62,6 +69,9 @@ const STATUS_KINDS: Readonly<Record<number, FailureKind>> = {
   504: "gateway",
 };
 
+/** The largest management answer read: a catalog of 10,000 deployments is a few MB. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
 type MessageContext = { url: string; host: string; status?: number; detail: string; request: ProxyRequest };
 
 /** One sentence per failure kind; each says what happened and what to do. */
@@ -76,30 +86,10 @@ const MESSAGES: Readonly<Record<FailureKind, (context: MessageContext) => string
   "not-found": ({ url, request }) => `LiteLLM has no such route (404) at ${url}; check that ${request.urlVariable} points at the proxy`,
   gateway: ({ url, status, detail }) => `LiteLLM at ${url} is unavailable (${status}${detail ? `, ${detail}` : ""}); a gateway in front of the proxy failed`,
   http: ({ url, status, detail }) => `LiteLLM at ${url} answered ${status}${detail ? `: ${detail}` : ""}`,
+  redirected: ({ detail }) => detail,
+  "too-large": ({ url }) => `LiteLLM at ${url} answered with more than ${MAX_BODY_BYTES / 1024 / 1024} MB; that is not a model list, check that the URL points at the proxy`,
   malformed: ({ url, detail, request }) => `LiteLLM at ${url} answered with something that is not JSON (${detail}); check that ${request.urlVariable} points at the proxy`,
 };
-
-/** Below this length a secret is replaced only where it stands alone, so "test" leaves "latest" intact. */
-const SHORT_SECRET = 8;
-
-/**
- * Replaces the secrets in a text, so a message can be shown or stored safely.
- *
- * @example
- * ```ts
- * redact("Bearer sk-123456 failed", ["sk-123456"]); // "Bearer *** failed"
- * redact("key test is the latest", ["test"]); // "key *** is the latest"
- * ```
- */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (!secret) continue;
-    if (secret.length >= SHORT_SECRET) result = result.split(secret).join("***");
-    else result = result.replace(new RegExp(`(?<![\\w-])${secret.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`, "g"), "***");
-  }
-  return result;
-}
 
 /** The first line of an error, trimmed to a readable length. */
 function oneLine(text: string, max = 160): string {
@@ -127,7 +117,7 @@ function failure(kind: FailureKind, request: ProxyRequest, detail: string, statu
   const target = new URL(request.url);
   const url = `${target.origin}${target.pathname}`;
   const message = MESSAGES[kind]({ url, host: target.hostname, detail, request, ...(status === undefined ? {} : { status }) });
-  return { kind, ...(status === undefined ? {} : { status }), message: redact(message, [request.apiKey]) };
+  return { kind, ...(status === undefined ? {} : { status }), message: redact(message, [request.apiKey, ...request.secrets ?? []]) };
 }
 
 function networkKind(error: unknown): FailureKind {
@@ -137,6 +127,29 @@ function networkKind(error: unknown): FailureKind {
   }
   const text = parts.join(" ");
   return NETWORK_CAUSES.find((entry) => entry.pattern.test(text))?.kind ?? "network";
+}
+
+/** A response's text, or `undefined` once it grows past `limit` bytes (the rest is not read). */
+async function boundedText(response: Response, limit: number): Promise<string | undefined> {
+  if (Number(response.headers.get("content-length") ?? 0) > limit) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (!response.body) return "";
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    parts.push(decoder.decode(chunk.value, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join("");
 }
 
 /**
@@ -151,17 +164,20 @@ export async function getJson(request: ProxyRequest): Promise<JsonResult> {
   const budget = Math.min(request.timeoutMs, (request.deadline ?? Infinity) - Date.now());
   const timer = setTimeout(() => controller.abort(new DOMException("timed out", "TimeoutError")), Math.max(0, budget));
   let response: Response;
-  let text: string;
+  let text: string | undefined;
   try {
-    response = await (request.fetch ?? fetch)(request.url, { headers, signal: controller.signal });
-    text = await response.text();
+    response = await fetchWithinOrigin(request.fetch ?? fetch, request.url, { headers, signal: controller.signal }, request.urlVariable);
+    text = await boundedText(response, MAX_BODY_BYTES);
   } catch (error) {
     const kind = networkKind(error);
     return { ok: false, failure: failure(kind, request, oneLine(error instanceof Error ? error.message : String(error))) };
   } finally {
     clearTimeout(timer);
   }
+  if (text === undefined) return { ok: false, failure: failure("too-large", request, "") };
   if (!response.ok) {
+    // The refusal is our own body (secrets.ts), whole: its line is longer than a proxy's detail may be.
+    if (text.includes(REDIRECT_REFUSED)) return { ok: false, failure: failure("redirected", request, (JSON.parse(text) as { error: { message: string } }).error.message, response.status) };
     const kind = STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");
     return { ok: false, failure: failure(kind, request, errorDetail(text), response.status) };
   }

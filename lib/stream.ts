@@ -25,7 +25,7 @@ import {
 import { type FieldPath, filterPayload } from "./policy.ts";
 import { type ConnectionCause, errorKindOf, unretryable, waitOf } from "./error-kinds.ts";
 import { eventCost, headerCost, keySpend, splitCost } from "./spend.ts";
-import { redact } from "./proxy-http.ts";
+import { redact } from "./secrets.ts";
 import { learnableField } from "./rejections.ts";
 import { replayFailureLine, replayRuleOf } from "./replay-rules.ts";
 import type { WireApi } from "./types.ts";

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { getJson } from "./proxy-http.ts";
+import { fetchWithinOrigin, guardRedirects, hasControlCharacters, printable, redact } from "./secrets.ts";
+
+/** A loopback server that records what reached it and answers with `reply`. */
+async function recorder(reply: (request: IncomingMessage, url: string) => { status: number; headers?: Record<string, string>; body?: string }) {
+  const seen: { path: string; headers: IncomingMessage["headers"]; body: string }[] = [];
+  const server: Server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => body += chunk);
+    request.on("end", () => {
+      seen.push({ path: request.url ?? "", headers: request.headers, body });
+      const answer = reply(request, url);
+      response.writeHead(answer.status, answer.headers).end(answer.body ?? "");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe("redact()", () => {
+  it("replaces every occurrence of every secret", () => {
+    assert.equal(redact("a sk-111111 b xsk-111111x c sk-222222", ["sk-111111", "sk-222222", undefined]), "a *** b x***x c ***");
+  });
+
+  it("replaces a short secret only where it stands alone, leaving words that contain it", () => {
+    assert.equal(redact("check the key k, then k again", ["k"]), "check the key ***, then *** again");
+    assert.equal(redact("Bearer test failed; latest test-run", ["test"]), "Bearer *** failed; latest test-run");
+    assert.equal(redact("a.b axb", ["a.b"]), "*** axb");
+  });
+});
+
+describe("printable()", () => {
+  it("turns escape sequences, bells and NULs into question marks and leaves the rest", () => {
+    assert.equal(printable("gpt\u001b[31m-5\u0007\u0000\u009b ok"), "gpt?[31m-5??? ok");
+    assert.equal(hasControlCharacters("claude-sonnet-4.5"), false);
+    assert.equal(hasControlCharacters("x\u001b]0;title\u0007"), true);
+  });
+});
+
+describe("fetchWithinOrigin()", () => {
+  let elsewhere: Awaited<ReturnType<typeof recorder>>;
+  let proxy: Awaited<ReturnType<typeof recorder>>;
+  before(async () => {
+    elsewhere = await recorder(() => ({ status: 200, body: '{"data":[]}' }));
+    proxy = await recorder((request, url) => {
+      if (request.url === "/moved") return { status: 307, headers: { location: `${elsewhere.url}/v1/chat/completions` } };
+      if (request.url === "/same") return { status: 308, headers: { location: `${url}/final` } };
+      return { status: 200, body: '{"ok":true}' };
+    });
+  });
+  after(async () => {
+    await elsewhere.close();
+    await proxy.close();
+  });
+
+  it("does not follow a redirect to another origin: the key and the body never get there", async () => {
+    const response = await fetchWithinOrigin(fetch, `${proxy.url}/moved`, {
+      method: "POST",
+      headers: { "api-key": "sk-azure-secret", "x-litellm-api-key": "sk-header-secret" },
+      body: '{"model":"gpt-5"}',
+    });
+    assert.equal(response.status, 307);
+    const body = await response.json() as { error: { message: string } };
+    assert.match(body.error.message, /redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions.*set LITELLM_BASE_URL/);
+    assert.equal(elsewhere.seen.length, 0);
+  });
+
+  it("follows a redirect within the proxy's origin with the same method, headers and body", async () => {
+    const response = await fetchWithinOrigin(fetch, `${proxy.url}/same`, { method: "POST", headers: { "x-api-key": "k1" }, body: "payload" });
+    assert.deepEqual(await response.json(), { ok: true });
+    const final = proxy.seen.at(-1)!;
+    assert.deepEqual([final.path, final.headers["x-api-key"], final.body], ["/final", "k1", "payload"]);
+  });
+
+  it("gives discovery one line naming where the redirect pointed, without the key", async () => {
+    const result = await getJson({ url: `${proxy.url}/moved`, apiKey: "sk-discovery-secret", timeoutMs: 2_000, keyVariable: "K", urlVariable: "pi settings litellm.baseUrl" });
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.equal(result.failure.kind, "redirected");
+    assert.match(result.failure.message, /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, .*set pi settings litellm\.baseUrl to its new address$/);
+    assert.equal(elsewhere.seen.length, 0);
+  });
+
+  it("guards the global fetch for a registered proxy root only", async () => {
+    const original = globalThis.fetch;
+    try {
+      guardRedirects(proxy.url, "LITELLM_BASE_URL");
+      const guarded = await fetch(`${proxy.url}/moved`, { headers: { "api-key": "sk-1" } });
+      assert.equal(guarded.status, 307);
+      assert.equal(elsewhere.seen.length, 0);
+      const other = await fetch(`${elsewhere.url}/anything`);
+      assert.equal(other.status, 200);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+});
