@@ -2,16 +2,18 @@
  * Fields a backend rejected at run time, remembered per proxy, model and wire API for the rest of
  * the session and across sessions, in one JSON file beside pi's own (`<agent dir>/litellm/`).
  *
- * A file that cannot be read or written never breaks a request: the rules then live in memory only.
+ * Several pi processes share the file: each save merges this process's own changes (the rules it
+ * learned, the rules it forgot) into the file as it is now, so no process loses another's rules. A
+ * file that cannot be read, or that a newer version wrote, is left alone: the rules then live in
+ * memory only, and {@link LearnedRules.problem} says why. A file that cannot be written never breaks
+ * a request either.
  *
  * @module
  */
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import process from "node:process";
-import type { FieldPath } from "./policy.ts";
-import type { WireApi } from "./types.ts";
+import { isDroppable, type FieldPath } from "./policy.ts";
+import { readJsonFile, updateJsonFile } from "./state-file.ts";
+import { type Result, WIRE_APIS, type WireApi } from "./types.ts";
 
 /** One learned rule. */
 export interface LearnedRule {
@@ -20,42 +22,67 @@ export interface LearnedRule {
   field: FieldPath;
   /** ISO time it was learned. */
   learnedAt: string;
-  /** The first line of the error that taught it, key redacted. */
+  /** The first line of the error that taught it, secrets redacted. */
   reason: string;
 }
 
+/** The file format this version writes; a higher one is a newer extension's and is left alone. */
+const VERSION = 1;
+
 interface RulesFile {
-  version: 1;
+  version: typeof VERSION;
   /** Rules per proxy URL, so one proxy's backends never shape requests to another. */
   proxies: Record<string, LearnedRule[]>;
 }
 
-function readRulesFile(file: string): RulesFile {
-  try {
-    const parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<RulesFile>;
-    if (parsed.version === 1 && parsed.proxies && typeof parsed.proxies === "object") return parsed as RulesFile;
-  } catch {
-    // Missing or unreadable: start empty; the next write replaces it.
-  }
-  return { version: 1, proxies: {} };
-}
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
+/** A stored rule this version can apply: a known wire API, and a field the policy may ever drop. */
 function isRule(value: unknown): value is LearnedRule {
   const rule = value as Partial<LearnedRule> | null;
-  return typeof rule?.model === "string" && typeof rule.wireApi === "string" && typeof rule.field === "string";
+  return typeof rule?.model === "string" && (WIRE_APIS as readonly unknown[]).includes(rule.wireApi) && typeof rule.field === "string" &&
+    isDroppable(rule.field) && typeof rule.learnedAt === "string" && typeof rule.reason === "string";
 }
+
+/** The file's content as this version understands it, an empty one for no file, or why it is left alone. */
+function understood(content: unknown, file: string): Result<RulesFile> {
+  if (content === undefined) return { ok: true, value: { version: VERSION, proxies: {} } };
+  if (isRecord(content) && typeof content.version === "number" && content.version > VERSION) {
+    return { ok: false, problem: `${file} was written by a newer version of this extension (format ${content.version}); it is left as it is` };
+  }
+  if (!isRecord(content) || content.version !== VERSION || !isRecord(content.proxies)) {
+    return { ok: false, problem: `${file} is not a learned-rules file this extension understands; it is left as it is` };
+  }
+  return { ok: true, value: content as unknown as RulesFile };
+}
+
+const sameRule = (a: Pick<LearnedRule, "model" | "wireApi" | "field">, b: Pick<LearnedRule, "model" | "wireApi" | "field">) =>
+  a.model === b.model && a.wireApi === b.wireApi && a.field === b.field;
 
 /** The rules learned on one proxy. */
 export class LearnedRules {
-  #rules: LearnedRule[];
+  #rules: LearnedRule[] = [];
+  /** Rules this process learned that the file does not have yet. */
+  #learned: LearnedRule[] = [];
+  /** When this process last forgot the proxy's rules: stored rules learned before then are dropped. */
+  #forgotAt: string | undefined;
+  #problem: string | undefined;
 
   /**
    * @param file Where rules persist; `undefined` keeps them in memory.
    * @param proxy The proxy URL the rules belong to.
    */
   constructor(readonly file: string | undefined, readonly proxy: string) {
-    const stored = file === undefined ? [] : readRulesFile(file).proxies[proxy];
-    this.#rules = Array.isArray(stored) ? stored.filter(isRule) : [];
+    if (file === undefined) return;
+    const read = readJsonFile(file);
+    const content = read.ok ? understood(read.value, file) : read;
+    if (content.ok) this.#rules = this.#applicable(content.value.proxies[proxy]);
+    else this.#problem = `LiteLLM: ${content.problem}; rules learned now apply to this session only`;
+  }
+
+  /** Why rules are not persisted, when they are not: the file is unreadable, or a newer version's. */
+  get problem(): string | undefined {
+    return this.#problem;
   }
 
   /** Fields to drop for a model on a wire API. */
@@ -70,32 +97,45 @@ export class LearnedRules {
 
   /** Records a rule; returns `false` when it was already known. */
   learn(rule: Omit<LearnedRule, "learnedAt">, now = new Date()): boolean {
-    if (this.fieldsFor(rule.model, rule.wireApi).includes(rule.field)) return false;
-    this.#rules.push({ ...rule, learnedAt: now.toISOString() });
+    if (!isDroppable(rule.field) || this.#rules.some((known) => sameRule(known, rule))) return false;
+    const learned = { ...rule, learnedAt: now.toISOString() };
+    this.#rules.push(learned);
+    this.#learned.push(learned);
     this.#save();
     return true;
   }
 
-  /** Forgets every rule of this proxy; returns how many there were. */
-  forget(): number {
+  /** Forgets every rule of this proxy, this process's and every other's; returns how many there were. */
+  forget(now = new Date()): number {
     const count = this.#rules.length;
     this.#rules = [];
+    this.#learned = [];
+    this.#forgotAt = now.toISOString();
     this.#save();
     return count;
   }
 
+  #applicable(stored: unknown): LearnedRule[] {
+    return Array.isArray(stored) ? stored.filter(isRule) : [];
+  }
+
+  /** Merges this process's changes into the file as it is now, and takes on what others added. */
   #save(): void {
-    if (this.file === undefined) return;
-    try {
-      // Re-read so rules other pi processes learned for other proxies are kept.
-      const content = readRulesFile(this.file);
-      content.proxies[this.proxy] = this.#rules;
-      mkdirSync(dirname(this.file), { recursive: true });
-      const temporary = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(temporary, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
-      renameSync(temporary, this.file);
-    } catch {
-      // A read-only agent directory must not break requests; the rules still apply in memory.
-    }
+    if (this.file === undefined || this.#problem !== undefined) return;
+    const file = this.file;
+    const saved = updateJsonFile(file, (current) => {
+      const content = understood(current, file);
+      if (!content.ok) return content;
+      const forgotAt = this.#forgotAt;
+      const kept = this.#applicable(content.value.proxies[this.proxy]).filter((rule) => forgotAt === undefined || rule.learnedAt > forgotAt);
+      const added = this.#learned.filter((rule) => !kept.some((stored) => sameRule(stored, rule)));
+      const rules = [...kept, ...added];
+      // Other proxies' entries, and fields of ours this version does not know, are written back as found.
+      return { ok: true, value: { ...content.value, proxies: { ...content.value.proxies, [this.proxy]: rules } } };
+    });
+    if (!saved.ok) return;
+    // Written under the lock, they stay: a later save by anyone merges into them.
+    this.#learned = [];
+    this.#rules = saved.value.proxies[this.proxy] ?? [];
   }
 }

@@ -68,11 +68,24 @@ describe("readInfo()", () => {
   });
 
   it("ignores values of the wrong type", () => {
-    assert.deepEqual(readInfo({ max_input_tokens: "big", supports_vision: "yes", input_cost_per_token: -1, supported_openai_params: [1] }), {});
+    assert.deepEqual(readInfo({ max_input_tokens: "big", supports_vision: "yes", input_cost_per_token: -1, supported_openai_params: [1] }), { ignoredLimits: ['max_input_tokens="big"'] });
+  });
+
+  it("takes only whole numbers of tokens no model could lack for limits, and names the others", () => {
+    const info = readInfo({ max_input_tokens: 1, context_window: 200_000, max_output_tokens: 0.5, max_tokens: 1e12 });
+    assert.deepEqual(info, { contextWindow: 200_000, ignoredLimits: ["max_input_tokens=1", "max_output_tokens=0.5", "max_tokens=1000000000000"] });
   });
 });
 
 describe("mergeDeployments()", () => {
+  it("merges 150,000 deployments of one name without overflowing the stack, and 2,000 lists of 2,000 parameters", () => {
+    const params = Array.from({ length: 2_000 }, (_, index) => `param_${index}`);
+    const deployments = Array.from({ length: 2_000 }, () => ({ supportedParams: params, maxTokens: 4_096, cost: { input: 1 } }));
+    const rows = Array.from({ length: 150_000 }, () => ({ maxTokens: 8_192, cost: { output: 2 } }));
+    assert.equal(mergeDeployments(deployments).supportedParams?.length, 2_000);
+    assert.deepEqual(mergeDeployments(rows), { maxTokens: 8_192, cost: { output: 2 } });
+  });
+
   it("is conservative: smallest limits, capabilities all share, highest price, common parameters", () => {
     const merged = mergeDeployments([
       readInfo({ ...CLAUDE_INFO, supported_openai_params: ["tools", "temperature", "reasoning_effort"] }),

@@ -31,8 +31,36 @@ const EFFORT_FLAGS: readonly [effort: string, flag: string, acceptedUnlessFalse:
   ["max", "supports_max_reasoning_effort", false],
 ];
 
-const positive = (value: unknown): number | undefined =>
-  typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
+/**
+ * The token limits a model can sensibly have. A value outside is a proxy's mistake (a fraction, a
+ * 1-token window that would make pi compact after every answer) and the family's value is used.
+ */
+export const LIMIT_BOUNDS: Readonly<Record<"contextWindow" | "maxTokens", { min: number; max: number }>> = {
+  contextWindow: { min: 1_024, max: 100_000_000 },
+  maxTokens: { min: 16, max: 10_000_000 },
+};
+
+/** Whether a value is a whole number of tokens within the bounds of its limit. */
+export function isLimit(limit: keyof typeof LIMIT_BOUNDS, value: unknown): value is number {
+  const { min, max } = LIMIT_BOUNDS[limit];
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+}
+
+/** The row's fields that may hold each limit, preferred first. */
+const LIMIT_FIELDS: Readonly<Record<keyof typeof LIMIT_BOUNDS, readonly string[]>> = {
+  contextWindow: ["max_input_tokens", "context_window"],
+  maxTokens: ["max_output_tokens", "max_tokens"],
+};
+
+/** A limit from the first field holding a valid value; invalid values are reported in `ignored`. */
+function limitOf(limit: keyof typeof LIMIT_BOUNDS, info: Raw, ignored: string[]): number | undefined {
+  for (const field of LIMIT_FIELDS[limit]) {
+    const value = info[field];
+    if (isLimit(limit, value)) return value;
+    if (value !== undefined && value !== null) ignored.push(`${field}=${JSON.stringify(value)}`);
+  }
+  return undefined;
+}
 const flag = (value: unknown): boolean | undefined => (typeof value === "boolean" ? value : undefined);
 const strings = (value: unknown): string[] | undefined =>
   Array.isArray(value) && value.every((item) => typeof item === "string") ? value : undefined;
@@ -58,9 +86,10 @@ export function readInfo(info: Raw, upstreamModel?: string): ProxyModelInfo {
     if (value !== undefined) cost[field] = value;
   }
   const provider = typeof info.litellm_provider === "string" ? info.litellm_provider : strings(info.providers)?.[0];
+  const ignored: string[] = [];
   const result: ProxyModelInfo = {
-    contextWindow: positive(info.max_input_tokens) ?? positive(info.context_window),
-    maxTokens: positive(info.max_output_tokens) ?? positive(info.max_tokens),
+    contextWindow: limitOf("contextWindow", info, ignored),
+    maxTokens: limitOf("maxTokens", info, ignored),
     vision: flag(info.supports_vision) ?? flag(capabilities.vision),
     reasoning: flag(info.supports_reasoning),
     promptCaching: flag(info.supports_prompt_caching) ?? flag(capabilities.prompt_caching),
@@ -70,13 +99,22 @@ export function readInfo(info: Raw, upstreamModel?: string): ProxyModelInfo {
     supportedParams: strings(info.supported_openai_params),
     reasoningEfforts: strings(info.supported_reasoning_efforts) ?? effortsFromFlags(info),
     responsesOnly: info.mode === "responses" ? true : undefined,
+    ignoredLimits: ignored.length > 0 ? ignored : undefined,
   };
   return Object.fromEntries(Object.entries(result).filter(([, value]) => value !== undefined)) as ProxyModelInfo;
 }
 
+/** Without a spread: a name with 100,000 deployments would overflow the call stack. */
 function smallest(values: (number | undefined)[]): number | undefined {
-  const known = values.filter((value): value is number => value !== undefined);
-  return known.length > 0 ? Math.min(...known) : undefined;
+  let result: number | undefined;
+  for (const value of values) if (value !== undefined && (result === undefined || value < result)) result = value;
+  return result;
+}
+
+function largest(values: (number | undefined)[]): number | undefined {
+  let result: number | undefined;
+  for (const value of values) if (value !== undefined && (result === undefined || value > result)) result = value;
+  return result;
 }
 
 /** True only if every deployment says true; false if any says false; unknown otherwise. */
@@ -85,19 +123,26 @@ function everyone(values: (boolean | undefined)[]): boolean | undefined {
   return values.length > 0 && values.every((value) => value === true) ? true : undefined;
 }
 
-/** What every deployment that reports a list accepts. */
+/** What every deployment that reports a list accepts, in the first list's order; linear in the items. */
 function common(lists: (readonly string[] | undefined)[]): string[] | undefined {
   const known = lists.filter((list): list is readonly string[] => list !== undefined);
   if (known.length === 0) return undefined;
-  return known[0]!.filter((item) => known.every((list) => list.includes(item)));
+  let kept = new Set(known[0]);
+  for (const list of known.slice(1)) {
+    const present = new Set(list);
+    kept = new Set([...kept].filter((item) => present.has(item)));
+  }
+  return [...kept];
 }
+
+const distinct = (items: readonly string[]): string[] | undefined => (items.length > 0 ? [...new Set(items)] : undefined);
 
 /** Merges the deployments of one model name conservatively. */
 export function mergeDeployments(deployments: readonly ProxyModelInfo[]): ProxyModelInfo {
   const cost: Partial<ModelCost> = {};
   for (const [field] of COST_FIELDS) {
-    const prices = deployments.map((info) => info.cost?.[field]).filter((value): value is number => value !== undefined);
-    if (prices.length > 0) cost[field] = Math.max(...prices);
+    const price = largest(deployments.map((info) => info.cost?.[field]));
+    if (price !== undefined) cost[field] = price;
   }
   const merged: ProxyModelInfo = {
     contextWindow: smallest(deployments.map((info) => info.contextWindow)),
@@ -111,6 +156,7 @@ export function mergeDeployments(deployments: readonly ProxyModelInfo[]): ProxyM
     supportedParams: common(deployments.map((info) => info.supportedParams)),
     reasoningEfforts: common(deployments.map((info) => info.reasoningEfforts)),
     responsesOnly: everyone(deployments.map((info) => info.responsesOnly)),
+    ignoredLimits: distinct(deployments.flatMap((info) => info.ignoredLimits ?? [])),
   };
   return Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)) as ProxyModelInfo;
 }

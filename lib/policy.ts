@@ -187,10 +187,35 @@ export function rejectedFields(subject: PolicySubject, rules: readonly Rejection
   return drop;
 }
 
+/**
+ * Fields a request cannot do without. No policy row, setting, learned or stored rule removes them:
+ * a request without its prompt or model would "succeed" with an empty answer.
+ */
+export const PROTECTED_FIELDS: ReadonlySet<string> = new Set(["model", "messages", "input", "stream", "tools", "system"]);
+
+/** Names every object answers to: never a request field, whatever an error message says. */
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype", "hasOwnProperty", "toString", "valueOf"]);
+
+/**
+ * Whether a field may ever be dropped: one or two plain names (`store`, `stream_options.include_usage`),
+ * neither a protected field nor a name every object has.
+ *
+ * @example
+ * ```ts
+ * isDroppable("stream_options.include_usage"); // true
+ * isDroppable("messages"); // false
+ * isDroppable("__proto__"); // false
+ * ```
+ */
+export function isDroppable(field: string): boolean {
+  const parts = field.split(".");
+  return parts.length <= 2 && parts.every((part) => /^[A-Za-z_][\w-]*$/.test(part) && !PROTOTYPE_NAMES.has(part)) && !PROTECTED_FIELDS.has(parts[0]!);
+}
+
 /** Deletes one dotted path, copying each object on the way so the caller's payload is untouched. */
 function withoutField(target: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
   const [head, ...rest] = path;
-  if (head === undefined || !(head in target)) return target;
+  if (head === undefined || !Object.hasOwn(target, head)) return target;
   const copy = { ...target };
   if (rest.length === 0) {
     delete copy[head];
@@ -206,8 +231,9 @@ function withoutField(target: Record<string, unknown>, path: readonly string[]):
 }
 
 /**
- * Removes the given fields from a request payload. Returns the payload itself when nothing was
- * present, otherwise a copy; nested objects on a dropped path are copied, never mutated.
+ * Removes the given fields from a request payload, except those no request can do without
+ * ({@link isDroppable}). Returns the payload itself when nothing was present, otherwise a copy;
+ * nested objects on a dropped path are copied, never mutated.
  *
  * @example
  * ```ts
@@ -218,6 +244,6 @@ function withoutField(target: Record<string, unknown>, path: readonly string[]):
 export function filterPayload(payload: unknown, fields: Iterable<FieldPath>): unknown {
   if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return payload;
   let result = payload as Record<string, unknown>;
-  for (const field of fields) result = withoutField(result, field.split("."));
+  for (const field of fields) if (isDroppable(field)) result = withoutField(result, field.split("."));
   return result;
 }

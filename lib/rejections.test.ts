@@ -118,7 +118,19 @@ describe("learnableField()", () => {
   const payload = { model: "m", store: false, temperature: 0.2 };
   it("learns from 400, 422, LiteLLM's 500 and a status-less error frame", () => {
     for (const status of ["400 ", "422 ", "500 ", ""]) {
-      assert.equal(learnableField(`${status}litellm.BadRequestError: Unrecognized request argument supplied: store`, payload, "openai-completions"), "store");
+      assert.equal(learnableField(`${status}litellm.BadRequestError: Unrecognized request argument supplied: temperature`, payload, "openai-completions"), "temperature");
+    }
+  });
+  it("drops a thinking or caching field on a 400, never on a 500 alone", () => {
+    const thinking = { model: "m", reasoning_effort: "high", prompt_cache_key: "s", store: false, thinking: { type: "enabled" } };
+    for (const field of ["reasoning_effort", "prompt_cache_key", "store", "thinking"]) {
+      assert.equal(learnableField(`400 Unrecognized request argument supplied: ${field}`, thinking, "openai-completions"), field);
+      assert.equal(learnableField(`500 litellm.InternalServerError: Unrecognized request argument supplied: ${field}`, thinking, "openai-completions"), undefined, field);
+    }
+  });
+  it("never takes a name every object has for a field", () => {
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      assert.equal(learnableField(`400 Unrecognized request argument supplied: ${name}`, payload, "openai-completions"), undefined, name);
     }
   });
   it("never learns from authentication, permission or rate-limit errors", () => {

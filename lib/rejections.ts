@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FieldPath } from "./policy.ts";
+import { type FieldPath, isDroppable } from "./policy.ts";
 import { replayRuleOf } from "./replay-rules.ts";
 import type { WireApi } from "./types.ts";
 import { WIRE_API_TABLE } from "./wire-apis.ts";
@@ -43,9 +43,6 @@ export const REJECTION_PHRASINGS: readonly RejectionPhrasing[] = [
   { pattern: /unknown field:?\s*(?:parameter\s+)?"?([A-Za-z_][\w.]*)"?/i, example: 'invalid request: unknown field "store"', origin: "Go decoders, Cohere" },
 ];
 
-/** Fields a request cannot do without; a backend "rejecting" them is not something to learn. */
-const PROTECTED_FIELDS: ReadonlySet<string> = new Set(["model", "messages", "input", "stream", "tools"]);
-
 /** Names backends use for a field the Responses API spells differently. */
 const RESPONSES_ALIASES: Readonly<Record<string, FieldPath>> = {
   reasoning_effort: "reasoning",
@@ -56,6 +53,27 @@ const RESPONSES_ALIASES: Readonly<Record<string, FieldPath>> = {
 
 /** Statuses worth learning from: validation errors, and LiteLLM's 500 around an upstream one. */
 const LEARNABLE_STATUSES: ReadonlySet<number> = new Set([400, 422, 500]);
+
+/**
+ * Fields whose loss a user would not see but would pay for: thinking turned off, caching gone. A
+ * 400 or 422 naming one is the backend's validation and is learned; a 500 is not proof enough, it
+ * may be any failure that happens to quote the request.
+ */
+const CAPABILITY_FIELDS: ReadonlySet<string> = new Set([
+  "reasoning",
+  "reasoning_effort",
+  "thinking",
+  "output_config",
+  "include",
+  "prompt_cache_key",
+  "prompt_cache_retention",
+  "store",
+]);
+
+/** Whether dropping a field would turn thinking or caching off. */
+export function isCapabilityField(field: FieldPath): boolean {
+  return CAPABILITY_FIELDS.has(field.split(".")[0]!);
+}
 
 /** Undoes the escaping of JSON nested in strings, to any depth: `\\\"x\\\"` reads `"x"`. */
 export function unescapeNested(message: string): string {
@@ -87,27 +105,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function present(payload: Record<string, unknown>, path: FieldPath): boolean {
   const [head, child] = path.split(".");
+  if (!Object.hasOwn(payload, head!)) return false;
   const value = payload[head!];
-  return child === undefined ? value !== undefined : isObject(value) && value[child] !== undefined;
+  return child === undefined ? value !== undefined : isObject(value) && Object.hasOwn(value, child) && value[child] !== undefined;
 }
 
 /**
  * The payload field a rejected name refers to: the name itself, its Responses API spelling, or a
  * field nested one level down (`include_usage` lives in `stream_options`). `undefined` when the
- * request did not carry it, or cannot do without it.
+ * request did not carry it, or cannot do without it (a name every object has is never one).
  */
 export function payloadField(name: string, payload: unknown, wireApi: WireApi): FieldPath | undefined {
   if (!isObject(payload)) return undefined;
   const candidates = [name, ...(WIRE_API_TABLE[wireApi].spelling === "responses" ? [RESPONSES_ALIASES[name]] : [])];
-  for (const [key, value] of Object.entries(payload)) if (isObject(value) && name in value) candidates.push(`${key}.${name}`);
-  return candidates.find((field): field is FieldPath =>
-    field !== undefined && !PROTECTED_FIELDS.has(field.split(".")[0]!) && present(payload, field)
-  );
+  for (const [key, value] of Object.entries(payload)) if (isObject(value) && Object.hasOwn(value, name)) candidates.push(`${key}.${name}`);
+  return candidates.find((field): field is FieldPath => field !== undefined && isDroppable(field) && present(payload, field));
 }
 
 /**
  * The field to drop and retry without, if the error is a validation error naming a field the
- * request carried. Never for authentication, permission or rate-limit errors.
+ * request carried. Never for authentication, permission or rate-limit errors, and never a thinking
+ * or caching field on a 5xx.
  *
  * @example
  * ```ts
@@ -123,7 +141,8 @@ export function learnableField(message: string, payload: unknown, wireApi: WireA
   if (replayRuleOf(message)) return undefined;
   for (const name of rejectedNames(message)) {
     const field = payloadField(name, payload, wireApi);
-    if (field) return field;
+    if (field === undefined || (Number(status) >= 500 && isCapabilityField(field))) continue;
+    return field;
   }
   return undefined;
 }

@@ -73,7 +73,10 @@ export interface StreamDependencies {
   root?: string;
   /** Fields dropped on top of the profile's: learned from errors, or configured. Read per request. */
   extraDrops?(profile: ModelProfile): Iterable<FieldPath>;
-  /** Called when a rejected field is learned, before the retry. */
+  /**
+   * Called when a rejected field is learned: once the request sent without it has started to
+   * answer, so a rule the retry did not prove is never kept.
+   */
   learned?(profile: ModelProfile, field: FieldPath, error: string): void;
   /** Called when the proxy answered that it does not serve a wire API's route at all (404). */
   unserved?(wireApi: WireApi): void;
@@ -175,6 +178,8 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
   return function streamThroughLiteLLM(model, context, options) {
     const sessionHeader: Record<string, string> = options?.sessionId ? { [SESSION_HEADER]: options.sessionId } : {};
     const learnedNow: FieldPath[] = [];
+    /** Fields dropped for this request, kept as rules only once a request without them answers. */
+    const unproven: { profile: ModelProfile; field: FieldPath; error: string }[] = [];
     /** What LiteLLM says this request cost, when it says. */
     let turnCost: number | undefined;
     let waited = false;
@@ -232,7 +237,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const field = learnableField(message, sent, profile.wireApi);
       if (field === undefined || learnedNow.includes(field)) return undefined;
       learnedNow.push(field);
-      quietly(() => dependencies.learned?.(profile, field, message));
+      unproven.push({ profile, field, error: message });
       return 0;
     };
 
@@ -287,6 +292,9 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
           }
           streaming = true;
           if (held) outer.push(held);
+          if (event.type !== "error") {
+            for (const rule of unproven.splice(0)) quietly(() => dependencies.learned?.(rule.profile, rule.field, rule.error));
+          }
         }
         if (event.type === "done" && turnCost !== undefined) event.message.usage.cost = splitCost(turnCost, event.message.usage, model.cost);
         if (!needsDiagnosis(event)) return outer.push(explained(profile, event));

@@ -52,6 +52,8 @@ export interface ProxyModelInfo {
   reasoningEfforts?: readonly string[];
   /** LiteLLM's `mode: "responses"`: the model is only served on the Responses API. */
   responsesOnly?: boolean;
+  /** Limits the proxy reported that no model can have (`max_output_tokens=0.5`); the family's apply. */
+  ignoredLimits?: readonly string[];
 }
 
 /** One chat model the proxy offers. */
@@ -72,3 +74,6 @@ export interface Catalog {
   /** Wire APIs whose route the proxy answered 404 for; their models take the route's fallback. */
   unservedRoutes?: WireApi[];
 }
+
+/** "It worked, here is the value" or "here is the problem", as one line the user can read. */
+export type Result<T> = { ok: true; value: T } | { ok: false; problem: string };
