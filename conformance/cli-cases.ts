@@ -89,7 +89,7 @@ export function cliSuite(): ConformanceSuite {
         },
       },
       {
-        name: "pi -p learns silently (only the answer on stdout), and the next pi run starts with the rule",
+        name: "pi -p learns with one line on stderr (the answer alone on stdout), and the next pi run starts with the rule",
         async run() {
           const cliAgentDir = mkdtempSync(join(tmpdir(), "pi-litellm-cli-learning-"));
           const args = ["--no-session", "--provider", "litellm", "--model", "acme-batch", "-p", "Say hello."];
@@ -98,6 +98,7 @@ export function cliSuite(): ConformanceSuite {
           const first = await runPi(args, cliEnv, { agentDir: cliAgentDir });
           assertCleanRun(first);
           assert.equal(first.stdout.trim(), "Hello from acme-batch.");
+          assert.match(first.stderr, /^pi-litellm: LiteLLM: acme-batch rejected "store"; it is no longer sent to that model \(\/litellm forget undoes this\)$/m);
           const chat = (from: number) => fake.requests.slice(from).filter((request) => request.model === "acme-batch");
           // The OpenAI client retries a 500 by itself before the error reaches the extension.
           const attempts = chat(before);

@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { CatalogCache } from "./catalog-cache.ts";
 import type { Catalog } from "./types.ts";
 
 const CATALOG: Catalog = { source: "model/info", fetchedAt: 1_760_000_000_000, models: [{ id: "gpt-5", info: { contextWindow: 272_000 } }] };
-const dir = () => mkdtempSync(join(tmpdir(), "catalog-"));
+const directories: string[] = [];
+after(() => {
+  for (const where of directories) rmSync(where, { recursive: true, force: true });
+});
+const dir = () => {
+  const where = mkdtempSync(join(tmpdir(), "catalog-"));
+  directories.push(where);
+  return where;
+};
 
 describe("CatalogCache", () => {
   it("returns what was written, for the same proxy and key", () => {
@@ -43,6 +51,35 @@ describe("CatalogCache", () => {
     assert.equal(cache.read(), undefined);
     writeFileSync(cache.file!, JSON.stringify({ version: 1, proxy: "http://proxy", keyHash: "x", catalog: CATALOG }));
     assert.equal(cache.read(), undefined);
+  });
+
+  it("does not serve a catalog whose fields have the wrong types, and the next discovery writes over it", () => {
+    const where = dir();
+    const cache = new CatalogCache(where, "http://proxy", "k");
+    cache.write(CATALOG);
+    const content = JSON.parse(readFileSync(cache.file!, "utf8"));
+    for (const info of [{ contextWindow: "272000" }, { contextWindow: 0.5 }, { vision: "yes" }, { cost: { input: -1 } }, { unknownField: 1 }]) {
+      writeFileSync(cache.file!, JSON.stringify({ ...content, catalog: { ...CATALOG, models: [{ id: "gpt-5", info }] } }));
+      assert.equal(cache.read(), undefined, JSON.stringify(info));
+    }
+    writeFileSync(cache.file!, JSON.stringify({ ...content, catalog: { ...CATALOG, models: [{ id: "gpt\u001b]0;x\u0007" }] } }));
+    assert.equal(cache.read(), undefined);
+    cache.write(CATALOG);
+    assert.deepEqual(cache.read(), CATALOG);
+  });
+
+  it("leaves a newer version's file alone, and merges the unserved routes other processes found unless told to replace them", () => {
+    const where = dir();
+    const cache = new CatalogCache(where, "http://proxy", "k");
+    cache.write({ ...CATALOG, unservedRoutes: ["anthropic-messages"] });
+    new CatalogCache(where, "http://proxy", "k").write(CATALOG);
+    assert.deepEqual(cache.read()?.unservedRoutes, ["anthropic-messages"]);
+    cache.write(CATALOG, "replace");
+    assert.equal(cache.read()?.unservedRoutes, undefined);
+    writeFileSync(cache.file!, '{"version":2}');
+    cache.write(CATALOG);
+    assert.equal(readFileSync(cache.file!, "utf8"), '{"version":2}');
+    assert.deepEqual(readdirSync(where).length, 1);
   });
 
   it("is a no-op without a directory, or when the directory cannot be written", () => {

@@ -45,6 +45,8 @@ describe("parseModelList()", () => {
         { id: "dall-e-3", mode: "image_generation" },
         { id: "o3", mode: "responses" },
         { id: "" },
+        { id: "gpt-5\u001b]0;owned\u0007" },
+        { id: "o4\u0000" },
         { name: "no-id" },
         null,
         42,

@@ -11,6 +11,7 @@
 import type { LiteLLMConfig } from "./config.ts";
 import { complement, readInfo, readModelGroups, readModelInfoRows } from "./model-info.ts";
 import { type FailureKind, getJson, type ProxyFailure, type ProxyRequest } from "./proxy-http.ts";
+import { hasControlCharacters } from "./secrets.ts";
 import type { Catalog, CatalogEntry, CatalogSource, ProxyModelInfo } from "./types.ts";
 
 /** The outcome of {@link discover}. */
@@ -39,6 +40,14 @@ export function isWildcard(id: string): boolean {
   return id.includes("*");
 }
 
+/**
+ * Whether an id can be offered to pi: not a wildcard, and free of control characters, which pi
+ * would print raw (an escape sequence in a model name could drive the user's terminal).
+ */
+function isOfferable(id: string): boolean {
+  return id !== "" && !isWildcard(id) && !hasControlCharacters(id);
+}
+
 /** Whether a `mode` reported by the proxy rules the model out of pi's catalog. */
 function isNonChatMode(mode: unknown): boolean {
   return typeof mode === "string" && NON_CHAT_MODES.has(mode);
@@ -56,7 +65,8 @@ function entry(id: string, info: ProxyModelInfo | undefined): CatalogEntry {
 
 /**
  * Reads a `/v1/models` body: chat model ids in the proxy's order, with the limits and capabilities
- * newer proxies add per entry. Wildcard routes, non-chat modes and duplicates are skipped.
+ * newer proxies add per entry. Wildcard routes, ids with control characters, non-chat modes and
+ * duplicates are skipped.
  * Returns `undefined` when the body is not a model list at all.
  *
  * @example
@@ -73,7 +83,7 @@ export function parseModelList(body: unknown, groups: ReadonlyMap<string, ProxyM
   for (const item of data) {
     const record = (item ?? {}) as Record<string, unknown>;
     const id = record.id;
-    if (typeof id !== "string" || id === "" || isWildcard(id) || seen.has(id) || isNonChatMode(record.mode)) continue;
+    if (typeof id !== "string" || !isOfferable(id) || seen.has(id) || isNonChatMode(record.mode)) continue;
     seen.add(id);
     entries.push(entry(id, complement(readInfo(record), groups.get(id))));
   }
@@ -87,7 +97,7 @@ export function parseModelList(body: unknown, groups: ReadonlyMap<string, ProxyM
 export function parseModelInfo(rows: readonly unknown[], groups: ReadonlyMap<string, ProxyModelInfo> = new Map()): CatalogEntry[] {
   const entries: CatalogEntry[] = [];
   for (const [id, { info, modes }] of readModelInfoRows(rows)) {
-    if (isWildcard(id) || modes.every(isNonChatMode)) continue;
+    if (!isOfferable(id) || modes.every(isNonChatMode)) continue;
     entries.push(entry(id, complement(info, groups.get(id))));
   }
   return entries;
@@ -108,12 +118,17 @@ export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: ty
   };
 }
 
-function catalog(source: CatalogSource, models: CatalogEntry[]): DiscoveryResult {
+/** A catalog, unless reading it took discovery past its deadline: then the line says so, as a slow answer would. */
+function catalog(source: CatalogSource, models: CatalogEntry[], config: LiteLLMConfig, deadline: number): DiscoveryResult {
+  if (Date.now() > deadline) {
+    return { ok: false, failure: { kind: "timeout", message: `LiteLLM at ${config.baseUrl} did not answer within ${config.discoveryTimeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS` } };
+  }
   return { ok: true, catalog: { source, fetchedAt: Date.now(), models } };
 }
 
 /**
- * Discovers the proxy's chat models. Every request shares one deadline of `discoveryTimeoutMs`.
+ * Discovers the proxy's chat models. Every request, and reading their answers, shares one deadline
+ * of `discoveryTimeoutMs`.
  */
 export async function discover(config: LiteLLMConfig, fetchImpl?: typeof fetch): Promise<DiscoveryResult> {
   const deadline = Date.now() + config.discoveryTimeoutMs;
@@ -123,7 +138,7 @@ export async function discover(config: LiteLLMConfig, fetchImpl?: typeof fetch):
 
   if (info.ok) {
     const rows = dataOf(info.body);
-    if (rows) return catalog("model/info", parseModelInfo(rows, groups));
+    if (rows) return catalog("model/info", parseModelInfo(rows, groups), config, deadline);
   } else if (!FALLBACK_KINDS.has(info.failure.kind)) {
     return info;
   }
@@ -132,7 +147,7 @@ export async function discover(config: LiteLLMConfig, fetchImpl?: typeof fetch):
   const result = await getJson(list);
   if (!result.ok) return result;
   const models = parseModelList(result.body, groups);
-  if (models) return catalog("models", models);
+  if (models) return catalog("models", models, config, deadline);
   return {
     ok: false,
     failure: { kind: "malformed", message: `LiteLLM at ${list.url} answered without a model list; check that ${config.baseUrlVariable} points at the proxy` },

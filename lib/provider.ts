@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { CatalogCache } from "./catalog-cache.ts";
+import { CatalogCache, type RouteWrite } from "./catalog-cache.ts";
 import type { LiteLLMConfig } from "./config.ts";
 import { discover, proxyRequest } from "./discovery.ts";
 import { LearnedRules } from "./learned-rules.ts";
@@ -15,7 +15,7 @@ import { buildModels, type ModelProfile, profileOf } from "./models.ts";
 import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
 import type { ConnectionCause } from "./error-kinds.ts";
 import { getJson } from "./proxy-http.ts";
-import { guardRedirects, redact } from "./secrets.ts";
+import { guardRedirects, printable, redact } from "./secrets.ts";
 import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./spend.ts";
 import { createStream } from "./stream.ts";
 import type { Catalog, WireApi } from "./types.ts";
@@ -77,6 +77,8 @@ export class LiteLLMProvider {
   #fromCache = false;
   #background: BackgroundRefresh | undefined;
   #notify: Notify | undefined;
+  /** Where print mode's lines go (stderr): a lasting change must not happen unseen there either. */
+  #warn: Notify | undefined;
   /** Routes this proxy answered 404 for, remembered with the catalog so the next start skips them. */
   #unserved = new Set<WireApi>();
   #staleRefreshAt = 0;
@@ -117,6 +119,7 @@ export class LiteLLMProvider {
    */
   sessionStarted(ctx: SessionContext, warn: (line: string) => void): void {
     this.#notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
+    this.#warn = warn;
     this.#budgetNoticed = false;
     this.#recheck();
     try {
@@ -130,15 +133,16 @@ export class LiteLLMProvider {
   /**
    * Registers the models at startup: at once from the cache when there is one (refreshing it in the
    * background for the next start), else from the proxy within the discovery timeout. Returns the
-   * problem line when nothing could be registered.
+   * problem lines: why nothing could be registered, why learned rules are not kept.
    */
-  async start(): Promise<string | undefined> {
+  async start(): Promise<string[]> {
+    const problems = this.rules.problem ? [this.rules.problem] : [];
     const cached = this.cache.read();
-    if (!cached) return await this.refresh();
+    if (!cached) return [...problems, ...[await this.refresh()].filter((line) => line !== undefined)];
     this.#background = { state: "scheduled" };
     const problem = this.#register(cached, true);
     if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.#recheck();
-    return problem;
+    return problem ? [...problems, problem] : problems;
   }
 
   /** Starts the background refresh of a warm start, once; an unref'd timer lets a short run end first. */
@@ -233,14 +237,14 @@ export class LiteLLMProvider {
     if (count === 0 || !this.#catalog) return count;
     this.#unserved.clear();
     const { unservedRoutes: _forgotten, ...catalog } = this.#catalog;
-    this.#reregister(catalog);
+    this.#reregister(catalog, "replace");
     return count;
   }
 
   /** The same models under what is now known of the proxy's routes, for this session and the next start. */
-  #reregister(catalog: Catalog): void {
+  #reregister(catalog: Catalog, routes: RouteWrite = "merge"): void {
     this.#register(catalog, this.#fromCache);
-    this.cache.write(catalog);
+    this.cache.write(catalog, routes);
   }
 
   #register(catalog: Catalog, fromCache: boolean): string | undefined {
@@ -285,11 +289,11 @@ export class LiteLLMProvider {
     if (!catalog) return undefined;
     const unlisted = (ref: ModelRef | undefined): ref is ModelRef => ref?.provider === name && !catalog.models.some((model) => model.id === ref.id);
     if (unlisted(wanted) && wanted.id !== current?.id) {
-      const now = current ? `${current.provider}/${current.id}` : "no model";
-      return `This session used ${name}/${wanted.id}, which LiteLLM no longer lists for this key; continuing with ${now}. /litellm refresh re-discovers, /model picks another`;
+      const now = current ? printable(`${current.provider}/${current.id}`) : "no model";
+      return `This session used ${name}/${printable(wanted.id)}, which LiteLLM no longer lists for this key; continuing with ${now}. /litellm refresh re-discovers, /model picks another`;
     }
     if (unlisted(current)) {
-      return `LiteLLM at ${this.config.baseUrl} does not list "${current.id}" for this key, so requests to it will fail; pi --list-models ${name} shows what it serves`;
+      return `LiteLLM at ${this.config.baseUrl} does not list "${printable(current.id)}" for this key, so requests to it will fail; pi --list-models ${name} shows what it serves`;
     }
     return undefined;
   }
@@ -297,7 +301,8 @@ export class LiteLLMProvider {
   #learned(profile: ModelProfile, field: string, error: string): void {
     const reason = redact(error.split("\n")[0] ?? "", this.config.secrets).slice(0, 240);
     if (this.rules.learn({ model: profile.id, wireApi: profile.wireApi, field, reason })) {
-      this.#notify?.(`LiteLLM: ${profile.id} rejected "${field}"; it is no longer sent to that model (/litellm forget undoes this)`);
+      const line = `LiteLLM: ${profile.id} rejected "${field}"; it is no longer sent to that model (/litellm forget undoes this)`;
+      (this.#notify ?? this.#warn)?.(line);
     }
   }
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
-import { errorDetail, getJson, type ProxyRequest } from "./proxy-http.ts";
+import { errorDetail, getJson, MAX_BODY_BYTES, type ProxyRequest } from "./proxy-http.ts";
 
 const KEY = "sk-secret-123";
 
@@ -144,5 +144,21 @@ describe("errorDetail()", () => {
     assert.equal(errorDetail("<html><title>Bad Gateway</title></html>"), "Bad Gateway");
     assert.equal(errorDetail("\n  plain text\nmore"), "plain text");
     assert.equal(errorDetail("x".repeat(400)).length, 160);
+  });
+});
+
+describe("getJson() and large bodies", () => {
+  it("stops reading a body larger than the cap, whether it says its length or not", async () => {
+    const chunk = new Uint8Array(1024 * 1024).fill(32);
+    let pulled = 0;
+    const endless: typeof fetch = async () =>
+      new Response(new ReadableStream({ pull: (controller) => void (pulled++, controller.enqueue(chunk)) }));
+    const declared: typeof fetch = async () => new Response("{}", { headers: { "content-length": String(MAX_BODY_BYTES + 1) } });
+    for (const fetchImpl of [endless, declared]) {
+      const result = await getJson(request(fetchImpl, { timeoutMs: 5_000 }));
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.match(result.failure.message, /^LiteLLM at http:\/\/proxy\.test:4000\/v1\/models answered with more than 64 MB; that is not a model list/);
+    }
+    assert.ok(pulled <= MAX_BODY_BYTES / chunk.length + 2);
   });
 });

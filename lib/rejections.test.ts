@@ -121,11 +121,13 @@ describe("learnableField()", () => {
       assert.equal(learnableField(`${status}litellm.BadRequestError: Unrecognized request argument supplied: temperature`, payload, "openai-completions"), "temperature");
     }
   });
-  it("drops a thinking or caching field on a 400, never on a 500 alone", () => {
+  it("drops a thinking or caching field on a 400, or a 500 wrapping the backend's 400, never on a 500 alone", () => {
     const thinking = { model: "m", reasoning_effort: "high", prompt_cache_key: "s", store: false, thinking: { type: "enabled" } };
     for (const field of ["reasoning_effort", "prompt_cache_key", "store", "thinking"]) {
       assert.equal(learnableField(`400 Unrecognized request argument supplied: ${field}`, thinking, "openai-completions"), field);
       assert.equal(learnableField(`500 litellm.InternalServerError: Unrecognized request argument supplied: ${field}`, thinking, "openai-completions"), undefined, field);
+      const wrapped = `500 litellm.APIConnectionError: DatabricksException - {"error_code":"BAD_REQUEST","message":"Bad request: Unrecognized field \\"${field}\\""}`;
+      assert.equal(learnableField(wrapped, thinking, "openai-completions"), field);
     }
   });
   it("never takes a name every object has for a field", () => {

@@ -56,8 +56,8 @@ const LEARNABLE_STATUSES: ReadonlySet<number> = new Set([400, 422, 500]);
 
 /**
  * Fields whose loss a user would not see but would pay for: thinking turned off, caching gone. A
- * 400 or 422 naming one is the backend's validation and is learned; a 500 is not proof enough, it
- * may be any failure that happens to quote the request.
+ * 400 or 422 naming one is the backend's validation and is learned; a 5xx only when it wraps one
+ * ({@link UPSTREAM_VALIDATION}): otherwise it may be any failure that happens to quote the request.
  */
 const CAPABILITY_FIELDS: ReadonlySet<string> = new Set([
   "reasoning",
@@ -69,6 +69,12 @@ const CAPABILITY_FIELDS: ReadonlySet<string> = new Set([
   "prompt_cache_retention",
   "store",
 ]);
+
+/**
+ * How a 5xx shows that it wraps the backend's validation error: LiteLLM reports Databricks' and
+ * Azure's 400s inside a 500 `APIConnectionError` (litellm/llms/databricks, litellm/llms/azure).
+ */
+const UPSTREAM_VALIDATION = /BAD_REQUEST|Bad request|BadRequestError|invalid_request_error|Error code: 4\d\d/i;
 
 /** Whether dropping a field would turn thinking or caching off. */
 export function isCapabilityField(field: FieldPath): boolean {
@@ -141,7 +147,7 @@ export function learnableField(message: string, payload: unknown, wireApi: WireA
   if (replayRuleOf(message)) return undefined;
   for (const name of rejectedNames(message)) {
     const field = payloadField(name, payload, wireApi);
-    if (field === undefined || (Number(status) >= 500 && isCapabilityField(field))) continue;
+    if (field === undefined || (Number(status) >= 500 && isCapabilityField(field) && !UPSTREAM_VALIDATION.test(message))) continue;
     return field;
   }
   return undefined;

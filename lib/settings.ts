@@ -12,7 +12,9 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { LIMIT_BOUNDS, isLimit } from "./model-info.ts";
 import { agentDir } from "./pi.ts";
+import { isDroppable } from "./policy.ts";
 import { WIRE_APIS, type WireApi, THINKING_LEVELS, type ThinkingLevelMap } from "./types.ts";
 
 /** Per-model settings, applied to every model id the key (a `*` glob) matches. */
@@ -71,11 +73,20 @@ const PROXY_FIELDS: Readonly<Record<keyof ProxySettings, Check>> = {
   models: (value) => (isObject(value) ? undefined : "expected an object of model globs"),
 };
 
+const limit = (name: keyof typeof LIMIT_BOUNDS): Check => (value) =>
+  isLimit(name, value) ? undefined : `expected a whole number of tokens from ${LIMIT_BOUNDS[name].min} to ${LIMIT_BOUNDS[name].max}`;
+const dropFields: Check = (value) => {
+  const problem = stringList(value);
+  if (problem) return problem;
+  const needed = (value as string[]).find((field) => !isDroppable(field));
+  return needed === undefined ? undefined : `"${needed}" cannot be dropped: no request goes without model, messages, input, stream, tools or system`;
+};
+
 const MODEL_FIELDS: Readonly<Record<string, Check>> = {
   wireApi,
-  dropFields: stringList,
-  contextWindow: positiveInteger,
-  maxTokens: positiveInteger,
+  dropFields,
+  contextWindow: limit("contextWindow"),
+  maxTokens: limit("maxTokens"),
   thinkingLevels,
 };
 

@@ -189,7 +189,26 @@ describe("learning from a rejected field", () => {
     assert.equal(message.stopReason, "stop");
     assert.equal(payloads.length, 4);
     assert.deepEqual(payloads[3], { model: "acme-1" });
-    assert.equal(MAX_RESENDS, 3);
+  });
+
+  it("keeps a learned field only once the request without it answers: a retry that still fails teaches nothing", async () => {
+    const learned: string[] = [];
+    const failing = createStream({
+      profileOf: profileOfModel,
+      learned: (_profile, field) => learned.push(field),
+      wireStream: scriptedWireStream([() => "400 Unsupported parameter: 'store'", () => "401 Authentication Error, Invalid proxy server token passed."], []),
+    });
+    const { message } = await run(failing(model("acme-1"), CONTEXT));
+    assert.equal(message.stopReason, "error");
+    assert.deepEqual(learned, []);
+    const proven: string[] = [];
+    const answering = createStream({
+      profileOf: profileOfModel,
+      learned: (_profile, field) => proven.push(field),
+      wireStream: scriptedWireStream([() => "400 Unsupported parameter: 'store'", () => "400 Unsupported parameter: 'temperature'", () => "ok"], []),
+    });
+    await run(answering(model("acme-1"), CONTEXT));
+    assert.deepEqual(proven, ["store", "temperature"]);
   });
 
   it("gives up after the retry limit and shows the last error", async () => {
