@@ -50,8 +50,8 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
       registerLiteLLMCommand(pi, providers);
       // Every provider discovers at once, so several proxies cost one discovery timeout, not several.
       const outcomes = await Promise.all(providers.map((provider) => provider.start()));
-      outcomes.forEach((problem, index) => {
-        if (problem) warn(providers.length > 1 ? `${configs[index]!.providerName}: ${problem}` : problem);
+      outcomes.forEach((lines, index) => {
+        for (const problem of lines) warn(providers.length > 1 ? `${configs[index]!.providerName}: ${problem}` : problem);
       });
     } catch (error) {
       warn(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, secrets));
