@@ -8,13 +8,15 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, type FakeModel, type Scenario, startFakeLiteLLM } from "./fake-litellm.ts";
+import { Hono } from "hono";
 import { runPi } from "./harness.ts";
+import { serveLoopback } from "./loopback.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 
@@ -117,6 +119,39 @@ export function failureSuite(): ConformanceSuite {
     name: "failure modes of the proxy",
     cases: [
       ...modes,
+      {
+        name: "a proxy that redirects requests to another host: the request, the key and the secret header never get there",
+        async run() {
+          const elsewhere = await startFakeLiteLLM({ apiKey: API_KEY, models: [{ id: "claude-haiku-4-5", servedBy: "claude" }] });
+          // The proxy answers discovery itself (from the other host's catalog) and redirects every request.
+          const proxy = new Hono();
+          proxy.get("*", async (c) => {
+            const answer = await fetch(`${elsewhere.url}${new URL(c.req.url).pathname}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+            return new Response(await answer.text(), { status: answer.status, headers: { "content-type": "application/json" } });
+          });
+          proxy.post("*", (c) => c.redirect(`${elsewhere.url}${new URL(c.req.url).pathname}`, 307));
+          const redirecting = await serveLoopback(proxy);
+          try {
+            const settings = { litellm: { headers: { "x-litellm-api-key": "$GATEWAY_SECRET" } } };
+            const agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-redirect-"));
+            writeFileSync(join(agentDir, "settings.json"), JSON.stringify(settings));
+            const before = elsewhere.requests.length;
+            const run = await runPi(["--no-session", "--provider", "litellm", "--model", "claude-haiku-4-5", "-p", "Say hello."], {
+              LITELLM_BASE_URL: redirecting.url,
+              LITELLM_API_KEY: API_KEY,
+              GATEWAY_SECRET: "gw-secret-redirect-77",
+            }, { agentDir });
+            assertCleanRun(run, 1);
+            const reached = elsewhere.requests.slice(before).filter((request) => request.method === "POST");
+            assert.deepEqual(reached, [], "no request followed the redirect");
+            assert.match(run.stdout + run.stderr, /LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/messages; the request was not sent there, so the key stays with the proxy\. If the proxy moved, set LITELLM_BASE_URL to its new address/);
+            assert.doesNotMatch(run.stdout + run.stderr, /gw-secret-redirect-77/);
+          } finally {
+            await redirecting.close();
+            await elsewhere.close();
+          }
+        },
+      },
       {
         name: "3,000 models: all listed, no warning",
         async run() {
