@@ -98,7 +98,7 @@ export function cliSuite(): ConformanceSuite {
           const first = await runPi(args, cliEnv, { agentDir: cliAgentDir });
           assertCleanRun(first);
           assert.equal(first.stdout.trim(), "Hello from acme-batch.");
-          assert.match(first.stderr, /^pi-litellm: LiteLLM: acme-batch rejected "store"; it is no longer sent to that model \(\/litellm forget undoes this\)$/m);
+          assert.match(first.stderr, /^pi-litellm-provider: LiteLLM: acme-batch rejected "store"; it is no longer sent to that model \(\/litellm forget undoes this\)$/m);
           const chat = (from: number) => fake.requests.slice(from).filter((request) => request.model === "acme-batch");
           // The OpenAI client retries a 500 by itself before the error reaches the extension.
           const attempts = chat(before);
@@ -118,8 +118,8 @@ export function cliSuite(): ConformanceSuite {
         async run() {
           const run = await runPi(["--list-models"], { LITELLM_BASE_URL: "", LITELLM_API_KEY: "", OPENAI_BASE_URL: "", OPENAI_API_KEY: "", ANTHROPIC_API_KEY: "sk-ant-test" });
           assertCleanRun(run);
-          const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm:"));
-          assert.deepEqual(lines, ["pi-litellm: LiteLLM provider is off: set LITELLM_BASE_URL (and LITELLM_API_KEY) to your proxy, e.g. http://localhost:4000"]);
+          const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider:"));
+          assert.deepEqual(lines, ["pi-litellm-provider: LiteLLM provider is off: set LITELLM_BASE_URL (and LITELLM_API_KEY) to your proxy, e.g. http://localhost:4000"]);
           assert.match(run.stdout + run.stderr, /anthropic\s+claude/);
         },
       },

@@ -104,7 +104,7 @@ export function failureSuite(): ConformanceSuite {
         const url = mode.url ? await mode.url(fake) : fake!.url;
         const run = await runPi(["--list-models"], { LITELLM_BASE_URL: url, LITELLM_API_KEY: API_KEY, ...OTHER_PROVIDER, ...mode.env });
         assertCleanRun(run);
-        const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm: ")).map((line) => line.slice("pi-litellm: ".length));
+        const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider: ")).map((line) => line.slice("pi-litellm-provider: ".length));
         assert.equal(lines.length, 1, run.stderr);
         assert.match(lines[0]!, mode.line);
         assert.match(run.stdout + run.stderr, /anthropic\s+claude/, "pi's other providers are still listed");
@@ -161,7 +161,7 @@ export function failureSuite(): ConformanceSuite {
             assertCleanRun(run);
             const rows = (run.stdout + run.stderr).split("\n").filter((line) => /^litellm\s+team-\d{4}-model\s+128K\s+8\.2K\s/.test(line));
             assert.equal(rows.length, 3_000);
-            assert.doesNotMatch(run.stderr, /pi-litellm:/);
+            assert.doesNotMatch(run.stderr, /pi-litellm-provider:/);
           } finally {
             await fake.close();
           }
@@ -198,10 +198,10 @@ export function failureSuite(): ConformanceSuite {
             const env = { LITELLM_BASE_URL: after.url, LITELLM_API_KEY: API_KEY };
             const resumed = await runPi(["--continue", "-p", "Again."], env, { agentDir, cwd });
             assertCleanRun(resumed);
-            assert.match(resumed.stderr, /^pi-litellm: This session used litellm\/retired-model, which LiteLLM no longer lists for this key; continuing with litellm\/gpt-5\./m);
+            assert.match(resumed.stderr, /^pi-litellm-provider: This session used litellm\/retired-model, which LiteLLM no longer lists for this key; continuing with litellm\/gpt-5\./m);
             const explicit = await runPi(["--no-session", "--provider", "litellm", "--model", "retired-model", "-p", "Hi."], env);
             assertCleanRun(explicit, 1);
-            assert.match(explicit.stderr, /^pi-litellm: LiteLLM at .* does not list "retired-model" for this key, so requests to it will fail/m);
+            assert.match(explicit.stderr, /^pi-litellm-provider: LiteLLM at .* does not list "retired-model" for this key, so requests to it will fail/m);
           } finally {
             await after.close();
           }

@@ -67,6 +67,19 @@ export function packageSuite(): ConformanceSuite {
         },
       },
       {
+        name: "the README installs this package by its own name, not one of the LiteLLM extensions others publish",
+        async run() {
+          const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+          const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+          const installed = [...readme.matchAll(/pi install (?:-l )?npm:(\S+)/g)].map((match) => match[1]);
+          assert.ok(installed.length > 0, "the README shows an npm install");
+          assert.deepEqual([...new Set(installed)], [manifest.name]);
+          // Names other authors hold on the registry (`npm view <name>`, 2026-12-01).
+          assert.ok(!["pi-litellm", "pi-provider-litellm"].includes(manifest.name), `${manifest.name} belongs to someone else on npm`);
+          assert.match(readme, new RegExp(`^# ${manifest.name}$`, "m"));
+        },
+      },
+      {
         name: "pi install of the unpacked tarball (a local path) loads the extension: models listed and answering without -e",
         async run() {
           const unpacked = mkdtempSync(join(tmpdir(), "pi-litellm-unpacked-"));

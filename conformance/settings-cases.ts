@@ -110,11 +110,11 @@ export function settingsSuite(): ConformanceSuite {
           const broken = { ...settings(), discoveryTimeoutMs: "fast", models: { "gpt-4o": { contextWindow: -1, maxTokens: 2000 } } };
           const run = await runPi(["--list-models", "corp"], keys, dirs(broken));
           assertCleanRun(run);
-          const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm:"));
+          const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider:"));
           // In the file's order: `models` comes before the added `discoveryTimeoutMs`.
           assert.deepEqual(lines, [
-            'pi-litellm: ~/.pi/agent/settings.json litellm.models["gpt-4o"].contextWindow: expected a whole number of tokens from 1024 to 100000000; ignoring it',
-            "pi-litellm: ~/.pi/agent/settings.json litellm.discoveryTimeoutMs: expected a positive whole number; ignoring it",
+            'pi-litellm-provider: ~/.pi/agent/settings.json litellm.models["gpt-4o"].contextWindow: expected a whole number of tokens from 1024 to 100000000; ignoring it',
+            "pi-litellm-provider: ~/.pi/agent/settings.json litellm.discoveryTimeoutMs: expected a positive whole number; ignoring it",
           ]);
           assert.match(run.stdout + run.stderr, /^corp\s+gpt-4o\s+128K\s+2K\s/m);
         },

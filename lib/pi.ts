@@ -149,5 +149,5 @@ export function agentDir(env: Readonly<Record<string, string | undefined>> = pro
 
 /** Writes one line to stderr: startup problems must not reach stdout, which `-p` and `--list-models` own. */
 export function warn(line: string): void {
-  process.stderr.write(`pi-litellm: ${line}\n`);
+  process.stderr.write(`pi-litellm-provider: ${line}\n`);
 }

@@ -119,7 +119,7 @@ export async function fetchWithinOrigin(
 /** Proxy roots whose requests the global guard keeps within their origin, with the variable to name. */
 const GUARDED_ROOTS = new Map<string, string>();
 
-const GUARD = Symbol.for("pi-litellm.redirect-guard");
+const GUARD = Symbol.for("pi-litellm-provider.redirect-guard");
 
 /**
  * Keeps pi-ai's requests to a proxy within the proxy's origin. pi-ai builds its SDK clients with
