@@ -13,7 +13,7 @@
 import process from "node:process";
 import { registerLiteLLMCommand } from "./lib/command.ts";
 import { resolveConfigs } from "./lib/config.ts";
-import { type ExtensionAPI, warn as warnOnStderr } from "./lib/pi.ts";
+import { builtinProviders, type ExtensionAPI, warn as warnOnStderr } from "./lib/pi.ts";
 import { LiteLLMProvider, stateDir } from "./lib/provider.ts";
 import { redact } from "./lib/secrets.ts";
 import { loadSettings } from "./lib/settings.ts";
@@ -38,10 +38,10 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
     let secrets: (string | undefined)[] = [];
     try {
       const loaded = loadSettings(env, options.cwd ?? process.cwd());
-      const { configs, problems } = resolveConfigs(env, loaded.settings, "pi settings");
+      const { configs, problems, off } = resolveConfigs(env, loaded.settings, "settings.json", builtinProviders());
       secrets = configs.flatMap((config) => config.secrets);
       for (const problem of [...loaded.problems, ...problems]) warn(problem);
-      if (configs.length === 0) return registerLiteLLMCommand(pi, [], problems.at(-1));
+      if (configs.length === 0) return registerLiteLLMCommand(pi, [], off);
 
       const providers = configs.map((config) => new LiteLLMProvider(pi, config, { stateDir: stateDir(env), ...(options.fetch ? { fetch: options.fetch } : {}) }));
       pi.on("session_start", (_event, ctx) => {

@@ -242,6 +242,33 @@ describe("settings in the configuration", () => {
     assert.deepEqual(configs.find((config) => config.providerName === "litellm-eu")?.secrets, ["sk-eu-456"]);
   });
 
+  it("names every alias it cannot register, and lets an alias with its own URL work without the main one", () => {
+    const { configs, problems, off } = resolveConfigs({ EU_KEY: "sk-eu-456" }, {
+      aliases: {
+        "litellm-eu": { baseUrl: "https://eu.proxy", apiKey: "$EU_KEY" },
+        "litellm-nowhere": { apiKey: "$EU_KEY" },
+        "litellm-lab": { baseUrl: "https://lab.proxy" },
+      },
+    });
+    assert.deepEqual(configs.map((config) => [config.providerName, config.apiKeyVariable]), [
+      ["litellm-eu", "EU_KEY"],
+      ["litellm-lab", 'settings litellm.aliases["litellm-lab"].apiKey'],
+    ]);
+    assert.deepEqual(problems, ['settings litellm.aliases["litellm-nowhere"]: no baseUrl, and the main section has none to share; set settings litellm.aliases["litellm-nowhere"].baseUrl or LITELLM_BASE_URL']);
+    assert.equal(off, undefined);
+  });
+
+  it("refuses pi's own provider names for the main provider and for aliases", () => {
+    const taken = ["openai", "anthropic"];
+    const { configs, problems, off } = resolveConfigs({ LITELLM_BASE_URL: "http://a" }, { providerName: "openai", aliases: { anthropic: {} } }, "settings", taken);
+    assert.deepEqual(configs, []);
+    assert.deepEqual(problems, [
+      'settings litellm.aliases["anthropic"]: "anthropic" is one of pi\'s own providers, whose models the alias would replace; ignoring it, pick another name',
+      'settings litellm.providerName: "openai" is one of pi\'s own providers, whose models it would replace; pick another name',
+    ]);
+    assert.equal(off, problems[1]);
+  });
+
   it("refuses an alias whose name the main provider already has", () => {
     const { configs, problems } = resolveConfigs({ LITELLM_BASE_URL: "http://a" }, { aliases: { litellm: { apiKey: "x" } } });
     assert.equal(configs.length, 1);

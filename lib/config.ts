@@ -10,7 +10,7 @@
 
 import { CREDENTIAL_HEADERS } from "./secrets.ts";
 import type { LiteLLMSettings, ModelSettings, ProxySettings } from "./settings.ts";
-import { WIRE_APIS, type WireApi } from "./types.ts";
+import { type Result, WIRE_APIS, type WireApi } from "./types.ts";
 
 /** Settings for the models whose id matches `pattern` (a `*` glob). */
 export interface ModelOverride extends ModelSettings {
@@ -46,7 +46,10 @@ export interface LiteLLMConfig {
 /** The configurations, or why there is none, plus non-fatal problems with optional values. */
 export interface ConfigResult {
   configs: LiteLLMConfig[];
+  /** Every line to show, `off` among them when it is set. */
   problems: string[];
+  /** Why no provider is registered, when none is: the line `/litellm` shows. */
+  off?: string;
 }
 
 /** The environment variables read, with the defaults the README documents. */
@@ -231,31 +234,31 @@ interface Shared {
   discoveryTimeoutMs: number;
 }
 
-/** One provider from its URL and key sources; `undefined` (with a problem) when it has no usable URL. */
+/** One provider from its URL and key sources, or why its URL cannot be used; lesser problems go to `problems`. */
 function proxyConfig(
   name: string,
-  url: Source | undefined,
+  url: Source,
   key: Source | undefined,
   shared: Shared,
   env: Env,
   problems: string[],
-): LiteLLMConfig | undefined {
-  if (!url) return undefined;
+  keySetting: string = ENV.apiKey,
+): Result<LiteLLMConfig> {
   const normalized = normalizeBaseUrl(url.raw, url.variable);
-  if ("error" in normalized) {
-    problems.push(normalized.error);
-    return undefined;
-  }
+  if ("error" in normalized) return { ok: false, problem: normalized.error };
   const resolved = key ? resolveReference(key.raw, env) : {};
   if (resolved.missing) problems.push(`${key!.variable}: $${resolved.missing} is not set; ${name} connects without a key`);
   return {
-    providerName: name,
-    baseUrl: normalized.url,
-    baseUrlVariable: url.variable,
-    apiKey: resolved.value,
-    apiKeyVariable: resolved.variable ?? key?.variable ?? ENV.apiKey,
-    ...shared,
-    secrets: [...new Set([...(resolved.value ? [resolved.value] : []), ...shared.secrets])],
+    ok: true,
+    value: {
+      providerName: name,
+      baseUrl: normalized.url,
+      baseUrlVariable: url.variable,
+      apiKey: resolved.value,
+      apiKeyVariable: resolved.variable ?? key?.variable ?? keySetting,
+      ...shared,
+      secrets: [...new Set([...(resolved.value ? [resolved.value] : []), ...shared.secrets])],
+    },
   };
 }
 
@@ -265,7 +268,8 @@ function proxyConfig(
  *
  * The key comes from `LITELLM_API_KEY`, else settings, else `OPENAI_API_KEY` only when the URL came
  * from `OPENAI_BASE_URL` too: a key is never sent to a host it was not set for. An alias pointing at
- * another proxy never inherits the main key.
+ * another proxy never inherits the main key. No provider may take a name in `taken` (pi's own
+ * providers): it would replace pi's models of that name.
  *
  * @example
  * ```ts
@@ -273,7 +277,7 @@ function proxyConfig(
  * configs[0]?.baseUrl; // "http://localhost:4000"
  * ```
  */
-export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, settingsLabel = "settings"): ConfigResult {
+export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, settingsLabel = "settings", taken: readonly string[] = []): ConfigResult {
   const problems: string[] = [];
   const at = `${settingsLabel} litellm`;
   const wire = parseWireApiOverrides(env[ENV.wireApi] ?? "");
@@ -290,32 +294,49 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
     [settings.baseUrl, `${at}.baseUrl`],
     [nonEmpty(env[ENV.fallbackBaseUrl]), ENV.fallbackBaseUrl],
   ]);
-  if (!url) {
-    return { configs: [], problems: [...problems, `LiteLLM provider is off: set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`] };
-  }
-  const key = firstSource([
+  const key = url && firstSource([
     [nonEmpty(env[ENV.apiKey]), ENV.apiKey],
     [settings.apiKey, `${at}.apiKey`],
     [url.variable === ENV.fallbackBaseUrl ? nonEmpty(env[ENV.fallbackApiKey]) : undefined, ENV.fallbackApiKey],
   ]);
   const mainName = settings.providerName ?? DEFAULT_PROVIDER_NAME;
-  const main = proxyConfig(mainName, url, key, shared(settings, at), env, problems);
-  const configs = main ? [main] : [];
+  const configs: LiteLLMConfig[] = [];
+  /** Why the main provider is not registered, when it is not. */
+  let mainOff = `LiteLLM provider is off: set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`;
+  let main: LiteLLMConfig | undefined;
+  if (url && taken.includes(mainName)) {
+    mainOff = `${at}.providerName: "${mainName}" is one of pi's own providers, whose models it would replace; pick another name`;
+  } else if (url) {
+    const resolved = proxyConfig(mainName, url, key, shared(settings, at), env, problems);
+    if (resolved.ok) configs.push(main = resolved.value);
+    else mainOff = resolved.problem;
+  }
 
   for (const [name, alias] of Object.entries(settings.aliases ?? {})) {
     const where = `${at}.aliases["${name}"]`;
-    if (configs.some((config) => config.providerName === name)) {
+    if (taken.includes(name)) {
+      problems.push(`${where}: "${name}" is one of pi's own providers, whose models the alias would replace; ignoring it, pick another name`);
+      continue;
+    }
+    if (name === mainName || configs.some((config) => config.providerName === name)) {
       problems.push(`${where}: the name is already taken by another provider; ignoring it`);
       continue;
     }
     const aliasUrl = alias.baseUrl ? { raw: alias.baseUrl, variable: `${where}.baseUrl` } : url;
+    if (!aliasUrl) {
+      problems.push(`${where}: no baseUrl, and the main section has none to share; set ${where}.baseUrl or ${ENV.baseUrl}`);
+      continue;
+    }
     const aliasRoot = normalizeBaseUrl(aliasUrl.raw, aliasUrl.variable);
     const sameProxy = "url" in aliasRoot && aliasRoot.url === main?.baseUrl;
     const aliasKey = alias.apiKey ? { raw: alias.apiKey, variable: `${where}.apiKey` } : sameProxy ? key : undefined;
-    const config = proxyConfig(name, aliasUrl, aliasKey, shared(layerShared(settings, alias, sameProxy), where), env, problems);
-    if (config) configs.push(config);
+    const config = proxyConfig(name, aliasUrl, aliasKey, shared(layerShared(settings, alias, sameProxy), where), env, problems, `${where}.apiKey`);
+    if (config.ok) configs.push(config.value);
+    else problems.push(`${where}: ${config.problem}; ignoring it`);
   }
-  return { configs, problems };
+  // With aliases registered, a main section left without a URL is a choice; a broken one still says so.
+  if (!main && (url || configs.length === 0)) problems.push(mainOff);
+  return configs.length > 0 ? { configs, problems } : { configs, problems, off: mainOff };
 }
 
 /**

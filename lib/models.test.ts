@@ -83,6 +83,20 @@ describe("buildModels()", () => {
     assert.equal(models[0]?.compat, undefined);
     assert.deepEqual(models[1]?.compat, { supportsDeveloperRole: false });
   });
+
+  it("lets settings say that an unknown model reasons and sees images, so its thinking levels apply", () => {
+    const levels = { off: null, low: "low", high: "high" } as const;
+    const { models, notes } = buildModels([{ id: "acme-thinker" }, { id: "acme-plain" }], {
+      modelOverrides: [
+        { pattern: "acme-thinker", reasoning: true, input: ["text", "image"], thinkingLevelMap: levels },
+        { pattern: "acme-plain", thinkingLevelMap: levels },
+      ],
+      hide: [],
+    }, "x");
+    assert.deepEqual([models[0]?.reasoning, models[0]?.input, models[0]?.thinkingLevelMap], [true, ["text", "image"], levels]);
+    assert.deepEqual([models[1]?.reasoning, models[1]?.thinkingLevelMap], [false, undefined]);
+    assert.deepEqual(notes, ['litellm.models thinkingLevels has no effect on acme-plain: it is not known to reason; add "reasoning": true to its settings if it does']);
+  });
 });
 
 describe("thinkingLevelsFor()", () => {

@@ -32,6 +32,8 @@ export interface ModelProfile {
 export interface ProviderModels {
   models: ProviderModelConfig[];
   profiles: ReadonlyMap<string, ModelProfile>;
+  /** Settings that cannot take effect on a model, one line each. */
+  notes: string[];
 }
 
 /** Families that do not implement OpenAI's `developer` role; pi sends them `system` instead. */
@@ -116,18 +118,21 @@ export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "mode
  * that pi routes its requests through the extension's stream function. The user's settings win,
  * then the proxy's metadata, then the family table.
  */
-function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string): ProviderModelConfig {
+function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string, notes: string[]): ProviderModelConfig {
   const row = profile.traits;
   const info = entry.info ?? {};
   const configured = profile.settings;
   const contextWindow = configured.contextWindow ?? info.contextWindow ?? row.contextWindow;
-  const reasoning = info.reasoning ?? row.reasoning;
+  const reasoning = configured.reasoning ?? info.reasoning ?? row.reasoning;
+  if (configured.thinkingLevelMap && !reasoning) {
+    notes.push(`litellm.models thinkingLevels has no effect on ${entry.id}: it is not known to reason; add "reasoning": true to its settings if it does`);
+  }
   const model: ProviderModelConfig = {
     id: entry.id,
     name: entry.id,
     api,
     reasoning,
-    input: info.vision ?? row.vision ? ["text", "image"] : ["text"],
+    input: configured.input ?? (info.vision ?? row.vision ? ["text", "image"] : ["text"]),
     cost: { ...ZERO_COST, ...info.cost },
     contextWindow,
     maxTokens: Math.min(configured.maxTokens ?? info.maxTokens ?? row.maxTokens, contextWindow),
@@ -162,11 +167,12 @@ export function buildModels(
 ): ProviderModels {
   const models: ProviderModelConfig[] = [];
   const profiles = new Map<string, ModelProfile>();
+  const notes: string[] = [];
   for (const entry of entries) {
     if (isHidden(config, entry.id)) continue;
     const profile = profileOf(entry, config, unserved);
     profiles.set(entry.id, profile);
-    models.push(toProviderModel(entry, profile, api));
+    models.push(toProviderModel(entry, profile, api, notes));
   }
-  return { models, profiles };
+  return { models, profiles, notes };
 }

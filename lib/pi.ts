@@ -23,6 +23,7 @@ import {
   type SimpleStreamOptions,
   type ThinkingContent,
 } from "@mariozechner/pi-ai";
+import * as piAi from "@mariozechner/pi-ai";
 import type { ExtensionAPI, ProviderModelConfig } from "@mariozechner/pi-coding-agent";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +39,19 @@ export type StreamSimple = (model: Model<Api>, context: Context, options?: Simpl
  * to the caller; older pi-ai ignores it, so setting it is the feature test.
  */
 export type ProviderEventOptions = SimpleStreamOptions & { onProviderStreamEvent?: (event: unknown, model: Model<Api>) => unknown };
+
+/**
+ * The providers pi has built in (`openai`, `anthropic`...), which a LiteLLM alias must not replace.
+ * pi-ai's `getProviders` (on 1.x through the compat entry pi maps our import to); empty where absent.
+ */
+export function builtinProviders(): readonly string[] {
+  const list = (piAi as { getProviders?: () => readonly string[] }).getProviders;
+  try {
+    return typeof list === "function" ? list() : [];
+  } catch {
+    return [];
+  }
+}
 
 /** pi 0.73 caps the default output budget at this many tokens; the Azure path applies the same cap. */
 const DEFAULT_MAX_TOKENS_CAP = 32_000;

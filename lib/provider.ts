@@ -82,6 +82,8 @@ export class LiteLLMProvider {
   /** Routes this proxy answered 404 for, remembered with the catalog so the next start skips them. */
   #unserved = new Set<WireApi>();
   #staleRefreshAt = 0;
+  /** Settings that cannot take effect on the registered models, said once at start. */
+  #settingNotes: string[] = [];
   #budgetNoticed = false;
 
   constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, readonly options: ProviderOptions = {}) {
@@ -138,11 +140,15 @@ export class LiteLLMProvider {
   async start(): Promise<string[]> {
     const problems = this.rules.problem ? [this.rules.problem] : [];
     const cached = this.cache.read();
-    if (!cached) return [...problems, ...[await this.refresh()].filter((line) => line !== undefined)];
-    this.#background = { state: "scheduled" };
-    const problem = this.#register(cached, true);
-    if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.#recheck();
-    return problem ? [...problems, problem] : problems;
+    let problem: string | undefined;
+    if (cached) {
+      this.#background = { state: "scheduled" };
+      problem = this.#register(cached, true);
+      if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.#recheck();
+    } else {
+      problem = await this.refresh();
+    }
+    return [...problems, ...(problem ? [problem] : []), ...this.#settingNotes];
   }
 
   /** Starts the background refresh of a warm start, once; an unref'd timer lets a short run end first. */
@@ -249,7 +255,8 @@ export class LiteLLMProvider {
 
   #register(catalog: Catalog, fromCache: boolean): string | undefined {
     for (const wireApi of catalog.unservedRoutes ?? []) this.#unserved.add(wireApi);
-    const { models, profiles } = buildModels(catalog.models, this.config, this.api, this.#unserved);
+    const { models, profiles, notes } = buildModels(catalog.models, this.config, this.api, this.#unserved);
+    this.#settingNotes = notes;
     if (models.length === 0) return `LiteLLM at ${this.config.baseUrl} lists no chat models for this key; check the key's model access`;
     this.#catalog = catalog;
     this.#fromCache = fromCache;

@@ -39,7 +39,7 @@ describe("readSettingsFile()", () => {
         discoveryTimeoutMs: "soon",
         providerName: "no spaces please",
         colour: "blue",
-        models: { "gpt-*": { wireApi: "grpc", maxTokens: 1000 }, "bad": 3, "tiny": { contextWindow: 1, maxTokens: 0.5, dropFields: ["temperature", "messages"] } },
+        models: { "gpt-*": { wireApi: "grpc", maxTokens: 1000 }, "bad": 3, "tiny": { contextWindow: 1, maxTokens: 0.5, dropFields: ["temperature", "messages"], reasoning: "yes", input: ["image"] } },
         aliases: { "ok-name": { baseUrl: "https://x", aliases: {} }, "bad name": {} },
       },
     }), "s.json");
@@ -54,6 +54,8 @@ describe("readSettingsFile()", () => {
       "s.json litellm.models[\"tiny\"].contextWindow: expected a whole number of tokens from 1024 to 100000000; ignoring it",
       "s.json litellm.models[\"tiny\"].maxTokens: expected a whole number of tokens from 16 to 10000000; ignoring it",
       "s.json litellm.models[\"tiny\"].dropFields: \"messages\" cannot be dropped: no request goes without model, messages, input, stream, tools or system; ignoring it",
+      "s.json litellm.models[\"tiny\"].reasoning: expected true or false; ignoring it",
+      "s.json litellm.models[\"tiny\"].input: expected [\"text\"] or [\"text\", \"image\"]; ignoring it",
       "s.json litellm.aliases[\"ok-name\"].aliases: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models); ignoring it",
       "s.json litellm.aliases[\"bad name\"]: expected a name of letters, digits, '.', '_' or '-'; ignoring it",
     ]);

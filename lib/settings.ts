@@ -24,8 +24,12 @@ export interface ModelSettings {
   dropFields?: string[];
   contextWindow?: number;
   maxTokens?: number;
-  /** The thinking levels to offer; every other level is hidden. */
+  /** The thinking levels to offer; every other level is hidden. Needs a model that reasons. */
   thinkingLevelMap?: ThinkingLevelMap;
+  /** Whether the model reasons, for ids neither the proxy nor the family table describe. */
+  reasoning?: boolean;
+  /** What the model takes: `["text"]`, or `["text", "image"]` for one that sees images. */
+  input?: ("text" | "image")[];
 }
 
 /** One proxy's settings; the top level of the section, or one of its aliases. */
@@ -82,12 +86,18 @@ const dropFields: Check = (value) => {
   return needed === undefined ? undefined : `"${needed}" cannot be dropped: no request goes without model, messages, input, stream, tools or system`;
 };
 
+const boolean: Check = (value) => (typeof value === "boolean" ? undefined : "expected true or false");
+const input: Check = (value) =>
+  Array.isArray(value) && value.includes("text") && value.every((item) => item === "text" || item === "image") ? undefined : 'expected ["text"] or ["text", "image"]';
+
 const MODEL_FIELDS: Readonly<Record<string, Check>> = {
   wireApi,
   dropFields,
   contextWindow: limit("contextWindow"),
   maxTokens: limit("maxTokens"),
   thinkingLevels,
+  reasoning: boolean,
+  input,
 };
 
 /** Thinking levels as settings accept them (a list, or pi's map) in pi's map form. */
