@@ -14,8 +14,7 @@
  */
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, closeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { openSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -23,6 +22,10 @@ import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { manyModels } from "./failure-cases.ts";
 import { collect, loadExtension, MOD_TS, PI_CLI, PI_NODE, streamWithoutExtension } from "./harness.ts";
 import { API_KEY } from "./scenario.ts";
+import { temporaryDirectory } from "./temporary.ts";
+
+/** Where each pi run's output goes: one file, in a directory removed at exit. */
+const OUTPUT = join(temporaryDirectory("bench-"), "pi.out");
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const STREAM_RUNS = RUNS * 2;
@@ -30,7 +33,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /** Wall time of one pi run, output to a file as a user's terminal would take it. */
 async function timePi(args: string[], env: Record<string, string>): Promise<number> {
-  const out = openSync(join(tmpdir(), `bench-${process.pid}.out`), "w");
+  const out = openSync(OUTPUT, "w");
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(PI_NODE, [PI_CLI, ...args], { stdio: ["ignore", out, out], env: { ...process.env, ...env } });
@@ -64,7 +67,7 @@ async function pairs(runs: number, measure: (side: "with" | "without") => Promis
 /** Alternating runs of pi with and without the extension, wall time in ms. */
 async function startup(models: number): Promise<Measurement> {
   const fake = await startFakeLiteLLM({ apiKey: API_KEY, models: models === 3 ? manyModels(3) : manyModels(models) });
-  const env = { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, PI_CODING_AGENT_DIR: mkdtempSync(join(tmpdir(), "bench-agent-")), PI_OFFLINE: "1" };
+  const env = { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, PI_CODING_AGENT_DIR: temporaryDirectory("bench-agent-"), PI_OFFLINE: "1" };
   const withExtension = ["-e", MOD_TS, "--list-models"];
   const without = ["--list-models"];
   // Warm up: jiti's transpile cache, the catalog cache, the OS file cache.

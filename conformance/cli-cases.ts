@@ -7,13 +7,12 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { type CliRun, runPi } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** One model per family, and which caching fields its request must carry. */
 const ANSWERS: readonly { model: string; promptCacheKey: boolean; store: boolean }[] = [
@@ -91,7 +90,7 @@ export function cliSuite(): ConformanceSuite {
       {
         name: "pi -p learns with one line on stderr (the answer alone on stdout), and the next pi run starts with the rule",
         async run() {
-          const cliAgentDir = mkdtempSync(join(tmpdir(), "pi-litellm-cli-learning-"));
+          const cliAgentDir = temporaryDirectory("pi-litellm-cli-learning-");
           const args = ["--no-session", "--provider", "litellm", "--model", "acme-batch", "-p", "Say hello."];
           const cliEnv = { ...env(), PI_CODING_AGENT_DIR: cliAgentDir };
           const before = fake.requests.length;

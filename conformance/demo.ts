@@ -7,14 +7,13 @@
  */
 
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { profileOf } from "../lib/models.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { MOD_TS, PI_CLI, PI_NODE, runPi } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 const TOUR = ["claude-haiku-4-5", "databricks-gemini-2-5-pro", "gpt-5", "my-company-model"];
 
@@ -45,7 +44,7 @@ if (process.stdin.isTTY && process.stdout.isTTY && process.env.CI === undefined)
   console.log("Opening interactive pi against the fake proxy; /model lists the litellm models, Ctrl+D quits.\n");
   const child = spawn(PI_NODE, [PI_CLI, "-e", MOD_TS, "--provider", "litellm", "--model", "claude-haiku-4-5"], {
     stdio: "inherit",
-    env: { ...process.env, ...env, PI_CODING_AGENT_DIR: mkdtempSync(join(tmpdir(), "pi-litellm-demo-")) },
+    env: { ...process.env, ...env, PI_CODING_AGENT_DIR: temporaryDirectory("pi-litellm-demo-") },
   });
   await new Promise((resolve) => child.on("exit", resolve));
 }

@@ -8,9 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, type FakeModel, type Scenario, startFakeLiteLLM } from "./fake-litellm.ts";
@@ -19,6 +18,7 @@ import { runPi } from "./harness.ts";
 import { serveLoopback } from "./loopback.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** Another provider pi must keep whatever happens to LiteLLM. */
 const OTHER_PROVIDER = { ANTHROPIC_API_KEY: "sk-ant-other-provider-1" };
@@ -133,7 +133,7 @@ export function failureSuite(): ConformanceSuite {
           const redirecting = await serveLoopback(proxy);
           try {
             const settings = { litellm: { headers: { "x-litellm-api-key": "$GATEWAY_SECRET" } } };
-            const agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-redirect-"));
+            const agentDir = temporaryDirectory("pi-litellm-redirect-");
             writeFileSync(join(agentDir, "settings.json"), JSON.stringify(settings));
             const before = elsewhere.requests.length;
             const run = await runPi(["--no-session", "--provider", "litellm", "--model", "claude-haiku-4-5", "-p", "Say hello."], {
@@ -187,8 +187,8 @@ export function failureSuite(): ConformanceSuite {
         name: "a saved session whose model the proxy no longer lists: one clear line, then pi goes on",
         async run() {
           // pi keeps sessions per working directory: both runs must share one to --continue.
-          const agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-session-"));
-          const cwd = mkdtempSync(join(tmpdir(), "pi-litellm-project-"));
+          const agentDir = temporaryDirectory("pi-litellm-session-");
+          const cwd = temporaryDirectory("pi-litellm-project-");
           const before = await startFakeLiteLLM({ apiKey: API_KEY, models: [{ id: "retired-model", servedBy: "lenient" }, ...MODELS] });
           const first = await runPi(["--provider", "litellm", "--model", "retired-model", "-p", "Say hello."], { LITELLM_BASE_URL: before.url, LITELLM_API_KEY: API_KEY }, { agentDir, cwd });
           await before.close();

@@ -8,14 +8,14 @@
 
 import { execFile, spawnSync } from "node:child_process";
 import process from "node:process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, SimpleStreamOptions } from "../lib/pi.ts";
 import { WIRE_API_TABLE, wireStream } from "../lib/wire-apis.ts";
 import type { WireApi } from "../lib/types.ts";
 import { litellmExtension } from "../mod.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** What `registerProvider` received. */
 export interface RegisteredProvider {
@@ -50,7 +50,7 @@ export function userContext(text = "Say hello."): Context {
  * Loads the extension with the given environment; registrations land in the returned maps. The
  * project directory is a fresh one unless `cwd` says otherwise, so no stray `.pi/settings.json` applies.
  */
-export async function loadExtension(env: Record<string, string | undefined>, cwd = mkdtempSync(join(tmpdir(), "pi-litellm-project-"))): Promise<LoadedExtension> {
+export async function loadExtension(env: Record<string, string | undefined>, cwd = temporaryDirectory("pi-litellm-project-")): Promise<LoadedExtension> {
   const providers = new Map<string, RegisteredProvider>();
   const commands = new Map<string, RegisteredCommand>();
   const handlers = new Map<string, ((event: unknown, ctx: unknown) => unknown)[]>();
@@ -64,7 +64,7 @@ export async function loadExtension(env: Record<string, string | undefined>, cwd
     },
   } as unknown as ExtensionAPI;
   // Learned rules go to a throwaway agent directory unless the test shares one between instances.
-  const agentEnv = { PI_CODING_AGENT_DIR: mkdtempSync(join(tmpdir(), "pi-litellm-agent-")), ...env };
+  const agentEnv = { PI_CODING_AGENT_DIR: temporaryDirectory("pi-litellm-agent-"), ...env };
   await litellmExtension({ env: agentEnv, cwd, warn: (line) => warnings.push(line) })(pi);
   assertNoSecrets(env, { ...Object.fromEntries(warnings.map((line, index) => [`warning ${index}`, line])), ...filesUnder(agentEnv.PI_CODING_AGENT_DIR) });
 
@@ -192,7 +192,7 @@ export async function runPi(
   env: Record<string, string | undefined>,
   options: { extension?: string | null; timeoutMs?: number; agentDir?: string; cwd?: string } = {},
 ): Promise<CliRun> {
-  const dir = mkdtempSync(join(tmpdir(), "pi-litellm-"));
+  const dir = temporaryDirectory("pi-litellm-");
   const cwd = options.cwd ?? dir;
   const extension = options.extension === undefined ? MOD_TS : options.extension;
   const argv = [PI_NODE, PI_CLI, ...(extension ? ["-e", extension] : []), ...args].map(quote).join(" ");

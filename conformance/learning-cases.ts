@@ -7,8 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { FakeLiteLLM, FakeModel } from "./fake-litellm.ts";
@@ -17,6 +15,7 @@ import { fixtureById, loadFixtures } from "./fixtures.ts";
 import { assertNoSecrets, collect, fieldPaths, type LoadedExtension, loadExtension, plain } from "./harness.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** One phrasing: a model no family matches, the backend that rejects a field, and the request that carries it. */
 interface LearningCase {
@@ -105,7 +104,7 @@ export function learningSuite(): ConformanceSuite {
   return {
     name: "learning rejected fields from the error",
     async before() {
-      agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-learning-"));
+      agentDir = temporaryDirectory("pi-litellm-learning-");
       fake = await startFakeLiteLLM({ apiKey: API_KEY, models: [...LEARNING_CASES.map((row) => row.model), MIDSTREAM] });
       extension = await loadExtension(env());
       for (const handler of extension.handlers.get("session_start") ?? []) {

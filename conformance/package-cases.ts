@@ -8,8 +8,7 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -18,6 +17,7 @@ import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { runPi } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -37,7 +37,7 @@ export function packageSuite(): ConformanceSuite {
   return {
     name: "the npm package",
     async before() {
-      const destination = mkdtempSync(join(tmpdir(), "pi-litellm-pack-"));
+      const destination = temporaryDirectory("pi-litellm-pack-");
       const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", destination], { cwd: ROOT });
       const [report] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
       tarball = join(destination, report!.filename);
@@ -82,9 +82,9 @@ export function packageSuite(): ConformanceSuite {
       {
         name: "pi install of the unpacked tarball (a local path) loads the extension: models listed and answering without -e",
         async run() {
-          const unpacked = mkdtempSync(join(tmpdir(), "pi-litellm-unpacked-"));
+          const unpacked = temporaryDirectory("pi-litellm-unpacked-");
           await run("tar", ["-xzf", tarball, "-C", unpacked]);
-          const agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-installed-"));
+          const agentDir = temporaryDirectory("pi-litellm-installed-");
           const env = { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY };
           const install = await runPi(["install", join(unpacked, "package")], env, { extension: null, agentDir });
           assertCleanRun(install);

@@ -9,8 +9,7 @@
 
 import assert from "node:assert/strict";
 import { isContextOverflow } from "@mariozechner/pi-ai";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SimpleStreamOptions } from "../lib/pi.ts";
 import { REJECTION_RULES } from "../lib/policy.ts";
@@ -26,6 +25,7 @@ import { type Deployment, LITELLM_VERSION, MASTER_KEY, type RealLiteLLM, startRe
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { startUpstreams, type Upstreams } from "./upstreams.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** The deployments: one per model of the fake scenario, each behind the backend its name says. */
 export function deployments(upstream: string): Deployment[] {
@@ -182,7 +182,7 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
       upstreams = await startUpstreams();
       proxy = await startRealLiteLLM(deployments(upstreams.url));
       fake = await startFakeLiteLLM({ ...conformanceScenario([{ id: "acme-strict", servedBy: "strict-vllm" }]) });
-      work = mkdtempSync(join(tmpdir(), "pi-litellm-real-session-"));
+      work = temporaryDirectory("pi-litellm-real-session-");
       writeFileSync(join(work, NOTES_FILE), "The launch code is 4417.\n");
       for (const api of WIRE_APIS) {
         extensions.set(api, await loadExtension({ LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY, LITELLM_WIRE_API: api }));
@@ -304,7 +304,7 @@ function requestTimeSuite(): ConformanceSuite {
     async before() {
       upstreams = await startUpstreams();
       proxy = await startRealLiteLLM(deployments(upstreams.url), { general_settings: { custom_auth: "custom_auth.user_api_key_auth" } }, ["custom_auth.py"]);
-      work = mkdtempSync(join(tmpdir(), "pi-litellm-real-request-time-"));
+      work = temporaryDirectory("pi-litellm-real-request-time-");
     },
     async after() {
       await proxy?.stop();

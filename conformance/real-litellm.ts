@@ -8,12 +8,12 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** The LiteLLM release the lock pins; the README says why this one. */
 export const LITELLM_VERSION = "1.106.12";
@@ -116,7 +116,7 @@ stopAllOnExit();
  * when it fails to start.
  */
 export async function startRealLiteLLM(deployments: readonly Deployment[], extra: Record<string, unknown> = {}, files: readonly string[] = []): Promise<RealLiteLLM> {
-  const dir = mkdtempSync(join(tmpdir(), "pi-litellm-real-"));
+  const dir = temporaryDirectory("pi-litellm-real-");
   const config = join(dir, "config.yaml");
   writeFileSync(config, proxyConfig(deployments, extra));
   for (const file of files) copyFileSync(join(ROOT, "conformance", "litellm", file), join(dir, file));

@@ -7,8 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isContextOverflow } from "@mariozechner/pi-ai";
 import { assertCleanRun } from "./cli-cases.ts";
@@ -16,6 +15,7 @@ import { type FakeLiteLLM, type FakeModel, type RecordedRequest, startFakeLiteLL
 import { collect, loadExtension, piVersion, plain, runPi } from "./harness.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** The models of the suite's proxy, one per kind, each failing as its fixture says. */
 const MODELS: readonly FakeModel[] = [
@@ -86,7 +86,7 @@ export function requestTimeSuite(): ConformanceSuite {
     name: "request time through the pi CLI",
     async before() {
       fake = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
-      work = mkdtempSync(join(tmpdir(), "pi-litellm-request-time-"));
+      work = temporaryDirectory("pi-litellm-request-time-");
     },
     async after() {
       await fake.close();

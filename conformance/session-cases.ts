@@ -9,8 +9,7 @@
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Context, ThinkingContent } from "../lib/pi.ts";
 import type { WireApi } from "../lib/types.ts";
@@ -20,6 +19,7 @@ import { type FakeLiteLLM, type RecordedRequest, startFakeLiteLLM } from "./fake
 import { collect, type LoadedExtension, loadExtension, runPi } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 const NOTES = "The launch code is 4417.";
 const PROMPT = `Read ${NOTES_FILE} and tell me what it says.`;
@@ -118,7 +118,7 @@ export function sessionSuite(): ConformanceSuite {
     name: "agent sessions through the pi CLI",
     async before() {
       fake = await startFakeLiteLLM(conformanceScenario());
-      work = mkdtempSync(join(tmpdir(), "pi-litellm-session-"));
+      work = temporaryDirectory("pi-litellm-session-");
       writeFileSync(join(work, NOTES_FILE), `${NOTES}\n`);
       writeFileSync(join(work, "pixel.png"), PIXEL_PNG);
       extension = await loadExtension(env());

@@ -7,21 +7,21 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { runPi } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 const BATCH_KEY = "sk-batch-second-key-5b1e";
 
 /** A fresh agent directory and project directory with the given `litellm` sections. */
 function dirs(user: unknown, project?: unknown): { agentDir: string; cwd: string } {
-  const agentDir = mkdtempSync(join(tmpdir(), "pi-litellm-settings-agent-"));
-  const cwd = mkdtempSync(join(tmpdir(), "pi-litellm-settings-project-"));
+  const agentDir = temporaryDirectory("pi-litellm-settings-agent-");
+  const cwd = temporaryDirectory("pi-litellm-settings-project-");
   writeFileSync(join(agentDir, "settings.json"), JSON.stringify({ litellm: user }, null, 2));
   if (project !== undefined) {
     mkdirSync(join(cwd, ".pi"));

@@ -1,12 +1,23 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { registerLiteLLMCommand, statusLines, age } from "./command.ts";
 import type { LiteLLMConfig } from "./config.ts";
 import type { ExtensionAPI } from "./pi.ts";
 import { LiteLLMProvider } from "./provider.ts";
+
+const directories: string[] = [];
+after(() => {
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+});
+/** A temporary directory, removed when the file's tests end. */
+function temporary(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  directories.push(dir);
+  return dir;
+}
 
 const CONFIG: LiteLLMConfig = {
   providerName: "litellm",
@@ -36,7 +47,7 @@ function setup(models: string[][]) {
     const ids = models[Math.min(call++, models.length - 1)]!;
     return new Response(JSON.stringify({ data: ids.map((id) => ({ id })) }));
   };
-  const stateDir = mkdtempSync(join(tmpdir(), "provider-"));
+  const stateDir = temporary("provider-");
   const make = (recheckAfterMs?: number) => new LiteLLMProvider(pi, CONFIG, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
   return { registered, commands, make };
 }

@@ -1,12 +1,23 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { layerSettings, loadSettings, readSettingsFile } from "./settings.ts";
 
+const directories: string[] = [];
+after(() => {
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+});
+/** A temporary directory, removed when the file's tests end. */
+function temporary(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  directories.push(dir);
+  return dir;
+}
+
 function file(content: unknown): string {
-  const path = join(mkdtempSync(join(tmpdir(), "settings-")), "settings.json");
+  const path = join(temporary("settings-"), "settings.json");
   writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
   return path;
 }
@@ -89,8 +100,8 @@ describe("layerSettings()", () => {
 
 describe("loadSettings()", () => {
   it("reads the agent directory's settings and the project's over them", () => {
-    const agent = mkdtempSync(join(tmpdir(), "agent-"));
-    const project = mkdtempSync(join(tmpdir(), "project-"));
+    const agent = temporary("agent-");
+    const project = temporary("project-");
     writeFileSync(join(agent, "settings.json"), JSON.stringify({ litellm: { baseUrl: "http://user", providerName: "mine" } }));
     mkdirSync(join(project, ".pi"));
     writeFileSync(join(project, ".pi", "settings.json"), JSON.stringify({ litellm: { baseUrl: "http://project" } }));
