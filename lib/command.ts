@@ -1,6 +1,7 @@
 /**
  * `/litellm` inside pi: where the models come from and what was learned (`/litellm`), re-discovery
- * now (`/litellm refresh`), and clearing learned rules (`/litellm forget`).
+ * now (`/litellm refresh`), and clearing learned rules (`/litellm forget`), one handler per
+ * subcommand in one table.
  *
  * @module
  */
@@ -10,9 +11,6 @@ import type { BackgroundRefresh, LiteLLMProvider } from "./provider.ts";
 import { printable } from "./secrets.ts";
 import { keyInfoLine } from "./spend.ts";
 import { WIRE_API_TABLE } from "./wire-apis.ts";
-
-/** The subcommands, as offered for completion. */
-const SUBCOMMANDS = ["status", "refresh", "forget"] as const;
 
 /** "42 s", "5 min", "3 h", "2 d": how long ago, in the largest unit that fits. */
 export function age(milliseconds: number): string {
@@ -36,7 +34,7 @@ export function statusLines(provider: LiteLLMProvider, now = Date.now()): string
   const key = config.apiKey ? `key from ${config.apiKeyVariable}` : "no key";
   const lines = [`${config.providerName}: ${config.baseUrl} (${key})`];
   if (!catalog) {
-    lines.push("  no models registered");
+    lines.push(`  no models registered: ${provider.problem ?? "discovery has not finished yet"}`);
   } else {
     const origin = provider.fromCache ? `cache of /v1/${catalog.source}, ${age(now - catalog.fetchedAt)} old` : `/v1/${catalog.source}, ${age(now - catalog.fetchedAt)} ago`;
     lines.push(`  ${catalog.models.length} models from ${origin}`);
@@ -54,42 +52,77 @@ export function statusLines(provider: LiteLLMProvider, now = Date.now()): string
   return lines;
 }
 
+type Notify = (message: string, type: "info" | "warning" | "error") => void;
+
+/** One subcommand: what completion shows, and what it does. */
+interface Subcommand {
+  name: string;
+  description: string;
+  run(providers: readonly LiteLLMProvider[], notify: Notify): Promise<void>;
+}
+
+/** The learned rules a forget removes, named: "acme-1 store, gpt-5 temperature". */
+function ruleNames(providers: readonly LiteLLMProvider[]): string {
+  return providers.flatMap((provider) => provider.rules.list().map((rule) => `${printable(rule.model)} "${rule.field}"`)).join(", ");
+}
+
+/** The subcommands, in the order completion offers them; `status` is the default. */
+const SUBCOMMANDS: readonly Subcommand[] = [
+  {
+    name: "status",
+    description: "where the models come from, what was learned, the key's spend",
+    async run(providers, notify) {
+      const keys = await Promise.all(providers.map((provider) => provider.keyInfo()));
+      const lines = providers.flatMap((provider, index) => {
+        const key = keys[index]!;
+        return [...statusLines(provider), key.ok ? keyInfoLine(key.value) : `  key: /key/info unavailable (${key.problem})`];
+      });
+      notify(lines.join("\n"), "info");
+    },
+  },
+  {
+    name: "refresh",
+    description: "re-discover the models now",
+    async run(providers, notify) {
+      for (const provider of providers) {
+        const failure = await provider.refresh();
+        notify(failure ?? `${provider.config.providerName}: ${provider.catalog?.models.length ?? 0} models registered from /v1/${provider.catalog?.source}`, failure ? "error" : "info");
+      }
+    },
+  },
+  {
+    name: "forget",
+    description: "clear learned parameter rules and unserved routes",
+    async run(providers, notify) {
+      const names = ruleNames(providers);
+      const forgotten = providers.reduce((count, provider) => count + provider.rules.forget(), 0);
+      const routes = providers.reduce((count, provider) => count + provider.forgetRoutes(), 0);
+      const rules = forgotten === 0
+        ? "no learned rules to forget"
+        : `forgot ${forgotten} learned rule${forgotten === 1 ? "" : "s"} (${names}): those fields are sent again, the policy's own drops still apply`;
+      const retried = routes > 0 ? `; ${routes} unserved route${routes === 1 ? " is" : "s are"} tried again` : "";
+      notify(`LiteLLM: ${rules}${retried}`, "info");
+    },
+  },
+];
+
 /**
  * Registers `/litellm`. `problem` is shown instead of a status when no provider could be configured.
  */
 export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly LiteLLMProvider[], problem?: string): void {
   pi.registerCommand("litellm", {
-    description: "LiteLLM proxy: status, refresh (re-discover models now), forget (clear learned parameter rules)",
+    description: `LiteLLM proxy: ${SUBCOMMANDS.map((subcommand) => `${subcommand.name} (${subcommand.description})`).join(", ")}`,
     getArgumentCompletions: (prefix: string) => {
-      const items = SUBCOMMANDS.filter((name) => name.startsWith(prefix)).map((name) => ({ value: name, label: name }));
+      const items = SUBCOMMANDS.filter(({ name }) => name.startsWith(prefix)).map(({ name, description }) => ({ value: name, label: name, description }));
       return items.length > 0 ? items : null;
     },
     handler: async (args, ctx) => {
-      const subcommand = args.trim() || "status";
-      if (problem !== undefined || providers.length === 0) {
-        ctx.ui.notify(problem ?? "LiteLLM: no provider is configured", "warning");
-        return;
-      }
-      if (subcommand === "status") {
-        const keys = await Promise.all(providers.map((provider) => provider.keyInfo()));
-        const lines = providers.flatMap((provider, index) => {
-          const key = keys[index]!;
-          return [...statusLines(provider), key.ok ? keyInfoLine(key.value) : `  key: /key/info unavailable (${key.problem})`];
-        });
-        ctx.ui.notify(lines.join("\n"), "info");
-      } else if (subcommand === "refresh") {
-        for (const provider of providers) {
-          const failure = await provider.refresh();
-          ctx.ui.notify(failure ?? `${provider.config.providerName}: ${provider.catalog?.models.length ?? 0} models registered from /v1/${provider.catalog?.source}`, failure ? "error" : "info");
-        }
-      } else if (subcommand === "forget") {
-        const forgotten = providers.reduce((count, provider) => count + provider.rules.forget(), 0);
-        const routes = providers.reduce((count, provider) => count + provider.forgetRoutes(), 0);
-        const retried = routes > 0 ? `; ${routes} unserved route${routes === 1 ? " is" : "s are"} tried again` : "";
-        ctx.ui.notify(`LiteLLM: forgot ${forgotten} learned rule${forgotten === 1 ? "" : "s"}: those fields are sent again, the policy's own drops still apply${retried}`, "info");
-      } else {
-        ctx.ui.notify(`Unknown subcommand "${subcommand}"; use /litellm, /litellm refresh or /litellm forget`, "warning");
-      }
+      const notify: Notify = (message, type) => ctx.ui.notify(message, type);
+      if (problem !== undefined || providers.length === 0) return notify(problem ?? "LiteLLM: no provider is configured", "warning");
+      const name = args.trim() || "status";
+      const subcommand = SUBCOMMANDS.find((candidate) => candidate.name === name);
+      if (!subcommand) return notify(`Unknown subcommand "${name}"; use ${SUBCOMMANDS.map((candidate) => `/litellm ${candidate.name}`).join(", ")}`, "warning");
+      await subcommand.run(providers, notify);
     },
   });
 }

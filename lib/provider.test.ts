@@ -33,7 +33,7 @@ const CONFIG: LiteLLMConfig = {
 };
 
 /** A stand-in for pi recording registrations, and a proxy whose model list the test controls. */
-function setup(models: string[][]) {
+function setup(models: string[][], config: LiteLLMConfig = CONFIG) {
   const registered: { name: string; models: string[] }[] = [];
   const commands = new Map<string, { handler: (args: string, ctx: unknown) => Promise<void> }>();
   const pi = {
@@ -48,7 +48,7 @@ function setup(models: string[][]) {
     return new Response(JSON.stringify({ data: ids.map((id) => ({ id })) }));
   };
   const stateDir = temporary("provider-");
-  const make = (recheckAfterMs?: number) => new LiteLLMProvider(pi, CONFIG, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
+  const make = (recheckAfterMs?: number) => new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
   return { registered, commands, make };
 }
 
@@ -119,6 +119,14 @@ describe("LiteLLMProvider", () => {
     assert.equal(provider.unlistedModelNotice({ provider: "anthropic", id: "x" }, { provider: "litellm", id: "gpt-5" }), undefined);
     assert.equal(provider.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "anthropic", id: "claude" }), undefined);
   });
+
+  it("gives a resumed session whose model the settings now hide the same notice, saying why", async () => {
+    const { make } = setup([["gpt-5", "o3"]], { ...CONFIG, hide: ["o3"] });
+    const provider = make();
+    await provider.start();
+    assert.match(provider.unlistedModelNotice({ provider: "litellm", id: "o3" }, { provider: "litellm", id: "gpt-5" })!, /^This session used litellm\/o3, which your hideModels setting hides; continuing with litellm\/gpt-5\./);
+    assert.match(provider.unlistedModelNotice(undefined, { provider: "litellm", id: "o3" })!, /^litellm\/o3 is hidden by your hideModels setting, so requests to it will fail/);
+  });
 });
 
 describe("/litellm", () => {
@@ -154,9 +162,21 @@ describe("/litellm", () => {
     await command.handler("", ctx);
     await command.handler("bogus", ctx);
     assert.deepEqual(notices[0], ["litellm: 2 models registered from /v1/models", "info"]);
-    assert.deepEqual(notices[1], ["LiteLLM: forgot 1 learned rule: those fields are sent again, the policy's own drops still apply", "info"]);
+    assert.deepEqual(notices[1], ['LiteLLM: forgot 1 learned rule (gpt-5 "store"): those fields are sent again, the policy\'s own drops still apply', "info"]);
     assert.match(notices[2]![0], /learned rules: none/);
-    assert.equal(notices[3]![1], "warning");
+    assert.deepEqual(notices[3], ['Unknown subcommand "bogus"; use /litellm status, /litellm refresh, /litellm forget', "warning"]);
+    await command.handler("forget", ctx);
+    assert.deepEqual(notices[4], ["LiteLLM: no learned rules to forget", "info"]);
+  });
+
+  it("shows why no models are registered, without a refresh", async () => {
+    const { commands, make } = setup([["gpt-5"]]);
+    const failing = new LiteLLMProvider(make().pi, { ...CONFIG, providerName: "down" }, { fetch: async () => new Response("{}", { status: 401 }) });
+    await failing.start();
+    registerLiteLLMCommand(failing.pi, [failing]);
+    const { notices, ctx } = context();
+    await commands.get("litellm")!.handler("", ctx);
+    assert.match(notices[0]![0], /^down: http:\/\/proxy\.test \(key from LITELLM_API_KEY\)\n  no models registered: LiteLLM rejected the API key \(401\) at http:\/\/proxy\.test\/v1\/models; check LITELLM_API_KEY/);
   });
 
   it("says what to set when the extension is not configured", async () => {

@@ -82,6 +82,8 @@ export class LiteLLMProvider {
   /** Routes this proxy answered 404 for, remembered with the catalog so the next start skips them. */
   #unserved = new Set<WireApi>();
   #staleRefreshAt = 0;
+  /** Why the last discovery registered nothing, for `/litellm`. */
+  #problem: string | undefined;
   /** Settings that cannot take effect on the registered models, said once at start. */
   #settingNotes: string[] = [];
   #budgetNoticed = false;
@@ -160,11 +162,16 @@ export class LiteLLMProvider {
   /** Discovers now and re-registers; the models apply at once. Returns the problem line on failure. */
   async refresh(): Promise<string | undefined> {
     const result = await discover(this.config, this.options.fetch);
-    if (!result.ok) return result.failure.message;
-    const catalog = this.#withRoutes(result.catalog);
-    const problem = this.#register(catalog, false);
-    if (!problem) this.cache.write(catalog);
+    const catalog = result.ok ? this.#withRoutes(result.catalog) : undefined;
+    const problem = catalog ? this.#register(catalog, false) : !result.ok ? result.failure.message : undefined;
+    if (catalog && !problem) this.cache.write(catalog);
+    this.#problem = problem;
     return problem;
+  }
+
+  /** Why the last discovery failed or registered nothing; `undefined` after one that registered models. */
+  get problem(): string | undefined {
+    return this.#problem;
   }
 
   async #refreshCache(): Promise<void> {
@@ -286,21 +293,26 @@ export class LiteLLMProvider {
   }
 
   /**
-   * A line for a session that wants a model of this provider the catalog does not list: a resumed
-   * session whose model is gone (pi silently picks another in print mode), or a `--model` the proxy
-   * does not serve.
+   * A line for a session that wants a model of this provider that is not registered: a resumed
+   * session whose model is gone or hidden (pi silently picks another in print mode), or a `--model`
+   * the proxy does not serve.
    */
   unlistedModelNotice(wanted: ModelRef | undefined, current: ModelRef | undefined): string | undefined {
     const catalog = this.#catalog;
     const name = this.config.providerName;
     if (!catalog) return undefined;
-    const unlisted = (ref: ModelRef | undefined): ref is ModelRef => ref?.provider === name && !catalog.models.some((model) => model.id === ref.id);
+    const unlisted = (ref: ModelRef | undefined): ref is ModelRef => ref?.provider === name && !this.#profiles.has(ref.id);
+    /** Why a model is not offered: the proxy dropped it, or the user's settings hide it. */
+    const why = (id: string) =>
+      catalog.models.some((model) => model.id === id) ? "your hideModels setting hides" : "LiteLLM no longer lists for this key";
     if (unlisted(wanted) && wanted.id !== current?.id) {
       const now = current ? printable(`${current.provider}/${current.id}`) : "no model";
-      return `This session used ${name}/${printable(wanted.id)}, which LiteLLM no longer lists for this key; continuing with ${now}. /litellm refresh re-discovers, /model picks another`;
+      return `This session used ${name}/${printable(wanted.id)}, which ${why(wanted.id)}; continuing with ${now}. /litellm refresh re-discovers, /model picks another`;
     }
     if (unlisted(current)) {
-      return `LiteLLM at ${this.config.baseUrl} does not list "${printable(current.id)}" for this key, so requests to it will fail; pi --list-models ${name} shows what it serves`;
+      return catalog.models.some((model) => model.id === current.id)
+        ? `${name}/${printable(current.id)} is hidden by your hideModels setting, so requests to it will fail; remove it from hideModels to use it`
+        : `LiteLLM at ${this.config.baseUrl} does not list "${printable(current.id)}" for this key, so requests to it will fail; pi --list-models ${name} shows what it serves`;
     }
     return undefined;
   }
