@@ -7,9 +7,13 @@
  */
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { type CliRun, runPi } from "./harness.ts";
+import { freePort } from "./loopback.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
@@ -110,6 +114,33 @@ export function cliSuite(): ConformanceSuite {
           const requests = chat(middle);
           assert.equal(requests.length, 1);
           assert.ok(!("store" in (requests[0]!.body as object)));
+        },
+      },
+      {
+        name: "npm run fake -- --port N serves there and prints the export lines that point a real pi at it",
+        async run() {
+          const port = await freePort();
+          const root = fileURLToPath(new URL("..", import.meta.url));
+          const server = spawn("npm", ["run", "--silent", "fake", "--", "--port", String(port)], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+          try {
+            let stdout = "";
+            await new Promise<void>((resolve, reject) => {
+              server.on("exit", (code) => reject(new Error(`npm run fake exited ${code}`)));
+              server.stdout.on("data", (chunk) => {
+                stdout += chunk;
+                if (stdout.split("\n").length > 3) resolve();
+              });
+            });
+            const [url, ...exports] = stdout.trim().split("\n");
+            assert.equal(url, `http://127.0.0.1:${port}`);
+            assert.deepEqual(exports, [`export LITELLM_BASE_URL=http://127.0.0.1:${port}`, `export LITELLM_API_KEY=${API_KEY}`]);
+            const pasted = Object.fromEntries(exports.map((line) => line.replace(/^export /, "").split("=") as [string, string]));
+            const run = await runPi(["--list-models", "litellm"], pasted);
+            assertCleanRun(run);
+            assert.match(run.stdout + run.stderr, /^litellm\s+gpt-5\s/m);
+          } finally {
+            process.kill(-server.pid!, "SIGTERM");
+          }
         },
       },
       {

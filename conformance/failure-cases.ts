@@ -9,13 +9,12 @@
 
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, type FakeModel, type Scenario, startFakeLiteLLM } from "./fake-litellm.ts";
 import { Hono } from "hono";
 import { runPi } from "./harness.ts";
-import { serveLoopback } from "./loopback.ts";
+import { freePort, serveLoopback } from "./loopback.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
@@ -24,16 +23,6 @@ import { temporaryDirectory } from "./temporary.ts";
 const OTHER_PROVIDER = { ANTHROPIC_API_KEY: "sk-ant-other-provider-1" };
 const MODELS: FakeModel[] = [{ id: "gpt-5", servedBy: "gpt-5" }];
 const ALL_ROUTES = (fault: NonNullable<Scenario["routes"]>["models"]) => ({ models: fault, "model/info": fault, "model_group/info": fault });
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  return await new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One failure mode: the proxy it needs (if any), the URL and key pi is given, the line expected. */
 interface FailureMode {
@@ -47,7 +36,7 @@ interface FailureMode {
 const FAILURE_MODES: readonly FailureMode[] = [
   {
     name: "proxy down (connection refused)",
-    url: async () => `http://127.0.0.1:${await closedPort()}`,
+    url: async () => `http://127.0.0.1:${await freePort()}`,
     line: /^Cannot reach LiteLLM at http:\/\/127\.0\.0\.1:\d+\/v1\/model\/info \(connection refused\); is the proxy running\? Check LITELLM_BASE_URL$/,
   },
   { name: "DNS failure", url: () => "http://litellm.invalid:4000", line: /^Cannot resolve LiteLLM host "litellm\.invalid"; check LITELLM_BASE_URL$/ },

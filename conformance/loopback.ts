@@ -6,6 +6,7 @@
  */
 
 import { serve } from "@hono/node-server";
+import { createServer } from "node:net";
 import type { Hono } from "hono";
 
 /** A running loopback server. */
@@ -27,6 +28,18 @@ export function serveLoopback(app: Hono, port = 0): Promise<LoopbackServer> {
             server.close(() => done());
           }),
       });
+    });
+  });
+}
+
+/** A loopback port free a moment ago: nothing listens on it until someone is started there. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
     });
   });
 }

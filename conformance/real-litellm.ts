@@ -9,10 +9,10 @@
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./loopback.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
 /** The LiteLLM release the lock pins; the README says why this one. */
@@ -82,17 +82,6 @@ export function proxyConfig(deployments: readonly Deployment[], extra: Record<st
     ...extra,
     general_settings: { master_key: MASTER_KEY, ...(extra.general_settings as object | undefined) },
   }, null, 2);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 const running = new Set<ChildProcess>();
