@@ -22,6 +22,7 @@ import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { manyModels } from "./failure-cases.ts";
 import { collect, loadExtension, MOD_TS, PI_CLI, PI_NODE, streamWithoutExtension } from "./harness.ts";
 import { API_KEY } from "./scenario.ts";
+import { recordFigures } from "./figures.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
 /** Where each pi run's output goes: one file, in a directory removed at exit. */
@@ -142,4 +143,5 @@ for (const result of results) {
   console.log(`${result.met ? "✓" : "✗"} ${result.name}: ratio ${result.ratio.toFixed(3)} (goal ${result.goal})`);
   console.log(`    ${result.detail}`);
 }
+recordFigures("bench", { node: process.version, rows: results.map(({ name, goal, ratio, detail }) => ({ name, goal, ratio, detail })) });
 process.exit(results.every((result) => result.met) ? 0 : 1);

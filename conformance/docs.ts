@@ -1,18 +1,23 @@
 /**
- * The README's family and policy tables, rendered from the tables the code uses. `npm run docs`
- * rewrites them between their markers; the documentation suite fails when they are out of date.
+ * The README's tables, rendered from the tables the code uses, and its figures, rendered from what
+ * the last runs recorded. `npm run docs` rewrites both between their markers; the documentation
+ * suite fails when a table is out of date.
  *
  * @module
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ERROR_KINDS, type RetryPolicy } from "../lib/error-kinds.ts";
 import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/families.ts";
 import { REJECTION_RULES } from "../lib/policy.ts";
 import { WIRE_API_TABLE } from "../lib/wire-apis.ts";
+import { benchFigures, testFigures } from "./figures.ts";
 import type { ConformanceSuite } from "./suite.ts";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** Where the README is. */
 export const README = fileURLToPath(new URL("../README.md", import.meta.url));
@@ -73,27 +78,48 @@ export function errorTable(): string {
   return ["| Kind | Recognised by | What you read (for its example) | Sent again |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
+/** Sections rendered from the code's tables: always current, checked by the docs suite. */
 const SECTIONS: Readonly<Record<string, () => string>> = { families: familyTable, policy: policyTable, routes: routeTable, errors: errorTable };
 
-/** The README with every generated section replaced by its current rendering. */
-export function renderReadme(text: string): string {
+/** Sections rendered from what the last runs recorded (figures.ts); left as they are when there is no record. */
+const FIGURE_SECTIONS: Readonly<Record<string, () => string | undefined>> = { tests: testFigures, bench: benchFigures };
+
+function replaceSection(text: string, name: string, content: string | undefined): string {
+  const start = `<!-- generated:${name} -->`;
+  const end = `<!-- /generated:${name} -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to < from) throw new Error(`README.md lacks the ${start} … ${end} markers`);
+  return content === undefined ? text : `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+}
+
+/** The README with every table section, and with `figures` every recorded figure, rendered afresh. */
+export function renderReadme(text: string, figures = false): string {
   let result = text;
-  for (const [name, render] of Object.entries(SECTIONS)) {
-    const start = `<!-- generated:${name} -->`;
-    const end = `<!-- /generated:${name} -->`;
-    const from = result.indexOf(start);
-    const to = result.indexOf(end);
-    if (from === -1 || to < from) throw new Error(`README.md lacks the ${start} … ${end} markers`);
-    result = `${result.slice(0, from + start.length)}\n${render()}\n${result.slice(to)}`;
-  }
+  for (const [name, render] of Object.entries(SECTIONS)) result = replaceSection(result, name, render());
+  if (figures) for (const [name, render] of Object.entries(FIGURE_SECTIONS)) result = replaceSection(result, name, render());
   return result;
 }
 
-/** The suite: the README's generated tables match the code. */
+/** The suite: the README's generated tables match the code, and its figures come from runs. */
 export function docsSuite(): ConformanceSuite {
   return {
     name: "the README",
     cases: [{
+      name: "its changing figures (tests, coverage, cases, benchmark) are rendered from what the runs recorded, not typed",
+      async run() {
+        const dir = join(temporaryDirectory("figures-"), "figures");
+        mkdirSync(dir);
+        writeFileSync(join(dir, "tests.tap"), "TAP version 13\n# tests 701\n# pass 701\n");
+        writeFileSync(join(dir, "..", "coverage-summary.json"), JSON.stringify({ total: { statements: { pct: 97.25 }, branches: { pct: 90.5 }, functions: { pct: 96 } } }));
+        writeFileSync(join(dir, "real-litellm.json"), JSON.stringify({ passed: 80, failed: 1 }));
+        writeFileSync(join(dir, "bench.json"), JSON.stringify({ node: "v20.20.2", rows: [{ name: "pi --list-models", goal: "≤ 1.05", ratio: 1.0234, detail: "1.0 s vs 0.98 s" }] }));
+        assert.match(testFigures(dir)!, /97\.3 % of statements,\n90\.5 % of branches and 96\.0 % of functions covered \(`npm test` runs 701 tests:.*The real-LiteLLM tier runs 81 cases\./s);
+        assert.match(benchFigures(dir)!, /^\| pi --list-models \| ≤ 1\.05 \| 1\.023 \(1\.0 s vs 0\.98 s\) \|$/m);
+        const text = readFileSync(README, "utf8");
+        for (const name of ["tests", "bench"]) assert.ok(text.includes(`<!-- generated:${name} -->`) && text.includes(`<!-- /generated:${name} -->`), `README.md has the ${name} figures markers`);
+      },
+    }, {
       name: "its family, policy, route and request-time tables are rendered from the tables the code uses (npm run docs)",
       async run() {
         const text = readFileSync(README, "utf8");
@@ -104,6 +130,6 @@ export function docsSuite(): ConformanceSuite {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(README, renderReadme(readFileSync(README, "utf8")));
-  console.log("README.md tables rendered from lib/families.ts, lib/policy.ts, lib/wire-apis.ts and lib/error-kinds.ts");
+  writeFileSync(README, renderReadme(readFileSync(README, "utf8"), true));
+  console.log("README.md tables rendered from lib/families.ts, lib/policy.ts, lib/wire-apis.ts and lib/error-kinds.ts; figures from coverage/figures/ where a run left them");
 }

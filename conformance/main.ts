@@ -9,6 +9,7 @@
  */
 
 import process from "node:process";
+import { recordFigures } from "./figures.ts";
 import { runSuites } from "./suite.ts";
 import { allSuites } from "./suites.ts";
 
@@ -20,4 +21,6 @@ if (suites.length === 0) {
 }
 const report = await runSuites(suites, (line) => console.log(line));
 console.log(`${report.passed} passed, ${report.failed.length} failed`);
+// Only a whole run under Deno is a figure for the README; a filtered or Node run is not.
+if (wanted.length === 0 && "Deno" in globalThis) recordFigures("conformance-deno", { passed: report.passed, failed: report.failed.length });
 process.exit(report.failed.length === 0 ? 0 : 1);

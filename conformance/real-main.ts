@@ -11,6 +11,7 @@
 import process from "node:process";
 import { ensureVenv, RealTierUnavailable } from "./real-litellm.ts";
 import { realSuites } from "./real-cases.ts";
+import { recordFigures } from "./figures.ts";
 import { runSuites } from "./suite.ts";
 
 try {
@@ -21,4 +22,5 @@ try {
 }
 const report = await runSuites(realSuites({ record: process.argv.includes("--record") }), (line) => console.log(line));
 console.log(`${report.passed} passed, ${report.failed.length} failed`);
+recordFigures("real-litellm", { passed: report.passed, failed: report.failed.length });
 process.exit(report.failed.length === 0 ? 0 : 1);

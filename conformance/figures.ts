@@ -1,0 +1,64 @@
+/**
+ * The README's figures that change from run to run (test and case counts, coverage, benchmark
+ * ratios), rendered from what the runs themselves recorded instead of typed by hand. Each run writes
+ * its figures to `coverage/figures/<run>.json`; `npm run docs` renders the ones present and leaves
+ * the others as they were.
+ *
+ * @module
+ */
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Where runs leave their figures (git-ignored, like the coverage report beside them). */
+export const FIGURES_DIR = fileURLToPath(new URL("../coverage/figures/", import.meta.url));
+
+/** What a conformance run records. */
+export interface SuiteFigures {
+  passed: number;
+  failed: number;
+}
+
+/** What the benchmark records, one row per measure. */
+export interface BenchFigures {
+  node: string;
+  rows: { name: string; goal: string; ratio: number; detail: string }[];
+}
+
+/** Records one run's figures, for the next `npm run docs`. */
+export function recordFigures(run: "conformance-node" | "conformance-deno" | "real-litellm" | "bench", figures: SuiteFigures | BenchFigures): void {
+  mkdirSync(FIGURES_DIR, { recursive: true });
+  writeFileSync(join(FIGURES_DIR, `${run}.json`), `${JSON.stringify(figures, null, 2)}\n`);
+}
+
+function read<T>(dir: string, name: string): T | undefined {
+  const file = join(dir, name);
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) as T : undefined;
+}
+
+const percent = (value: number) => `${value.toFixed(1)} %`;
+
+/** The test-and-coverage paragraph, from `npm test`'s TAP report and c8's summary; `undefined` before a run. */
+export function testFigures(dir = FIGURES_DIR): string | undefined {
+  const tap = existsSync(join(dir, "tests.tap")) ? readFileSync(join(dir, "tests.tap"), "utf8") : undefined;
+  const summary = read<{ total: Record<"statements" | "branches" | "functions", { pct: number }> }>(dir, "../coverage-summary.json");
+  const tests = tap && /^# tests (\d+)$/m.exec(tap)?.[1];
+  const real = read<SuiteFigures>(dir, "real-litellm.json");
+  const deno = read<SuiteFigures>(dir, "conformance-deno.json");
+  if (!tests || !summary) return undefined;
+  const { statements, branches, functions } = summary.total;
+  return [
+    `Coverage (\`npm test\` gates branches and functions at 90 %): \`lib/\` has ${percent(statements.pct)} of statements,`,
+    `${percent(branches.pct)} of branches and ${percent(functions.pct)} of functions covered (\`npm test\` runs ${tests} tests: the unit tests and the`,
+    `conformance cases).${real ? ` The real-LiteLLM tier runs ${real.passed + real.failed} cases.` : ""}${deno ? ` Under Deno the conformance suite runs ${deno.passed + deno.failed} cases.` : ""}`,
+  ].join("\n");
+}
+
+/** The benchmark table, from the last `npm run bench`; `undefined` before one. */
+export function benchFigures(dir = FIGURES_DIR): string | undefined {
+  const bench = read<BenchFigures>(dir, "bench.json");
+  if (!bench) return undefined;
+  const rows = bench.rows.map((row) => `| ${row.name} | ${row.goal} | ${row.ratio.toFixed(3)} (${row.detail}) |`);
+  return ["| Measure | Goal | Measured (last run, node " + bench.node + ") |", "| --- | --- | --- |", ...rows].join("\n");
+}
