@@ -12,11 +12,11 @@
 
 import process from "node:process";
 import { registerLiteLLMCommand } from "./lib/command.ts";
-import { resolveConfigs } from "./lib/config.ts";
+import { resolveConfigs } from "./lib/config/config.ts";
 import { builtinProviders, type ExtensionAPI, warn as warnOnStderr } from "./lib/pi.ts";
 import { LiteLLMProvider, stateDir } from "./lib/provider.ts";
 import { redact } from "./lib/secrets.ts";
-import { loadSettings } from "./lib/settings.ts";
+import { loadSettings } from "./lib/config/settings.ts";
 
 /** What the extension reads from its surroundings; tests replace them. */
 export interface ExtensionOptions {

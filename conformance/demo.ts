@@ -10,10 +10,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
-import { resolveConfigs } from "../lib/config.ts";
-import { discover } from "../lib/discovery.ts";
-import { buildModels } from "../lib/models.ts";
-import { WIRE_API_TABLE, wireStream } from "../lib/wire-apis.ts";
+import { resolveConfigs } from "../lib/config/config.ts";
+import { discover } from "../lib/catalog/discovery.ts";
+import { buildModels } from "../lib/catalog/models.ts";
+import { WIRE_API_TABLE, wireStream } from "../lib/requests/wire-apis.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { MOD_TS, PI_CLI, PI_NODE, runPi } from "./harness.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";

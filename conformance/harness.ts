@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, SimpleStreamOptions } from "../lib/pi.ts";
-import { WIRE_API_TABLE, wireStream } from "../lib/wire-apis.ts";
+import { WIRE_API_TABLE, wireStream } from "../lib/requests/wire-apis.ts";
 import type { WireApi } from "../lib/types.ts";
 import { litellmExtension } from "../mod.ts";
 import { temporaryDirectory } from "./temporary.ts";

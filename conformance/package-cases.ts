@@ -22,9 +22,11 @@ import { temporaryDirectory } from "./temporary.ts";
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** What the tarball must hold: the entry point, every non-test module of lib/, and the docs. */
+/** What the tarball must hold: the entry point, every non-test module of lib/ and its folders, and the docs. */
 function expectedFiles(): string[] {
-  const lib = readdirSync(join(ROOT, "lib")).filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts")).map((name) => `lib/${name}`);
+  const lib = (readdirSync(join(ROOT, "lib"), { recursive: true }) as string[])
+    .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+    .map((name) => `lib/${name.split("\\").join("/")}`);
   return ["LICENSE", "README.md", "mod.ts", "package.json", ...lib].sort();
 }
 

@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { profileOf } from "../lib/models.ts";
+import { profileOf } from "../lib/catalog/models.ts";
 import type { SimpleStreamOptions } from "../lib/pi.ts";
 import { WIRE_APIS, type WireApi } from "../lib/types.ts";
 import { type FakeLiteLLM, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";

@@ -9,8 +9,8 @@
 import type { ExtensionAPI } from "./pi.ts";
 import type { BackgroundRefresh, LiteLLMProvider } from "./provider.ts";
 import { printable } from "./secrets.ts";
-import { keyInfoLine } from "./spend.ts";
-import { WIRE_API_TABLE } from "./wire-apis.ts";
+import { keyInfoLine } from "./requests/spend.ts";
+import { WIRE_API_TABLE } from "./requests/wire-apis.ts";
 
 /** "42 s", "5 min", "3 h", "2 d": how long ago, in the largest unit that fits. */
 export function age(milliseconds: number): string {

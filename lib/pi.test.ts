@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { agentDir, failedStream, providerApiKey, sessionModel } from "./pi.ts";
-import { wireStream } from "./wire-apis.ts";
+import { wireStream } from "./requests/wire-apis.ts";
 import { WIRE_APIS } from "./types.ts";
 
 const MODEL = {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { registerLiteLLMCommand, statusLines, age } from "./command.ts";
-import type { LiteLLMConfig } from "./config.ts";
+import type { LiteLLMConfig } from "./config/config.ts";
 import type { ExtensionAPI } from "./pi.ts";
 import { LiteLLMProvider } from "./provider.ts";
 

@@ -7,19 +7,19 @@
  */
 
 import { join } from "node:path";
-import { CatalogCache, type RouteWrite } from "./catalog-cache.ts";
-import type { LiteLLMConfig } from "./config.ts";
-import { discover, proxyRequest } from "./discovery.ts";
-import { LearnedRules } from "./learned-rules.ts";
-import { buildModels, type ModelProfile, profileOf } from "./models.ts";
+import { CatalogCache, type RouteWrite } from "./catalog/catalog-cache.ts";
+import type { LiteLLMConfig } from "./config/config.ts";
+import { discover, proxyRequest } from "./catalog/discovery.ts";
+import { LearnedRules } from "./requests/learned-rules.ts";
+import { buildModels, type ModelProfile, profileOf } from "./catalog/models.ts";
 import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
-import type { ConnectionCause } from "./error-kinds.ts";
+import type { ConnectionCause } from "./requests/error-kinds.ts";
 import { getJson } from "./proxy-http.ts";
 import { guardRedirects, printable, redact } from "./secrets.ts";
-import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./spend.ts";
-import { createStream } from "./stream.ts";
+import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./requests/spend.ts";
+import { createStream } from "./requests/stream.ts";
 import type { Catalog, WireApi } from "./types.ts";
-import { WIRE_API_TABLE } from "./wire-apis.ts";
+import { WIRE_API_TABLE } from "./requests/wire-apis.ts";
 
 /** Where the extension keeps its files, beside pi's own. */
 export function stateDir(env: Readonly<Record<string, string | undefined>>): string {

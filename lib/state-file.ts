@@ -20,8 +20,12 @@ import type { Result } from "./types.ts";
 /** A lock older than this belongs to a process that died while holding it. */
 export const STALE_LOCK_MS = 5_000;
 
-/** How long an update waits for another process's lock before giving up. */
-const LOCK_WAIT_MS = 2_000;
+/**
+ * How long an update waits for the lock before giving up (the rules then stay in memory). Longer
+ * than {@link STALE_LOCK_MS}, so a dead process's lock is broken first; a live holder keeps it
+ * for milliseconds, but many processes saving at once on a loaded machine queue for seconds.
+ */
+const LOCK_WAIT_MS = 10_000;
 
 /** A file's parsed JSON, `undefined` when there is no file, or why it cannot be read. */
 export function readJsonFile(file: string): Result<unknown> {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { CatalogCache } from "./catalog-cache.ts";
-import type { Catalog } from "./types.ts";
+import type { Catalog } from "../types.ts";
 
 const CATALOG: Catalog = { source: "model/info", fetchedAt: 1_760_000_000_000, models: [{ id: "gpt-5", info: { contextWindow: 272_000 } }] };
 const directories: string[] = [];

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { REDIRECT_REFUSED } from "./secrets.ts";
+import { REDIRECT_REFUSED } from "../secrets.ts";
 import { dollarText } from "./spend.ts";
 
 /**

@@ -8,7 +8,7 @@
 
 import { type FieldPath, isDroppable } from "./policy.ts";
 import { replayRuleOf } from "./replay-rules.ts";
-import type { WireApi } from "./types.ts";
+import type { WireApi } from "../types.ts";
 import { WIRE_API_TABLE } from "./wire-apis.ts";
 
 /** One way backends say "this field is not accepted": `names` is the capture holding the name(s). */

@@ -6,13 +6,13 @@
  * @module
  */
 
-import { isHidden, type LiteLLMConfig, modelSettings } from "./config.ts";
-import type { ModelSettings } from "./settings.ts";
+import { isHidden, type LiteLLMConfig, modelSettings } from "../config/config.ts";
+import type { ModelSettings } from "../config/settings.ts";
 import { ANTHROPIC_PROVIDERS, type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, NON_OPENAI_FAMILIES, normalizeModelId } from "./families.ts";
-import type { ProviderModelConfig } from "./pi.ts";
-import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "./policy.ts";
-import type { CatalogEntry, ModelCost, ThinkingLevel, ThinkingLevelMap, WireApi } from "./types.ts";
-import { WIRE_API_TABLE } from "./wire-apis.ts";
+import type { ProviderModelConfig } from "../pi.ts";
+import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "../requests/policy.ts";
+import type { CatalogEntry, ModelCost, ThinkingLevel, ThinkingLevelMap, WireApi } from "../types.ts";
+import { WIRE_API_TABLE } from "../requests/wire-apis.ts";
 
 /** What the stream function needs to know about a model, resolved once at registration. */
 export interface ModelProfile {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ThinkingLevelMap, WireApi } from "./types.ts";
+import type { ThinkingLevelMap, WireApi } from "../types.ts";
 
 /** The model families the parameter policy distinguishes. `unknown` fails open: it sends everything. */
 export type Family =

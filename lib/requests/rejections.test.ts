@@ -39,7 +39,7 @@ describe("rejectedNames()", () => {
       "litellm-vertex-prompt-cache-key": "prompt_cache_key",
       "litellm-connection-error": "store",
     };
-    const dir = new URL("../fixtures/", import.meta.url);
+    const dir = new URL("../../fixtures/", import.meta.url);
     for (const file of readdirSync(dir).filter((name) => name.endsWith(".json"))) {
       const fixture = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as { id: string; body: { error?: { message: string } } };
       const message = fixture.body.error?.message ?? "";
@@ -75,7 +75,7 @@ describe("rejectedNames() on the real LiteLLM 1.106.12", () => {
     "o3-on-openai-completions-temperature-0-5": ["temperature"],
     "o3-on-openai-responses-temperature-0-5-reasoning-high": ["temperature"],
   };
-  const dir = new URL("../fixtures/real-litellm-1.106.12/", import.meta.url);
+  const dir = new URL("../../fixtures/real-litellm-1.106.12/", import.meta.url);
   it("has a recorded text for every negative control the table expects, and no other", () => {
     assert.deepEqual(readdirSync(dir).map((file) => file.replace(/\.json$/, "")).sort(), Object.keys(EXPECTED).sort());
   });

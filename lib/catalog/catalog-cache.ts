@@ -12,9 +12,9 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { isLimit } from "./model-info.ts";
-import { hasControlCharacters } from "./secrets.ts";
-import { readJsonFile, updateJsonFile } from "./state-file.ts";
-import { type Catalog, type ProxyModelInfo, WIRE_APIS, type WireApi } from "./types.ts";
+import { hasControlCharacters } from "../secrets.ts";
+import { readJsonFile, updateJsonFile } from "../state-file.ts";
+import { type Catalog, type ProxyModelInfo, WIRE_APIS, type WireApi } from "../types.ts";
 
 /** The file format this version writes. */
 const VERSION = 1;

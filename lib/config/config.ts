@@ -8,9 +8,9 @@
  * @module
  */
 
-import { CREDENTIAL_HEADERS } from "./secrets.ts";
+import { CREDENTIAL_HEADERS } from "../secrets.ts";
 import type { LiteLLMSettings, ModelSettings, ProxySettings } from "./settings.ts";
-import { type Result, WIRE_APIS, type WireApi } from "./types.ts";
+import { type Result, WIRE_APIS, type WireApi } from "../types.ts";
 
 /** Settings for the models whose id matches `pattern` (a `*` glob). */
 export interface ModelOverride extends ModelSettings {

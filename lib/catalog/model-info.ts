@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ModelCost, ProxyModelInfo } from "./types.ts";
+import type { ModelCost, ProxyModelInfo } from "../types.ts";
 
 type Raw = Record<string, unknown>;
 

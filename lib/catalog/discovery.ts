@@ -8,11 +8,11 @@
  * @module
  */
 
-import type { LiteLLMConfig } from "./config.ts";
+import type { LiteLLMConfig } from "../config/config.ts";
 import { complement, readInfo, readModelGroups, readModelInfoRows } from "./model-info.ts";
-import { type FailureKind, getJson, type ProxyFailure, type ProxyRequest } from "./proxy-http.ts";
-import { hasControlCharacters } from "./secrets.ts";
-import type { Catalog, CatalogEntry, CatalogSource, ProxyModelInfo } from "./types.ts";
+import { type FailureKind, getJson, type ProxyFailure, type ProxyRequest } from "../proxy-http.ts";
+import { hasControlCharacters } from "../secrets.ts";
+import type { Catalog, CatalogEntry, CatalogSource, ProxyModelInfo } from "../types.ts";
 
 /** The outcome of {@link discover}. */
 export type DiscoveryResult = { ok: true; catalog: Catalog } | { ok: false; failure: ProxyFailure };

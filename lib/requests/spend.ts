@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ModelCost } from "./types.ts";
+import type { ModelCost } from "../types.ts";
 
 /** Token counts of a turn, as pi-ai reports them. */
 export interface TurnUsage {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { backendOf, familyOf, normalizeModelId } from "./families.ts";
+import { backendOf, familyOf, normalizeModelId } from "../catalog/families.ts";
 import { filterPayload, REJECTION_RULES, rejectedFields } from "./policy.ts";
-import { WIRE_APIS, type WireApi } from "./types.ts";
+import { WIRE_APIS, type WireApi } from "../types.ts";
 
 /** Payloads shaped like what pi-ai 0.73.1 builds on each wire API, with every optional field set. */
 const PAYLOADS: Record<WireApi, Record<string, unknown>> = {

@@ -12,8 +12,8 @@
  */
 
 import { isDroppable, type FieldPath } from "./policy.ts";
-import { readJsonFile, updateJsonFile } from "./state-file.ts";
-import { type Result, WIRE_APIS, type WireApi } from "./types.ts";
+import { readJsonFile, updateJsonFile } from "../state-file.ts";
+import { type Result, WIRE_APIS, type WireApi } from "../types.ts";
 
 /** One learned rule. */
 export interface LearnedRule {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ModelProfile } from "./models.ts";
+import type { ModelProfile } from "../catalog/models.ts";
 import {
   type AssistantMessage,
   type AssistantMessageEventStream,
@@ -21,14 +21,14 @@ import {
   type ProviderEventOptions,
   type SimpleStreamOptions,
   type StreamSimple,
-} from "./pi.ts";
+} from "../pi.ts";
 import { type FieldPath, filterPayload } from "./policy.ts";
 import { type ConnectionCause, errorKindOf, unretryable, waitOf } from "./error-kinds.ts";
 import { eventCost, headerCost, keySpend, splitCost } from "./spend.ts";
-import { redact } from "./secrets.ts";
+import { redact } from "../secrets.ts";
 import { learnableField } from "./rejections.ts";
 import { replayFailureLine, replayRuleOf } from "./replay-rules.ts";
-import type { WireApi } from "./types.ts";
+import type { WireApi } from "../types.ts";
 import { WIRE_API_TABLE, wireStream } from "./wire-apis.ts";
 
 /** The header LiteLLM reads to keep a session on one deployment (its session affinity). */

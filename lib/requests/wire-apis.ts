@@ -6,8 +6,8 @@
  * @module
  */
 
-import { azureThroughProxy, piAiStream, type StreamSimple } from "./pi.ts";
-import type { WireApi } from "./types.ts";
+import { azureThroughProxy, piAiStream, type StreamSimple } from "../pi.ts";
+import type { WireApi } from "../types.ts";
 
 /** How a wire API's requests spell the OpenAI parameters LiteLLM gates (see `GATED_PARAMS`). */
 export type ParamSpelling = "completions" | "responses" | "messages";

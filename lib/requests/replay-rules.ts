@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { WireApi } from "./types.ts";
+import type { WireApi } from "../types.ts";
 
 /** One replay rule, recognised by its error text. */
 export interface ReplayRule {

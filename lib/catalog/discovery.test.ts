@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LiteLLMConfig } from "./config.ts";
+import type { LiteLLMConfig } from "../config/config.ts";
 import { discover, isWildcard, parseModelInfo, parseModelList } from "./discovery.ts";
 
 const CONFIG: LiteLLMConfig = {

@@ -12,10 +12,10 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LIMIT_BOUNDS, isLimit } from "./model-info.ts";
-import { agentDir } from "./pi.ts";
-import { isDroppable } from "./policy.ts";
-import { WIRE_APIS, type WireApi, THINKING_LEVELS, type ThinkingLevelMap } from "./types.ts";
+import { LIMIT_BOUNDS, isLimit } from "../catalog/model-info.ts";
+import { agentDir } from "../pi.ts";
+import { isDroppable } from "../requests/policy.ts";
+import { WIRE_APIS, type WireApi, THINKING_LEVELS, type ThinkingLevelMap } from "../types.ts";
 
 /** Per-model settings, applied to every model id the key (a `*` glob) matches. */
 export interface ModelSettings {
