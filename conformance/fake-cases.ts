@@ -12,8 +12,6 @@ import { type Fixture, loadFixtures, triggers } from "./fixtures.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
 
-/** Items of the facts file whose texts were observed publicly; their fixtures must say verbatim. */
-const VERBATIM_FACTS = ["D1", "D2", "D3", "D4", "A1", "A2", "A3", "A4", "L2", "L3"];
 
 /** Where the fake serves each wire API. */
 const ROUTE_PATHS: Readonly<Record<WireApi, string>> = {
@@ -57,13 +55,12 @@ export function fakeSuite(usedFixtures: () => readonly string[]): ConformanceSui
         },
       },
       {
-        name: "fixtures from publicly observed texts are marked verbatim, reconstructions are not",
+        name: "a verbatim fixture points at the public page it was recorded from, a reconstruction says what it was rebuilt from",
         async run() {
           for (const fixture of fixtures) {
-            if (fixture.facts === "D5") assert.equal(fixture.verbatim, false, fixture.id);
-            if (VERBATIM_FACTS.includes(fixture.facts) && fixture.verbatim === false) {
-              assert.ok(fixture.source.startsWith("Reconstructed"), `${fixture.id} says it is not verbatim; its source must say what it was reconstructed from`);
-            }
+            if (fixture.verbatim) assert.match(fixture.source, /https:\/\//, `${fixture.id} is verbatim: its source must be a public URL`);
+            else assert.match(`${fixture.source} ${fixture.notes ?? ""}`, /Reconstructed|reconstructed/, `${fixture.id} is not verbatim: its source must say what it was reconstructed from`);
+            assert.doesNotMatch(JSON.stringify(fixture), /facts\.md|facts file|facts section/, `${fixture.id} cites a document outside this repository`);
           }
         },
       },

@@ -9,11 +9,17 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { WIRE_APIS, type WireApi } from "../lib/types.ts";
 
+/** The kinds of fixture, each proven by its own cases. */
+export const FIXTURE_KINDS = ["rejection", "envelope", "replay", "request-time"] as const;
+
+/** One of {@link FIXTURE_KINDS}. */
+export type FixtureKind = typeof FIXTURE_KINDS[number];
+
 /** One recorded (or reconstructed) error as LiteLLM returns it. */
 export interface Fixture {
   id: string;
-  /** The item of `litellm-and-pi-facts.md` §3 it comes from (D1…L3), or `envelope` for §2's shapes. */
-  facts: string;
+  /** What it shows: a field a backend rejects, an error envelope, a replay rule, or LiteLLM at request time. */
+  kind: FixtureKind;
   /** Who produced the text: databricks, azure, litellm… */
   backend: string;
   /** Backend families (the fake scenario's `servedBy`) that answer with it; `*` for any. */
@@ -48,7 +54,7 @@ export function fixtureProblems(name: string, value: unknown): string[] {
     if (!ok) problems.push(`${name}: ${field} must be ${expected}`);
   };
   check(fixture.id === name.replace(/\.json$/, ""), "id", "the file name without .json");
-  check(typeof fixture.facts === "string" && /^(?:[DAL][1-5]|envelope|replay|request-time)$/.test(fixture.facts), "facts", "a facts item like D1, envelope, replay or request-time");
+  check((FIXTURE_KINDS as readonly unknown[]).includes(fixture.kind), "kind", `one of ${FIXTURE_KINDS.join(", ")}`);
   check(typeof fixture.backend === "string" && fixture.backend !== "", "backend", "a backend name");
   check(isStringList(fixture.family), "family", "a non-empty list of backend families");
   check(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { complement, mergeDeployments, readInfo, readModelGroups, readModelInfoRows } from "./model-info.ts";
 
-/** LiteLLM's model_info for Claude Sonnet 4, from its own test data (facts §1). */
+/** LiteLLM's model_info for Claude Sonnet 4, from its own test data (tests/ in BerriAI/litellm). */
 const CLAUDE_INFO = {
   key: "claude-4-sonnet-20250514",
   max_tokens: 128000,
