@@ -13,8 +13,8 @@
 import process from "node:process";
 import { registerLiteLLMCommand } from "./lib/command.ts";
 import { resolveConfigs } from "./lib/config/config.ts";
-import { builtinProviders, type ExtensionAPI, warn as warnOnStderr } from "./lib/pi.ts";
-import { LiteLLMProvider, stateDir } from "./lib/provider.ts";
+import { builtinProviders, type ExtensionAPI, stateDir, warn as warnOnStderr } from "./lib/pi.ts";
+import { LiteLLMProvider } from "./lib/provider.ts";
 import { redact } from "./lib/secrets.ts";
 import { loadSettings } from "./lib/config/settings.ts";
 

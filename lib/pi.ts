@@ -161,6 +161,11 @@ export function agentDir(env: Readonly<Record<string, string | undefined>> = pro
   return configured.startsWith("~") ? join(homedir(), configured.slice(1)) : configured;
 }
 
+/** Where the extension keeps its own files (learned rules, catalog cache): beside pi's, in `<agent dir>/litellm`. */
+export function stateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return join(agentDir(env), "litellm");
+}
+
 /** Writes one line to stderr: startup problems must not reach stdout, which `-p` and `--list-models` own. */
 export function warn(line: string): void {
   process.stderr.write(`pi-litellm-provider: ${line}\n`);

@@ -12,7 +12,7 @@ import type { LiteLLMConfig } from "./config/config.ts";
 import { discover, proxyRequest } from "./catalog/discovery.ts";
 import { LearnedRules } from "./requests/learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./catalog/models.ts";
-import { agentDir, type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
+import { type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
 import type { ConnectionCause } from "./requests/error-kinds.ts";
 import { getJson } from "./proxy-http.ts";
 import { guardRedirects, printable, redact } from "./secrets.ts";
@@ -20,11 +20,6 @@ import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./r
 import { createStream } from "./requests/stream.ts";
 import type { Catalog, WireApi } from "./types.ts";
 import { WIRE_API_TABLE } from "./requests/wire-apis.ts";
-
-/** Where the extension keeps its files, beside pi's own. */
-export function stateDir(env: Readonly<Record<string, string | undefined>>): string {
-  return join(agentDir(env), "litellm");
-}
 
 /** A one-line notice for the TUI; print mode has none. */
 export type Notify = (message: string) => void;

@@ -14,15 +14,6 @@ export const WIRE_APIS = ["openai-completions", "openai-responses", "azure-opena
 /** One of {@link WIRE_APIS}: which pi-ai stream implementation carries a model's requests. */
 export type WireApi = typeof WIRE_APIS[number];
 
-/** pi's thinking levels, `off` included, as `--thinking` and `/model` offer them. */
-export const THINKING_LEVELS = ["off", "minimal", "low", "medium", "high", "xhigh"] as const;
-
-/** One of {@link THINKING_LEVELS}. */
-export type ThinkingLevel = typeof THINKING_LEVELS[number];
-
-/** pi's per-model thinking map: the value sent for a level, or `null` when the backend rejects it. */
-export type ThinkingLevelMap = Partial<Record<ThinkingLevel, string | null>>;
-
 /** Prices in dollars per million tokens, the unit pi's model definitions use. */
 export interface ModelCost {
   input: number;

@@ -9,7 +9,8 @@
  * @module
  */
 
-import type { ThinkingLevelMap, WireApi } from "../types.ts";
+import type { WireApi } from "../types.ts";
+import { FAMILY_THINKING, type ThinkingLevelMap } from "./thinking.ts";
 
 /** The model families the parameter policy distinguishes. `unknown` fails open: it sends everything. */
 export type Family =
@@ -42,13 +43,6 @@ export interface FamilyRow extends Capabilities {
   family: Family;
 }
 
-const CLAUDE_THINKING: ThinkingLevelMap = { minimal: null, xhigh: null };
-const GPT5_THINKING: ThinkingLevelMap = { off: null };
-const GPT5_2_THINKING: ThinkingLevelMap = { off: null, xhigh: "xhigh" };
-const O_SERIES_THINKING: ThinkingLevelMap = { off: null, minimal: null };
-/** Reasons on its own; exposes no effort control a request could set. */
-const ALWAYS_REASONS: ThinkingLevelMap = { minimal: null, low: null, medium: null, high: null, xhigh: null };
-
 /** Matches a token that is not glued to a preceding letter or digit (`o3` but not `pro3`). */
 const NOT_AFTER_ALNUM = "(?<![a-z0-9])";
 
@@ -60,37 +54,37 @@ export const FAMILY_TABLE: readonly FamilyRow[] = [
   // Anthropic Claude
   { pattern: /claude-3-haiku|claude-3-(?:opus|sonnet)/, family: "claude", reasoning: false, vision: true, contextWindow: 200_000, maxTokens: 4_096 },
   { pattern: /claude-3-5-(?:haiku|sonnet)|claude-(?:haiku|sonnet)-3-5/, family: "claude", reasoning: false, vision: true, contextWindow: 200_000, maxTokens: 8_192 },
-  { pattern: /claude-opus-4(?:-[01])?(?:-[0-9]{8})?(?!-?[0-9])|claude-4-opus/, family: "claude", reasoning: true, vision: true, contextWindow: 200_000, maxTokens: 32_000, thinkingLevelMap: CLAUDE_THINKING },
-  { pattern: /claude|opus|sonnet|haiku/, family: "claude", reasoning: true, vision: true, contextWindow: 200_000, maxTokens: 64_000, thinkingLevelMap: CLAUDE_THINKING },
+  { pattern: /claude-opus-4(?:-[01])?(?:-[0-9]{8})?(?!-?[0-9])|claude-4-opus/, family: "claude", reasoning: true, vision: true, contextWindow: 200_000, maxTokens: 32_000, thinkingLevelMap: FAMILY_THINKING.claude },
+  { pattern: /claude|opus|sonnet|haiku/, family: "claude", reasoning: true, vision: true, contextWindow: 200_000, maxTokens: 64_000, thinkingLevelMap: FAMILY_THINKING.claude },
   // Google Gemini
   { pattern: /gemini-1-5|gemini-2-0/, family: "gemini", reasoning: false, vision: true, contextWindow: 1_000_000, maxTokens: 8_192 },
-  { pattern: /gemini/, family: "gemini", reasoning: true, vision: true, contextWindow: 1_000_000, maxTokens: 65_536, thinkingLevelMap: { xhigh: null } },
+  { pattern: /gemini/, family: "gemini", reasoning: true, vision: true, contextWindow: 1_000_000, maxTokens: 65_536, thinkingLevelMap: FAMILY_THINKING.gemini },
   // OpenAI
-  { pattern: /gpt-oss/, family: "gpt-oss", reasoning: true, vision: false, contextWindow: 131_072, maxTokens: 32_768, thinkingLevelMap: { minimal: null, xhigh: null } },
+  { pattern: /gpt-oss/, family: "gpt-oss", reasoning: true, vision: false, contextWindow: 131_072, maxTokens: 32_768, thinkingLevelMap: FAMILY_THINKING.gptOss },
   { pattern: /gpt-5(?:-[0-9]+)?-chat/, family: "gpt-5", reasoning: false, vision: true, contextWindow: 128_000, maxTokens: 16_384 },
-  { pattern: /gpt-5-(?:[2-9]|[0-9]{2})(?![0-9])/, family: "gpt-5", reasoning: true, vision: true, contextWindow: 272_000, maxTokens: 128_000, thinkingLevelMap: GPT5_2_THINKING },
-  { pattern: /gpt-5/, family: "gpt-5", reasoning: true, vision: true, contextWindow: 272_000, maxTokens: 128_000, thinkingLevelMap: GPT5_THINKING },
+  { pattern: /gpt-5-(?:[2-9]|[0-9]{2})(?![0-9])/, family: "gpt-5", reasoning: true, vision: true, contextWindow: 272_000, maxTokens: 128_000, thinkingLevelMap: FAMILY_THINKING.gpt5Point2 },
+  { pattern: /gpt-5/, family: "gpt-5", reasoning: true, vision: true, contextWindow: 272_000, maxTokens: 128_000, thinkingLevelMap: FAMILY_THINKING.gpt5 },
   { pattern: /gpt-4-1/, family: "gpt-4", reasoning: false, vision: true, contextWindow: 1_047_576, maxTokens: 32_768 },
   { pattern: /gpt-4o/, family: "gpt-4", reasoning: false, vision: true, contextWindow: 128_000, maxTokens: 16_384 },
   { pattern: /gpt-4-turbo/, family: "gpt-4", reasoning: false, vision: true, contextWindow: 128_000, maxTokens: 4_096 },
   { pattern: /gpt-4(?![0-9])/, family: "gpt-4", reasoning: false, vision: false, contextWindow: 8_192, maxTokens: 4_096 },
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}o[13]-mini`), family: "o-series", reasoning: true, vision: false, contextWindow: 128_000, maxTokens: 65_536, thinkingLevelMap: O_SERIES_THINKING },
-  { pattern: new RegExp(`${NOT_AFTER_ALNUM}o[1-9](?![0-9])`), family: "o-series", reasoning: true, vision: true, contextWindow: 200_000, maxTokens: 100_000, thinkingLevelMap: O_SERIES_THINKING },
+  { pattern: new RegExp(`${NOT_AFTER_ALNUM}o[13]-mini`), family: "o-series", reasoning: true, vision: false, contextWindow: 128_000, maxTokens: 65_536, thinkingLevelMap: FAMILY_THINKING.oSeries },
+  { pattern: new RegExp(`${NOT_AFTER_ALNUM}o[1-9](?![0-9])`), family: "o-series", reasoning: true, vision: true, contextWindow: 200_000, maxTokens: 100_000, thinkingLevelMap: FAMILY_THINKING.oSeries },
   // Open-weight and other vendors
   { pattern: /llama-?4/, family: "llama", reasoning: false, vision: true, contextWindow: 128_000, maxTokens: 8_192 },
   { pattern: /llama-3-2-(?:11|90)b/, family: "llama", reasoning: false, vision: true, contextWindow: 128_000, maxTokens: 4_096 },
   { pattern: /llama/, family: "llama", reasoning: false, vision: false, contextWindow: 128_000, maxTokens: 4_096 },
   { pattern: /mixtral/, family: "mistral", reasoning: false, vision: false, contextWindow: 32_000, maxTokens: 4_096 },
   { pattern: /pixtral/, family: "mistral", reasoning: false, vision: true, contextWindow: 128_000, maxTokens: 8_192 },
-  { pattern: /magistral/, family: "mistral", reasoning: true, vision: false, contextWindow: 40_000, maxTokens: 8_192, thinkingLevelMap: ALWAYS_REASONS },
+  { pattern: /magistral/, family: "mistral", reasoning: true, vision: false, contextWindow: 40_000, maxTokens: 8_192, thinkingLevelMap: FAMILY_THINKING.alwaysReasons },
   { pattern: /mistral|codestral|ministral|devstral/, family: "mistral", reasoning: false, vision: false, contextWindow: 128_000, maxTokens: 8_192 },
   { pattern: /nova-micro/, family: "nova", reasoning: false, vision: false, contextWindow: 128_000, maxTokens: 5_000 },
   { pattern: new RegExp(`${NOT_AFTER_ALNUM}nova-(?:pro|lite)`), family: "nova", reasoning: false, vision: true, contextWindow: 300_000, maxTokens: 5_000 },
   { pattern: new RegExp(`${NOT_AFTER_ALNUM}nova`), family: "nova", reasoning: false, vision: false, contextWindow: 128_000, maxTokens: 5_000 },
-  { pattern: /deepseek-(?:r1|reasoner)/, family: "deepseek", reasoning: true, vision: false, contextWindow: 64_000, maxTokens: 8_192, thinkingLevelMap: ALWAYS_REASONS },
+  { pattern: /deepseek-(?:r1|reasoner)/, family: "deepseek", reasoning: true, vision: false, contextWindow: 64_000, maxTokens: 8_192, thinkingLevelMap: FAMILY_THINKING.alwaysReasons },
   { pattern: /deepseek/, family: "deepseek", reasoning: false, vision: false, contextWindow: 64_000, maxTokens: 8_192 },
   { pattern: /qwen[-0-9.]*-?vl/, family: "qwen", reasoning: false, vision: true, contextWindow: 32_000, maxTokens: 8_192 },
-  { pattern: /qwq|qwen-?3.*thinking/, family: "qwen", reasoning: true, vision: false, contextWindow: 128_000, maxTokens: 8_192, thinkingLevelMap: ALWAYS_REASONS },
+  { pattern: /qwq|qwen-?3.*thinking/, family: "qwen", reasoning: true, vision: false, contextWindow: 128_000, maxTokens: 8_192, thinkingLevelMap: FAMILY_THINKING.alwaysReasons },
   { pattern: /qwen/, family: "qwen", reasoning: false, vision: false, contextWindow: 128_000, maxTokens: 8_192 },
 ];
 

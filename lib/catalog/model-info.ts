@@ -9,6 +9,7 @@
  */
 
 import type { ModelCost, ProxyModelInfo } from "../types.ts";
+import { effortsFromFlags } from "./thinking.ts";
 
 type Raw = Record<string, unknown>;
 
@@ -18,17 +19,6 @@ const COST_FIELDS: readonly [keyof ModelCost, string][] = [
   ["output", "output_cost_per_token"],
   ["cacheRead", "cache_read_input_token_cost"],
   ["cacheWrite", "cache_creation_input_token_cost"],
-];
-
-/** Per-level flags newer proxies report, and whether a missing flag means the level is accepted. */
-const EFFORT_FLAGS: readonly [effort: string, flag: string, acceptedUnlessFalse: boolean][] = [
-  ["none", "supports_none_reasoning_effort", true],
-  ["minimal", "supports_minimal_reasoning_effort", true],
-  ["low", "supports_low_reasoning_effort", true],
-  ["medium", "", true],
-  ["high", "", true],
-  ["xhigh", "supports_xhigh_reasoning_effort", false],
-  ["max", "supports_max_reasoning_effort", false],
 ];
 
 /**
@@ -69,13 +59,6 @@ const perMillion = (value: unknown): number | undefined => {
   const cost = typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
   return cost === undefined ? undefined : Number((cost * 1e6).toPrecision(12));
 };
-
-/** Efforts from per-level flags, when the proxy reports flags but no list. */
-function effortsFromFlags(info: Raw): string[] | undefined {
-  if (!EFFORT_FLAGS.some(([, name]) => name !== "" && typeof info[name] === "boolean")) return undefined;
-  return EFFORT_FLAGS.filter(([, name, acceptedUnlessFalse]) => (acceptedUnlessFalse ? info[name] !== false : info[name] === true))
-    .map(([effort]) => effort);
-}
 
 /** The metadata of one `model_info` object (or `/model_group/info` row, or `/v1/models` entry). */
 export function readInfo(info: Raw, upstreamModel?: string): ProxyModelInfo {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { buildModels, profileOf, thinkingLevelsFor } from "./models.ts";
+import { buildModels, profileOf } from "./models.ts";
 
 const NO_OVERRIDES = { modelOverrides: [], hide: [] };
 
@@ -97,16 +97,6 @@ describe("buildModels()", () => {
     assert.deepEqual([models[1]?.reasoning, models[1]?.thinkingLevelMap], [false, undefined]);
     assert.deepEqual(notes, ['litellm.models thinkingLevels has no effect on acme-plain: it is not known to reason; add "reasoning": true to its settings if it does']);
   });
-});
-
-describe("thinkingLevelsFor()", () => {
-  const rows: [string[], Record<string, string | null>][] = [
-    [["none", "minimal", "low", "medium", "high"], { minimal: "minimal", low: "low", medium: "medium", high: "high", xhigh: null }],
-    [["low", "medium", "high"], { off: null, minimal: null, low: "low", medium: "medium", high: "high", xhigh: null }],
-    [["low", "high", "max"], { off: null, minimal: null, low: "low", medium: null, high: "high", xhigh: "max" }],
-    [["medium", "high", "xhigh", "max"], { off: null, minimal: null, low: null, medium: "medium", high: "high", xhigh: "xhigh" }],
-  ];
-  for (const [efforts, expected] of rows) it(`${efforts.join(",")}`, () => assert.deepEqual(thinkingLevelsFor(efforts), expected));
 });
 
 describe("models from proxy metadata", () => {

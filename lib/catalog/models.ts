@@ -6,12 +6,13 @@
  * @module
  */
 
-import { isHidden, type LiteLLMConfig, modelSettings } from "../config/config.ts";
+import { isHidden, type ModelLookup, modelSettings } from "../config/model-settings.ts";
 import type { ModelSettings } from "../config/settings.ts";
 import { ANTHROPIC_PROVIDERS, type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, NON_OPENAI_FAMILIES, normalizeModelId } from "./families.ts";
 import type { ProviderModelConfig } from "../pi.ts";
 import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "../requests/policy.ts";
-import type { CatalogEntry, ModelCost, ThinkingLevel, ThinkingLevelMap, WireApi } from "../types.ts";
+import type { CatalogEntry, ModelCost, WireApi } from "../types.ts";
+import { thinkingLevelsFor } from "./thinking.ts";
 import { WIRE_API_TABLE } from "../requests/wire-apis.ts";
 
 /** What the stream function needs to know about a model, resolved once at registration. */
@@ -45,32 +46,7 @@ const GATED_ALL: readonly string[] = GATED_PARAMS.map((gated) => gated.param);
 /** Families whose backends take Anthropic-style `cache_control` markers on Chat Completions. */
 const CACHE_CONTROL_FAMILIES: ReadonlySet<Family> = new Set(["claude"]);
 
-/** Each pi thinking level and the LiteLLM reasoning efforts that serve it, preferred first. */
-const LEVEL_EFFORTS: readonly [ThinkingLevel, ...string[]][] = [
-  ["minimal", "minimal"],
-  ["low", "low"],
-  ["medium", "medium"],
-  ["high", "high"],
-  ["xhigh", "xhigh", "max"],
-];
-
 const ZERO_COST: ModelCost = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
-
-/**
- * pi's thinking map for the efforts a backend accepts: every other level is `null`, so pi never
- * offers or sends it. `off` stays available only where the backend accepts `none`.
- *
- * @example
- * ```ts
- * thinkingLevelsFor(["low", "medium", "high"]);
- * // { off: null, minimal: null, low: "low", medium: "medium", high: "high", xhigh: null }
- * ```
- */
-export function thinkingLevelsFor(efforts: readonly string[]): ThinkingLevelMap {
-  const map: ThinkingLevelMap = efforts.includes("none") ? {} : { off: null };
-  for (const [level, ...candidates] of LEVEL_EFFORTS) map[level] = candidates.find((effort) => efforts.includes(effort)) ?? null;
-  return map;
-}
 
 const NONE: ReadonlySet<WireApi> = new Set();
 
@@ -98,7 +74,7 @@ function routeFor(wireApi: WireApi, unserved: ReadonlySet<WireApi>): WireApi {
  * profile.drop.has("prompt_cache_key"); // true
  * ```
  */
-export function profileOf(entry: CatalogEntry, config: Pick<LiteLLMConfig, "modelOverrides">, unserved: ReadonlySet<WireApi> = NONE): ModelProfile {
+export function profileOf(entry: CatalogEntry, config: Pick<ModelLookup, "modelOverrides">, unserved: ReadonlySet<WireApi> = NONE): ModelProfile {
   const upstream = entry.info?.upstreamModel;
   const traits = familyOf(entry.id, upstream);
   const family = traits.family;
@@ -161,7 +137,7 @@ function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string
  */
 export function buildModels(
   entries: readonly CatalogEntry[],
-  config: Pick<LiteLLMConfig, "modelOverrides" | "hide">,
+  config: ModelLookup,
   api: string,
   unserved: ReadonlySet<WireApi> = NONE,
 ): ProviderModels {

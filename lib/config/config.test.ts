@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { globToRegExp, isHidden, modelSettings, normalizeBaseUrl, parseWireApiOverrides, resolveConfigs, resolveReference } from "./config.ts";
+import { normalizeBaseUrl, parseWireApiOverrides, resolveConfigs, resolveReference } from "./config.ts";
+import { isHidden, modelSettings } from "./model-settings.ts";
 
 /** The main provider's configuration and the problems, for cases about one proxy. */
 function resolveConfig(env: Record<string, string>, settings = {}) {
@@ -149,15 +150,6 @@ describe("parseWireApiOverrides()", () => {
   });
 });
 
-describe("globToRegExp()", () => {
-  it("anchors, ignores case and escapes regex characters", () => {
-    assert.ok(globToRegExp("claude-*").test("Claude-Sonnet-4"));
-    assert.ok(!globToRegExp("claude-*").test("databricks-claude-sonnet"));
-    assert.ok(globToRegExp("gpt-4.1*").test("gpt-4.1-mini"));
-    assert.ok(!globToRegExp("gpt-4.1*").test("gpt-4x1"));
-  });
-});
-
 describe("settings in the configuration", () => {
   const env = { TEAM_KEY: "sk-team-123", EU_KEY: "sk-eu-456", TENANT: "acme" };
 
@@ -283,12 +275,5 @@ describe("resolveReference()", () => {
     assert.deepEqual(resolveReference("$A", {}), { variable: "A", missing: "A" });
     assert.deepEqual(resolveReference("sk-literal", {}), { value: "sk-literal" });
     assert.deepEqual(resolveReference("a$b", {}), { value: "a$b" });
-  });
-});
-
-describe("isHidden()", () => {
-  it("matches globs case-insensitively", () => {
-    assert.ok(isHidden({ hide: ["DALL-E*"] }, "dall-e-3"));
-    assert.ok(!isHidden({ hide: [] }, "dall-e-3"));
   });
 });

@@ -9,13 +9,9 @@
  */
 
 import { CREDENTIAL_HEADERS } from "../secrets.ts";
-import type { LiteLLMSettings, ModelSettings, ProxySettings } from "./settings.ts";
+import type { ModelOverride } from "./model-settings.ts";
+import type { LiteLLMSettings, ProxySettings } from "./settings.ts";
 import { type Result, WIRE_APIS, type WireApi } from "../types.ts";
-
-/** Settings for the models whose id matches `pattern` (a `*` glob). */
-export interface ModelOverride extends ModelSettings {
-  pattern: string;
-}
 
 /** Everything the extension needs to reach one proxy. */
 export interface LiteLLMConfig {
@@ -132,43 +128,6 @@ export function parseWireApiOverrides(raw: string, variable: string = ENV.wireAp
     overrides.push({ pattern, wireApi: api });
   }
   return { overrides, problems };
-}
-
-/**
- * Compiles a `*` glob into an anchored, case-insensitive regular expression.
- *
- * @example
- * ```ts
- * globToRegExp("claude-*").test("Claude-Sonnet-4"); // true
- * ```
- */
-export function globToRegExp(glob: string): RegExp {
-  let compiled = GLOBS.get(glob);
-  if (!compiled) {
-    const escaped = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
-    compiled = new RegExp(`^${escaped.join(".*")}$`, "i");
-    GLOBS.set(glob, compiled);
-  }
-  return compiled;
-}
-
-/** Compiled globs: a large catalog matches every model against every override. */
-const GLOBS = new Map<string, RegExp>();
-
-/** The user's settings for one model: every matching override, later ones winning field by field. */
-export function modelSettings(config: Pick<LiteLLMConfig, "modelOverrides">, modelId: string): ModelSettings {
-  const settings: ModelSettings = {};
-  for (const { pattern, ...override } of config.modelOverrides) {
-    if (!globToRegExp(pattern).test(modelId)) continue;
-    Object.assign(settings, override, { dropFields: [...settings.dropFields ?? [], ...override.dropFields ?? []] });
-  }
-  if (settings.dropFields?.length === 0) delete settings.dropFields;
-  return settings;
-}
-
-/** Whether a model id is hidden by the user. */
-export function isHidden(config: Pick<LiteLLMConfig, "hide">, modelId: string): boolean {
-  return config.hide.some((glob) => globToRegExp(glob).test(modelId));
 }
 
 /** A `$VAR` / `${VAR}` reference's value, or the text itself; `missing` names an unset variable. */

@@ -15,7 +15,8 @@ import { join } from "node:path";
 import { LIMIT_BOUNDS, isLimit } from "../catalog/model-info.ts";
 import { agentDir } from "../pi.ts";
 import { isDroppable } from "../requests/policy.ts";
-import { WIRE_APIS, type WireApi, THINKING_LEVELS, type ThinkingLevelMap } from "../types.ts";
+import { isThinkingLevelsSetting, THINKING_LEVELS, type ThinkingLevel, type ThinkingLevelMap, toThinkingLevelMap } from "../catalog/thinking.ts";
+import { WIRE_APIS, type WireApi } from "../types.ts";
 
 /** Per-model settings, applied to every model id the key (a `*` glob) matches. */
 export interface ModelSettings {
@@ -61,10 +62,7 @@ const stringMap: Check = (value) => (isObject(value) && Object.values(value).eve
 const providerName: Check = (value) => (typeof value === "string" && /^[a-z0-9][a-z0-9._-]*$/i.test(value) ? undefined : "expected a name of letters, digits, '.', '_' or '-'");
 const wireApi: Check = (value) => ((WIRE_APIS as readonly unknown[]).includes(value) ? undefined : `expected one of ${WIRE_APIS.join(", ")}`);
 const thinkingLevels: Check = (value) =>
-  Array.isArray(value) && value.every((level) => (THINKING_LEVELS as readonly unknown[]).includes(level)) ||
-    isObject(value) && Object.entries(value).every(([level, mapped]) => (THINKING_LEVELS as readonly string[]).includes(level) && (mapped === null || typeof mapped === "string"))
-    ? undefined
-    : `expected a list of levels (${THINKING_LEVELS.join(", ")}) or a map of level to effort or null`;
+  isThinkingLevelsSetting(value) ? undefined : `expected a list of levels (${THINKING_LEVELS.join(", ")}) or a map of level to effort or null`;
 
 /** The fields of a proxy section and how each is checked. */
 const PROXY_FIELDS: Readonly<Record<keyof ProxySettings, Check>> = {
@@ -100,12 +98,6 @@ const MODEL_FIELDS: Readonly<Record<string, Check>> = {
   input,
 };
 
-/** Thinking levels as settings accept them (a list, or pi's map) in pi's map form. */
-function toThinkingLevelMap(value: unknown): ThinkingLevelMap {
-  if (!Array.isArray(value)) return value as ThinkingLevelMap;
-  return Object.fromEntries(THINKING_LEVELS.map((level) => [level, value.includes(level) ? level : null])) as ThinkingLevelMap;
-}
-
 function readModels(raw: Raw, where: string, problems: string[]): Record<string, ModelSettings> {
   const models: Record<string, ModelSettings> = {};
   for (const [pattern, value] of Object.entries(raw)) {
@@ -119,7 +111,7 @@ function readModels(raw: Raw, where: string, problems: string[]): Record<string,
       const check = MODEL_FIELDS[field];
       const problem = check ? check(fieldValue) : `unknown field (known: ${Object.keys(MODEL_FIELDS).join(", ")})`;
       if (problem) problems.push(`${at}.${field}: ${problem}; ignoring it`);
-      else if (field === "thinkingLevels") model.thinkingLevelMap = toThinkingLevelMap(fieldValue);
+      else if (field === "thinkingLevels") model.thinkingLevelMap = toThinkingLevelMap(fieldValue as ThinkingLevel[] | ThinkingLevelMap);
       else (model as Raw)[field] = fieldValue;
     }
     models[pattern] = model;
