@@ -34,8 +34,8 @@ console.log((list.stdout + list.stderr).trimEnd(), "\n");
 
 const [config] = resolveConfigs(env).configs;
 const discovered = await discover(config!);
-if (!discovered.ok) throw new Error(discovered.failure.message);
-const { models, profiles } = buildModels(discovered.catalog.models, config!, "demo");
+if (!discovered.ok) throw new Error(discovered.problem.message);
+const { models, profiles } = buildModels(discovered.value.models, config!, "demo");
 
 /**
  * The payload pi-ai builds for a model before the extension filters it: pi-ai's own stream for the

@@ -85,8 +85,9 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     description: "re-discover the models now",
     async run(providers, notify) {
       for (const provider of providers) {
-        const failure = await provider.refresh();
-        notify(failure ?? `${provider.config.providerName}: ${provider.catalog?.models.length ?? 0} models registered from /v1/${provider.catalog?.source}`, failure ? "error" : "info");
+        const registered = await provider.refresh();
+        if (registered.ok) notify(`${provider.config.providerName}: ${registered.value} models registered from /v1/${provider.catalog?.source}`, "info");
+        else notify(registered.problem, "error");
       }
     },
   },

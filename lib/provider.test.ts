@@ -99,7 +99,7 @@ describe("LiteLLMProvider", () => {
     const { registered, make } = setup([["gpt-5"], ["gpt-5", "o3"]]);
     const provider = make();
     await provider.start();
-    assert.equal(await provider.refresh(), undefined);
+    assert.deepEqual(await provider.refresh(), { ok: true, value: 2 });
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5", "o3"]);
   });
 

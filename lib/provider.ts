@@ -18,7 +18,7 @@ import { getJson } from "./proxy-http.ts";
 import { guardRedirects, printable, redact } from "./secrets.ts";
 import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./requests/spend.ts";
 import { createStream } from "./requests/stream.ts";
-import type { Catalog, WireApi } from "./types.ts";
+import type { Catalog, Result, WireApi } from "./types.ts";
 import { WIRE_API_TABLE } from "./requests/wire-apis.ts";
 
 /** A one-line notice for the TUI; print mode has none. */
@@ -137,15 +137,15 @@ export class LiteLLMProvider {
   async start(): Promise<string[]> {
     const problems = this.rules.problem ? [this.rules.problem] : [];
     const cached = this.cache.read();
-    let problem: string | undefined;
+    let registered: Result<number>;
     if (cached) {
       this.#background = { state: "scheduled" };
-      problem = this.#register(cached, true);
+      registered = this.#register(cached, true);
       if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.#recheck();
     } else {
-      problem = await this.refresh();
+      registered = await this.refresh();
     }
-    return [...problems, ...(problem ? [problem] : []), ...this.#settingNotes];
+    return [...problems, ...(registered.ok ? [] : [registered.problem]), ...this.#settingNotes];
   }
 
   /** Starts the background refresh of a warm start, once; an unref'd timer lets a short run end first. */
@@ -154,14 +154,18 @@ export class LiteLLMProvider {
     unrefTimer(setTimeout(() => void this.#refreshCache(), 0));
   }
 
-  /** Discovers now and re-registers; the models apply at once. Returns the problem line on failure. */
-  async refresh(): Promise<string | undefined> {
+  /** Discovers now and re-registers; the models apply at once. Gives how many were registered, or the problem. */
+  async refresh(): Promise<Result<number>> {
     const result = await discover(this.config, this.options.fetch);
-    const catalog = result.ok ? this.#withRoutes(result.catalog) : undefined;
-    const problem = catalog ? this.#register(catalog, false) : !result.ok ? result.failure.message : undefined;
-    if (catalog && !problem) this.cache.write(catalog);
-    this.#problem = problem;
-    return problem;
+    if (!result.ok) {
+      this.#problem = result.problem.message;
+      return { ok: false, problem: this.#problem };
+    }
+    const catalog = this.#withRoutes(result.value);
+    const registered = this.#register(catalog, false);
+    if (registered.ok) this.cache.write(catalog);
+    this.#problem = registered.ok ? undefined : registered.problem;
+    return registered;
   }
 
   /** Why the last discovery failed or registered nothing; `undefined` after one that registered models. */
@@ -173,8 +177,8 @@ export class LiteLLMProvider {
     this.#background = { state: "running" };
     try {
       const result = await discover(this.config, this.options.fetch);
-      if (result.ok) this.cache.write(this.#withRoutes(result.catalog));
-      this.#background = result.ok ? { state: "done", models: result.catalog.models.length } : { state: "failed", problem: result.failure.message };
+      if (result.ok) this.cache.write(this.#withRoutes(result.value));
+      this.#background = result.ok ? { state: "done", models: result.value.models.length } : { state: "failed", problem: result.problem.message };
     } catch (error) {
       // A background refresh must never disturb the running session; /litellm shows what happened.
       this.#background = { state: "failed", problem: redact(`LiteLLM refresh failed: ${error instanceof Error ? error.message : String(error)}`, this.config.secrets) };
@@ -206,8 +210,8 @@ export class LiteLLMProvider {
     const now = Date.now();
     if (now - this.#staleRefreshAt < STALE_REFRESH_INTERVAL_MS) return;
     this.#staleRefreshAt = now;
-    this.refresh().then((problem) => {
-      if (problem) this.#notify?.(problem);
+    this.refresh().then((registered) => {
+      if (!registered.ok) this.#notify?.(registered.problem);
     }, () => {
       // The request already failed with its own line; a failed re-read adds nothing to it.
     });
@@ -222,7 +226,7 @@ export class LiteLLMProvider {
     const { apiKey: _key, headers: _headers, ...request } = proxyRequest(this.config, "/health/liveliness", this.options.fetch);
     const probe = await getJson({ ...request, timeoutMs: DIAGNOSIS_TIMEOUT_MS });
     if (probe.ok) return "answers";
-    const kind = probe.failure.kind;
+    const kind = probe.problem.kind;
     return (CONNECTION_KINDS as readonly string[]).includes(kind) ? kind as ConnectionCause : "answers";
   }
 
@@ -234,9 +238,9 @@ export class LiteLLMProvider {
   }
 
   /** `/key/info` for this provider's key, read when `/litellm` asks, never at startup. */
-  async keyInfo(): Promise<{ ok: true; value: KeyInfo } | { ok: false; problem: string }> {
+  async keyInfo(): Promise<Result<KeyInfo>> {
     const result = await getJson(proxyRequest(this.config, "/key/info", this.options.fetch));
-    return result.ok ? { ok: true, value: readKeyInfo(result.body) } : { ok: false, problem: result.failure.message };
+    return result.ok ? { ok: true, value: readKeyInfo(result.value) } : { ok: false, problem: result.problem.message };
   }
 
   /** Tries every route again (after a proxy upgrade); returns how many were forgotten. */
@@ -255,11 +259,12 @@ export class LiteLLMProvider {
     this.cache.write(catalog, routes);
   }
 
-  #register(catalog: Catalog, fromCache: boolean): string | undefined {
+  /** Registers a catalog's models with pi; gives how many, or why there are none. */
+  #register(catalog: Catalog, fromCache: boolean): Result<number> {
     for (const wireApi of catalog.unservedRoutes ?? []) this.#unserved.add(wireApi);
     const { models, profiles, notes } = buildModels(catalog.models, this.config, this.api, this.#unserved);
     this.#settingNotes = notes;
-    if (models.length === 0) return `LiteLLM at ${this.config.baseUrl} lists no chat models for this key; check the key's model access`;
+    if (models.length === 0) return { ok: false, problem: `LiteLLM at ${this.config.baseUrl} lists no chat models for this key; check the key's model access` };
     this.#catalog = catalog;
     this.#fromCache = fromCache;
     this.#profiles = profiles;
@@ -284,7 +289,7 @@ export class LiteLLMProvider {
         learned: (profile, field, error) => this.#learned(profile, field, error),
       }),
     });
-    return undefined;
+    return { ok: true, value: models.length };
   }
 
   /**

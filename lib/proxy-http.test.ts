@@ -36,7 +36,7 @@ describe("getJson()", () => {
       seen = new Headers(init?.headers);
       return new Response('{"data":[]}');
     }));
-    assert.deepEqual(result, { ok: true, body: { data: [] } });
+    assert.deepEqual(result, { ok: true, value: { data: [] } });
     assert.equal(seen?.get("authorization"), `Bearer ${KEY}`);
   });
 
@@ -86,9 +86,9 @@ describe("getJson()", () => {
       const result = await getJson(request(row.fetch));
       assert.equal(result.ok, false);
       if (result.ok) return;
-      assert.equal(result.failure.kind, row.kind);
-      assert.match(result.failure.message, row.message);
-      assert.doesNotMatch(result.failure.message, /\n|\?x=1/);
+      assert.equal(result.problem.kind, row.kind);
+      assert.match(result.problem.message, row.message);
+      assert.doesNotMatch(result.problem.message, /\n|\?x=1/);
     });
   }
 
@@ -98,8 +98,8 @@ describe("getJson()", () => {
     const started = Date.now();
     const result = await getJson(request(hanging, { timeoutMs: 50 }));
     assert.ok(Date.now() - started < 1_000);
-    assert.equal(result.ok ? "" : result.failure.kind, "timeout");
-    assert.match(result.ok ? "" : result.failure.message, /did not answer within 50 ms/);
+    assert.equal(result.ok ? "" : result.problem.kind, "timeout");
+    assert.match(result.ok ? "" : result.problem.message, /did not answer within 50 ms/);
   });
 
   it("reports a refused connection from a real socket", async () => {
@@ -111,7 +111,7 @@ describe("getJson()", () => {
       });
     });
     const result = await getJson({ ...request(fetch), url: `http://127.0.0.1:${port}/v1/models` });
-    assert.equal(result.ok ? "" : result.failure.kind, "refused");
+    assert.equal(result.ok ? "" : result.problem.kind, "refused");
   });
 
   it("says https:// against a plain-HTTP proxy is a TLS problem, from a real socket", async () => {
@@ -119,8 +119,8 @@ describe("getJson()", () => {
     const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
     try {
       const result = await getJson({ ...request(fetch), url: `https://127.0.0.1:${port}/v1/models`, timeoutMs: 2_000 });
-      assert.equal(result.ok ? "" : result.failure.kind, "tls");
-      assert.match(result.ok ? "" : result.failure.message, /^Cannot speak TLS with LiteLLM at https:\/\/127\.0\.0\.1:\d+\/v1\/models: the proxy is plain HTTP \(use http:\/\/ in LITELLM_BASE_URL\)/);
+      assert.equal(result.ok ? "" : result.problem.kind, "tls");
+      assert.match(result.ok ? "" : result.problem.message, /^Cannot speak TLS with LiteLLM at https:\/\/127\.0\.0\.1:\d+\/v1\/models: the proxy is plain HTTP \(use http:\/\/ in LITELLM_BASE_URL\)/);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -130,8 +130,8 @@ describe("getJson()", () => {
   it("never repeats the key, even when the proxy echoes it", async () => {
     const result = await getJson(request(answer(400, `{"error":{"message":"bad key ${KEY}","code":"400"}}`)));
     assert.ok(!result.ok);
-    assert.doesNotMatch(result.failure.message, new RegExp(KEY));
-    assert.match(result.failure.message, /bad key \*\*\*/);
+    assert.doesNotMatch(result.problem.message, new RegExp(KEY));
+    assert.match(result.problem.message, /bad key \*\*\*/);
   });
 });
 
@@ -157,7 +157,7 @@ describe("getJson() and large bodies", () => {
     for (const fetchImpl of [endless, declared]) {
       const result = await getJson(request(fetchImpl, { timeoutMs: 5_000 }));
       assert.equal(result.ok, false);
-      if (!result.ok) assert.match(result.failure.message, /^LiteLLM at http:\/\/proxy\.test:4000\/v1\/models answered with more than 64 MB; that is not a model list/);
+      if (!result.ok) assert.match(result.problem.message, /^LiteLLM at http:\/\/proxy\.test:4000\/v1\/models answered with more than 64 MB; that is not a model list/);
     }
     assert.ok(pulled <= MAX_BODY_BYTES / chunk.length + 2);
   });

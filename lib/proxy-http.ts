@@ -7,6 +7,7 @@
  */
 
 import { fetchWithinOrigin, redact, REDIRECT_REFUSED } from "./secrets.ts";
+import type { Result } from "./types.ts";
 
 /** How a request to the proxy failed, coarse enough to decide fallbacks on. */
 export type FailureKind =
@@ -32,7 +33,7 @@ export interface ProxyFailure {
 }
 
 /** The outcome of {@link getJson}. */
-export type JsonResult = { ok: true; body: unknown } | { ok: false; failure: ProxyFailure };
+export type JsonResult = Result<unknown, ProxyFailure>;
 
 /** One GET to the proxy. */
 export interface ProxyRequest {
@@ -170,20 +171,20 @@ export async function getJson(request: ProxyRequest): Promise<JsonResult> {
     text = await boundedText(response, MAX_BODY_BYTES);
   } catch (error) {
     const kind = networkKind(error);
-    return { ok: false, failure: failure(kind, request, oneLine(error instanceof Error ? error.message : String(error))) };
+    return { ok: false, problem: failure(kind, request, oneLine(error instanceof Error ? error.message : String(error))) };
   } finally {
     clearTimeout(timer);
   }
-  if (text === undefined) return { ok: false, failure: failure("too-large", request, "") };
+  if (text === undefined) return { ok: false, problem: failure("too-large", request, "") };
   if (!response.ok) {
     // The refusal is our own body (secrets.ts), whole: its line is longer than a proxy's detail may be.
-    if (text.includes(REDIRECT_REFUSED)) return { ok: false, failure: failure("redirected", request, (JSON.parse(text) as { error: { message: string } }).error.message, response.status) };
+    if (text.includes(REDIRECT_REFUSED)) return { ok: false, problem: failure("redirected", request, (JSON.parse(text) as { error: { message: string } }).error.message, response.status) };
     const kind = STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");
-    return { ok: false, failure: failure(kind, request, errorDetail(text), response.status) };
+    return { ok: false, problem: failure(kind, request, errorDetail(text), response.status) };
   }
   try {
-    return { ok: true, body: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
-    return { ok: false, failure: failure("malformed", request, JSON.stringify(oneLine(text, 40))) };
+    return { ok: false, problem: failure("malformed", request, JSON.stringify(oneLine(text, 40))) };
   }
 }

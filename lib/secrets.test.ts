@@ -80,8 +80,8 @@ describe("fetchWithinOrigin()", () => {
     const result = await getJson({ url: `${proxy.url}/moved`, apiKey: "sk-discovery-secret", timeoutMs: 2_000, keyVariable: "K", urlVariable: "settings.json litellm.baseUrl" });
     assert.equal(result.ok, false);
     if (result.ok) return;
-    assert.equal(result.failure.kind, "redirected");
-    assert.match(result.failure.message, /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, .*set settings.json litellm\.baseUrl to its new address$/);
+    assert.equal(result.problem.kind, "redirected");
+    assert.match(result.problem.message, /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, .*set settings.json litellm\.baseUrl to its new address$/);
     assert.equal(elsewhere.seen.length, 0);
   });
 

@@ -66,5 +66,8 @@ export interface Catalog {
   unservedRoutes?: WireApi[];
 }
 
-/** "It worked, here is the value" or "here is the problem", as one line the user can read. */
-export type Result<T> = { ok: true; value: T } | { ok: false; problem: string };
+/**
+ * "It worked, here is the value" or "here is the problem": by default one line the user can read,
+ * or a richer problem (`ProxyFailure`) where callers decide on its kind.
+ */
+export type Result<T, P = string> = { ok: true; value: T } | { ok: false; problem: P };

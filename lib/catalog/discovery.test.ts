@@ -96,9 +96,9 @@ describe("discover()", () => {
     const asked: string[] = [];
     const result = await discover(CONFIG, routes({ "/v1/model/info": [200, info], "/v1/models": [200, { data: [{ id: "other" }] }] }, asked));
     assert.ok(result.ok);
-    assert.equal(result.catalog.source, "model/info");
-    assert.deepEqual(result.catalog.models.map((model) => model.id), ["gpt-5"]);
-    assert.equal(result.catalog.models[0]?.info?.contextWindow, 272_000);
+    assert.equal(result.value.source, "model/info");
+    assert.deepEqual(result.value.models.map((model) => model.id), ["gpt-5"]);
+    assert.equal(result.value.models[0]?.info?.contextWindow, 272_000);
     assert.ok(!asked.includes("/v1/models"), "no third request when model/info answered");
   });
 
@@ -106,8 +106,8 @@ describe("discover()", () => {
     it(`falls back to /v1/models when /v1/model/info answers ${status}`, async () => {
       const result = await discover(CONFIG, routes({ "/v1/model/info": [status, body], "/v1/models": [200, { data: [{ id: "gpt-5" }] }] }));
       assert.ok(result.ok);
-      assert.equal(result.catalog.source, "models");
-      assert.deepEqual(result.catalog.models, [{ id: "gpt-5" }]);
+      assert.equal(result.value.source, "models");
+      assert.deepEqual(result.value.models, [{ id: "gpt-5" }]);
     });
   }
 
@@ -121,7 +121,7 @@ describe("discover()", () => {
       }),
     );
     assert.ok(result.ok);
-    assert.deepEqual(result.catalog.models, [{ id: "gpt-5", info: { contextWindow: 272_000, vision: true, reasoningEfforts: ["low", "high"] } }]);
+    assert.deepEqual(result.value.models, [{ id: "gpt-5", info: { contextWindow: 272_000, vision: true, reasoningEfforts: ["low", "high"] } }]);
   });
 
   it("does not try /v1/models after a network failure, and reports that failure", async () => {
@@ -132,7 +132,7 @@ describe("discover()", () => {
     };
     const result = await discover(CONFIG, refused);
     assert.ok(!result.ok);
-    assert.equal(result.failure.kind, "refused");
+    assert.equal(result.problem.kind, "refused");
     assert.deepEqual(asked.sort(), ["/model_group/info", "/v1/model/info"]);
   });
 
@@ -141,7 +141,7 @@ describe("discover()", () => {
     const started = Date.now();
     const result = await discover({ ...CONFIG, discoveryTimeoutMs: 60 }, hanging);
     assert.ok(!result.ok);
-    assert.equal(result.failure.kind, "timeout");
+    assert.equal(result.problem.kind, "timeout");
     assert.ok(Date.now() - started < 1_000);
   });
 
@@ -149,26 +149,26 @@ describe("discover()", () => {
     const asked: string[] = [];
     const result = await discover(CONFIG, routes({ "/v1/models": [200, { data: [{ id: "gpt-5" }, { id: "*" }] }] }, asked));
     assert.ok(result.ok);
-    assert.deepEqual(result.catalog.models, [{ id: "gpt-5" }]);
-    assert.equal(result.catalog.source, "models");
+    assert.deepEqual(result.value.models, [{ id: "gpt-5" }]);
+    assert.equal(result.value.source, "models");
     assert.ok(asked.includes("/v1/models"));
   });
 
   it("returns an empty catalog for an empty list", async () => {
     const result = await discover(CONFIG, routes({ "/v1/models": [200, { data: [] }] }));
     assert.ok(result.ok);
-    assert.deepEqual(result.catalog.models, []);
+    assert.deepEqual(result.value.models, []);
   });
 
   it("explains a body that is JSON but not a model list", async () => {
     const result = await discover(CONFIG, routes({ "/v1/models": [200, { hello: "world" }] }));
     assert.ok(!result.ok);
-    assert.match(result.failure.message, /answered without a model list; check that LITELLM_BASE_URL points at the proxy/);
+    assert.match(result.problem.message, /answered without a model list; check that LITELLM_BASE_URL points at the proxy/);
   });
 
   it("passes HTTP failures through as one line", async () => {
     const result = await discover(CONFIG, routes({ "/v1/models": [401, { error: { message: "nope", code: "401" } }] }));
     assert.ok(!result.ok);
-    assert.equal(result.failure.kind, "unauthorized");
+    assert.equal(result.problem.kind, "unauthorized");
   });
 });

@@ -12,10 +12,10 @@ import type { LiteLLMConfig } from "../config/config.ts";
 import { complement, readInfo, readModelGroups, readModelInfoRows } from "./model-info.ts";
 import { type FailureKind, getJson, type ProxyFailure, type ProxyRequest } from "../proxy-http.ts";
 import { hasControlCharacters } from "../secrets.ts";
-import type { Catalog, CatalogEntry, CatalogSource, ProxyModelInfo } from "../types.ts";
+import type { Catalog, CatalogEntry, CatalogSource, ProxyModelInfo, Result } from "../types.ts";
 
 /** The outcome of {@link discover}. */
-export type DiscoveryResult = { ok: true; catalog: Catalog } | { ok: false; failure: ProxyFailure };
+export type DiscoveryResult = Result<Catalog, ProxyFailure>;
 
 /** LiteLLM `mode` values that are not chat models pi could talk to. */
 const NON_CHAT_MODES: ReadonlySet<string> = new Set([
@@ -121,9 +121,9 @@ export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: ty
 /** A catalog, unless reading it took discovery past its deadline: then the line says so, as a slow answer would. */
 function catalog(source: CatalogSource, models: CatalogEntry[], config: LiteLLMConfig, deadline: number): DiscoveryResult {
   if (Date.now() > deadline) {
-    return { ok: false, failure: { kind: "timeout", message: `LiteLLM at ${config.baseUrl} did not answer within ${config.discoveryTimeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS` } };
+    return { ok: false, problem: { kind: "timeout", message: `LiteLLM at ${config.baseUrl} did not answer within ${config.discoveryTimeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS` } };
   }
-  return { ok: true, catalog: { source, fetchedAt: Date.now(), models } };
+  return { ok: true, value: { source, fetchedAt: Date.now(), models } };
 }
 
 /**
@@ -134,22 +134,22 @@ export async function discover(config: LiteLLMConfig, fetchImpl?: typeof fetch):
   const deadline = Date.now() + config.discoveryTimeoutMs;
   const request = (path: string) => proxyRequest(config, path, fetchImpl, deadline);
   const [info, groupInfo] = await Promise.all([getJson(request("/v1/model/info")), getJson(request("/model_group/info"))]);
-  const groups = groupInfo.ok ? readModelGroups(dataOf(groupInfo.body) ?? []) : new Map<string, ProxyModelInfo>();
+  const groups = groupInfo.ok ? readModelGroups(dataOf(groupInfo.value) ?? []) : new Map<string, ProxyModelInfo>();
 
   if (info.ok) {
-    const rows = dataOf(info.body);
+    const rows = dataOf(info.value);
     if (rows) return catalog("model/info", parseModelInfo(rows, groups), config, deadline);
-  } else if (!FALLBACK_KINDS.has(info.failure.kind)) {
+  } else if (!FALLBACK_KINDS.has(info.problem.kind)) {
     return info;
   }
 
   const list = request("/v1/models");
   const result = await getJson(list);
   if (!result.ok) return result;
-  const models = parseModelList(result.body, groups);
+  const models = parseModelList(result.value, groups);
   if (models) return catalog("models", models, config, deadline);
   return {
     ok: false,
-    failure: { kind: "malformed", message: `LiteLLM at ${list.url} answered without a model list; check that ${config.baseUrlVariable} points at the proxy` },
+    problem: { kind: "malformed", message: `LiteLLM at ${list.url} answered without a model list; check that ${config.baseUrlVariable} points at the proxy` },
   };
 }

@@ -117,14 +117,14 @@ describe("normalizeBaseUrl()", () => {
     [" https://gw.example.com/v1?x=1 ", "https://gw.example.com"],
   ];
   for (const [input, expected] of rows) {
-    it(`${JSON.stringify(input)} → ${expected}`, () => assert.deepEqual(normalizeBaseUrl(input, "LITELLM_BASE_URL"), { url: expected }));
+    it(`${JSON.stringify(input)} → ${expected}`, () => assert.deepEqual(normalizeBaseUrl(input, "LITELLM_BASE_URL"), { ok: true, value: expected }));
   }
 
   it("refuses other schemes and URLs with credentials, without echoing them", () => {
-    assert.deepEqual(normalizeBaseUrl("ftp://a", "X"), { error: "X must start with http:// or https://" });
+    assert.deepEqual(normalizeBaseUrl("ftp://a", "X"), { ok: false, problem: "X must start with http:// or https://" });
     const withSecret = normalizeBaseUrl("http://user:hunter2@a", "X");
-    assert.ok("error" in withSecret);
-    assert.doesNotMatch(withSecret.error, /hunter2/);
+    assert.ok(!withSecret.ok);
+    assert.doesNotMatch(withSecret.problem, /hunter2/);
   });
 });
 
@@ -270,10 +270,10 @@ describe("settings in the configuration", () => {
 
 describe("resolveReference()", () => {
   it("reads $VAR and ${VAR}, and leaves anything else as it is", () => {
-    assert.deepEqual(resolveReference("$A", { A: "1" }), { value: "1", variable: "A" });
-    assert.deepEqual(resolveReference("${A}", { A: "1" }), { value: "1", variable: "A" });
-    assert.deepEqual(resolveReference("$A", {}), { variable: "A", missing: "A" });
-    assert.deepEqual(resolveReference("sk-literal", {}), { value: "sk-literal" });
-    assert.deepEqual(resolveReference("a$b", {}), { value: "a$b" });
+    assert.deepEqual(resolveReference("$A", { A: "1" }), { ok: true, value: { value: "1", variable: "A" } });
+    assert.deepEqual(resolveReference("${A}", { A: "1" }), { ok: true, value: { value: "1", variable: "A" } });
+    assert.deepEqual(resolveReference("$A", {}), { ok: false, problem: "A" });
+    assert.deepEqual(resolveReference("sk-literal", {}), { ok: true, value: { value: "sk-literal" } });
+    assert.deepEqual(resolveReference("a$b", {}), { ok: true, value: { value: "a$b" } });
   });
 });

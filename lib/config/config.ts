@@ -74,29 +74,29 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /**
  * Normalizes a proxy URL to its root: trailing `/` and `/v1` removed, path prefixes kept.
- * Returns an error message instead when the URL cannot be used.
+ * The problem names the variable when the URL cannot be used.
  *
  * @example
  * ```ts
- * normalizeBaseUrl("http://localhost:4000/v1/", "LITELLM_BASE_URL"); // { url: "http://localhost:4000" }
- * normalizeBaseUrl("https://gw.example.com/litellm", "LITELLM_BASE_URL"); // { url: "https://gw.example.com/litellm" }
+ * normalizeBaseUrl("http://localhost:4000/v1/", "LITELLM_BASE_URL"); // { ok: true, value: "http://localhost:4000" }
+ * normalizeBaseUrl("https://gw.example.com/litellm", "LITELLM_BASE_URL"); // { ok: true, value: "https://gw.example.com/litellm" }
  * ```
  */
-export function normalizeBaseUrl(raw: string, variable: string): { url: string } | { error: string } {
+export function normalizeBaseUrl(raw: string, variable: string): Result<string> {
   let url: URL;
   try {
     url = new URL(raw.trim());
   } catch {
-    return { error: `${variable} is not a URL; set it to your proxy, e.g. http://localhost:4000` };
+    return { ok: false, problem: `${variable} is not a URL; set it to your proxy, e.g. http://localhost:4000` };
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return { error: `${variable} must start with http:// or https://` };
+    return { ok: false, problem: `${variable} must start with http:// or https://` };
   }
   if (url.username || url.password) {
-    return { error: `${variable} contains credentials; put the key in ${ENV.apiKey} instead` };
+    return { ok: false, problem: `${variable} contains credentials; put the key in ${ENV.apiKey} instead` };
   }
   const path = url.pathname.replace(/\/+$/, "").replace(/\/v1$/, "");
-  return { url: `${url.origin}${path}` };
+  return { ok: true, value: `${url.origin}${path}` };
 }
 
 /** Whether a string names one of the supported wire APIs. */
@@ -130,12 +130,27 @@ export function parseWireApiOverrides(raw: string, variable: string = ENV.wireAp
   return { overrides, problems };
 }
 
-/** A `$VAR` / `${VAR}` reference's value, or the text itself; `missing` names an unset variable. */
-export function resolveReference(value: string, env: Env): { value?: string; variable?: string; missing?: string } {
+/** A resolved setting: its value, and the variable it came from when it was a reference. */
+export interface Reference {
+  value: string;
+  variable?: string;
+}
+
+/**
+ * A `$VAR` / `${VAR}` reference's value, or the text itself. The problem is the unset variable's
+ * name, which lines about it (and about the key) still name.
+ *
+ * @example
+ * ```ts
+ * resolveReference("$TEAM_KEY", { TEAM_KEY: "sk-1" }); // { ok: true, value: { value: "sk-1", variable: "TEAM_KEY" } }
+ * resolveReference("$TEAM_KEY", {}); // { ok: false, problem: "TEAM_KEY" }
+ * ```
+ */
+export function resolveReference(value: string, env: Env): Result<Reference> {
   const name = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(value.trim())?.[1];
-  if (name === undefined) return { value };
+  if (name === undefined) return { ok: true, value: { value } };
   const resolved = nonEmpty(env[name]);
-  return resolved === undefined ? { variable: name, missing: name } : { value: resolved, variable: name };
+  return resolved === undefined ? { ok: false, problem: name } : { ok: true, value: { value: resolved, variable: name } };
 }
 
 /**
@@ -165,11 +180,11 @@ function resolveHeaders(headers: Record<string, string> | undefined, where: stri
   const resolved: Record<string, string> = {};
   const secrets: string[] = [];
   for (const [name, raw] of Object.entries(headers ?? {})) {
-    const { value, missing } = resolveReference(raw, env);
-    if (missing) problems.push(`${where}.headers.${name}: $${missing} is not set; the header is not sent`);
+    const reference = resolveReference(raw, env);
+    if (!reference.ok) problems.push(`${where}.headers.${name}: $${reference.problem} is not set; the header is not sent`);
     else {
-      resolved[name] = value!;
-      if (isSecretHeader(name, raw)) secrets.push(value!.replace(/^(Bearer|Basic)\s+/i, ""));
+      resolved[name] = reference.value.value;
+      if (isSecretHeader(name, raw)) secrets.push(reference.value.value.replace(/^(Bearer|Basic)\s+/i, ""));
     }
   }
   return { headers: resolved, secrets };
@@ -204,14 +219,16 @@ function proxyConfig(
   keySetting: string = ENV.apiKey,
 ): Result<LiteLLMConfig> {
   const normalized = normalizeBaseUrl(url.raw, url.variable);
-  if ("error" in normalized) return { ok: false, problem: normalized.error };
-  const resolved = key ? resolveReference(key.raw, env) : {};
-  if (resolved.missing) problems.push(`${key!.variable}: $${resolved.missing} is not set; ${name} connects without a key`);
+  if (!normalized.ok) return normalized;
+  const reference = key ? resolveReference(key.raw, env) : undefined;
+  if (reference && !reference.ok) problems.push(`${key!.variable}: $${reference.problem} is not set; ${name} connects without a key`);
+  // An unset reference still names its variable in lines about the key.
+  const resolved: { value?: string; variable?: string } = reference?.ok ? reference.value : { variable: reference?.problem };
   return {
     ok: true,
     value: {
       providerName: name,
-      baseUrl: normalized.url,
+      baseUrl: normalized.value,
       baseUrlVariable: url.variable,
       apiKey: resolved.value,
       apiKeyVariable: resolved.variable ?? key?.variable ?? keySetting,
@@ -287,7 +304,7 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
       continue;
     }
     const aliasRoot = normalizeBaseUrl(aliasUrl.raw, aliasUrl.variable);
-    const sameProxy = "url" in aliasRoot && aliasRoot.url === main?.baseUrl;
+    const sameProxy = aliasRoot.ok && aliasRoot.value === main?.baseUrl;
     const aliasKey = alias.apiKey ? { raw: alias.apiKey, variable: `${where}.apiKey` } : sameProxy ? key : undefined;
     const config = proxyConfig(name, aliasUrl, aliasKey, shared(layerShared(settings, alias, sameProxy), where), env, problems, `${where}.apiKey`);
     if (config.ok) configs.push(config.value);
