@@ -19,9 +19,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
-import { manyModels } from "./failure-cases.ts";
 import { collect, loadExtension, MOD_TS, PI_CLI, PI_NODE, streamWithoutExtension } from "./harness.ts";
-import { API_KEY } from "./scenario.ts";
+import { API_KEY, manyModels } from "./scenario.ts";
 import { recordFigures } from "./figures.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
@@ -115,8 +114,10 @@ async function streaming(chunks: number): Promise<Measurement> {
   return result;
 }
 
+/** `BENCH_ONLY=streaming` or `BENCH_ONLY=startup` runs one half, for an A/B of one change. */
+const only = process.env.BENCH_ONLY;
 const results: { name: string; detail: string; ratio: number; goal: string; met: boolean }[] = [];
-for (const models of [3, 3_000]) {
+for (const models of only === "streaming" ? [] : [3, 3_000]) {
   const timing = await startup(models);
   const ratio = timing.ratio;
   const limit = models === 3 ? 1.05 : 1.10;
@@ -129,8 +130,8 @@ for (const models of [3, 3_000]) {
   });
 }
 const chunks = 20_000;
-const rate = await streaming(chunks);
-results.push({
+const rate = only === "startup" ? undefined : await streaming(chunks);
+if (rate) results.push({
   name: `streaming ${chunks.toLocaleString("en")} chunks`,
   detail: `through the extension ${Math.round(rate.with).toLocaleString("en")}/s, pi-ai directly ${Math.round(rate.without).toLocaleString("en")}/s (medians of ${STREAM_RUNS} alternating pairs)`,
   ratio: rate.ratio,
@@ -143,5 +144,5 @@ for (const result of results) {
   console.log(`${result.met ? "✓" : "✗"} ${result.name}: ratio ${result.ratio.toFixed(3)} (goal ${result.goal})`);
   console.log(`    ${result.detail}`);
 }
-recordFigures("bench", { node: process.version, rows: results.map(({ name, goal, ratio, detail }) => ({ name, goal, ratio, detail })) });
+if (!only) recordFigures("bench", { node: process.version, rows: results.map(({ name, goal, ratio, detail }) => ({ name, goal, ratio, detail })) });
 process.exit(results.every((result) => result.met) ? 0 : 1);

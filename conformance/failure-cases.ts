@@ -15,7 +15,7 @@ import { type FakeLiteLLM, type FakeModel, type Scenario, startFakeLiteLLM } fro
 import { Hono } from "hono";
 import { runPi } from "./harness.ts";
 import { freePort, serveLoopback } from "./loopback.ts";
-import { API_KEY } from "./scenario.ts";
+import { API_KEY, manyModels } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
@@ -73,15 +73,6 @@ const FAILURE_MODES: readonly FailureMode[] = [
   },
   { name: "an empty model list", scenario: { apiKey: API_KEY, models: [] }, line: /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ lists no chat models for this key; check the key's model access$/ },
 ];
-
-/** `count` models no family matches, the way a large enterprise proxy lists them. */
-export function manyModels(count: number): FakeModel[] {
-  return Array.from({ length: count }, (_, index) => ({
-    id: `team-${String(index).padStart(4, "0")}-model`,
-    servedBy: "lenient",
-    deployments: [{ max_input_tokens: 128000, max_output_tokens: 8192, input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 }],
-  }));
-}
 
 /** The suite: one pi run per failure mode, each against its own proxy. */
 export function failureSuite(): ConformanceSuite {

@@ -27,3 +27,12 @@ export const FAMILY_MODELS: readonly FakeModel[] = [
 export function conformanceScenario(extra: FakeModel[] = []): Scenario {
   return { apiKey: API_KEY, models: [...FAMILY_MODELS, ...extra], wildcards: ["anthropic/*", "*"] };
 }
+
+/** `count` models no family matches, the way a large enterprise proxy lists them. */
+export function manyModels(count: number): FakeModel[] {
+  return Array.from({ length: count }, (_, index) => ({
+    id: `team-${String(index).padStart(4, "0")}-model`,
+    servedBy: "lenient",
+    deployments: [{ max_input_tokens: 128000, max_output_tokens: 8192, input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 }],
+  }));
+}

@@ -52,7 +52,6 @@ function setup(models: string[][], config: LiteLLMConfig = CONFIG) {
   return { registered, commands, make };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 describe("LiteLLMProvider", () => {
   it("cold start: discovers, registers and caches", async () => {
@@ -73,7 +72,7 @@ describe("LiteLLMProvider", () => {
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5"], "the cached catalog, not the new one");
     assert.equal(warm.fromCache, true);
     warm.sessionStarted({ hasUI: false, ui: { notify() {} } }, () => {});
-    await settle();
+    await warm.backgroundRun;
     assert.deepEqual(warm.background, { state: "done", models: 2 });
     assert.deepEqual(warm.cache.read()?.models.map((model) => model.id), ["gpt-5", "gpt-5-mini"]);
     const next = make();
@@ -86,12 +85,12 @@ describe("LiteLLMProvider", () => {
     await make().start();
     const warm = make(60_000);
     await warm.start();
-    await settle();
+    assert.equal(warm.backgroundRun, undefined, "no refresh is started before a session");
     assert.deepEqual(warm.background, { state: "scheduled" });
     warm.cache.write({ ...warm.cache.read()!, fetchedAt: Date.now() - 60_001 });
     const old = make(60_000);
     await old.start();
-    await settle();
+    await old.backgroundRun;
     assert.equal(old.background?.state, "done");
   });
 

@@ -71,6 +71,7 @@ export class LiteLLMProvider {
   #catalog: Catalog | undefined;
   #fromCache = false;
   #background: BackgroundRefresh | undefined;
+  #backgroundRun: Promise<void> | undefined;
   #notify: Notify | undefined;
   /** Where print mode's lines go (stderr): a lasting change must not happen unseen there either. */
   #warn: Notify | undefined;
@@ -150,8 +151,13 @@ export class LiteLLMProvider {
 
   /** Starts the background refresh of a warm start, once; an unref'd timer lets a short run end first. */
   #recheck(): void {
-    if (this.#background?.state !== "scheduled") return;
-    unrefTimer(setTimeout(() => void this.#refreshCache(), 0));
+    if (this.#background?.state !== "scheduled" || this.#backgroundRun) return;
+    this.#backgroundRun = new Promise((resolve) => unrefTimer(setTimeout(() => void this.#refreshCache().then(resolve), 0)));
+  }
+
+  /** Settles when the background refresh has ended; `undefined` while none has been started. */
+  get backgroundRun(): Promise<void> | undefined {
+    return this.#backgroundRun;
   }
 
   /** Discovers now and re-registers; the models apply at once. Gives how many were registered, or the problem. */
