@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { profileOf } from "../catalog/models.ts";
 import { createEventStream, emptyAssistantMessage, failedStream, type Model, type SimpleStreamOptions, type StreamSimple } from "../pi.ts";
-import { createStream, filteringHook, MAX_RESENDS, SESSION_HEADER, tap } from "./stream.ts";
+import { createStream, filteringHook, MAX_RESENDS, SESSION_HEADER } from "./stream.ts";
 import type { WireApi } from "../types.ts";
 
 function model(id: string): Model<string> {
@@ -340,38 +340,34 @@ describe("routes and replay rules", () => {
   });
 });
 
-describe("tap()", () => {
-  const event = (delta: string) => ({ type: "text_delta", contentIndex: 0, delta, partial: emptyAssistantMessage(model("m"), "stop") }) as const;
-  function watch(inner: ReturnType<typeof createEventStream>) {
+describe("forwarding pi-ai's events", () => {
+  const profileOfModel = (m: Model<string>) => profileOf({ id: m.id }, { modelOverrides: [] });
+
+  it("hands pi every event of an answer in order, start first, whenever pi-ai pushes them", async () => {
+    const wireStream = (): StreamSimple => (target) => {
+      const inner = createEventStream();
+      const message = emptyAssistantMessage(target, "stop");
+      void Promise.resolve().then(async () => {
+        inner.push({ type: "start", partial: message });
+        for (const delta of ["a", "b", "c"]) {
+          await Promise.resolve();
+          inner.push({ type: "text_delta", contentIndex: 0, delta, partial: message });
+        }
+        inner.push({ type: "done", reason: "stop", message });
+        inner.end();
+      });
+      return inner;
+    };
+    const stream = createStream({ profileOf: profileOfModel, wireStream })(model("acme-1"), CONTEXT);
     const seen: string[] = [];
-    return new Promise<string[]>((resolve) => {
-      tap(inner, (e) => seen.push(e.type === "text_delta" ? e.delta : e.type), () => resolve(seen));
-    });
-  }
-
-  it("delivers events pushed later, in order, then the end", async () => {
-    const inner = createEventStream();
-    const seen = watch(inner);
-    setTimeout(() => {
-      inner.push(event("a"));
-      inner.push(event("b"));
-      inner.end();
-    }, 5);
-    assert.deepEqual(await seen, ["a", "b"]);
+    for await (const event of stream) seen.push(event.type === "text_delta" ? event.delta : event.type);
+    assert.deepEqual(seen, ["start", "a", "b", "c", "done"]);
   });
 
-  it("delivers what was pushed before the takeover first, then what came during the drain", async () => {
-    const inner = createEventStream();
-    inner.push(event("early"));
-    const seen = watch(inner);
-    inner.push(event("during"));
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    inner.push(event("late"));
-    inner.end();
-    assert.deepEqual(await seen, ["early", "during", "late"]);
-  });
-
-  it("handles a stream that had already ended in an error before the takeover", async () => {
-    assert.deepEqual(await watch(failedStream(model("m"), "boom")), ["error"]);
+  it("hands pi a stream pi-ai had already ended in an error before it was read", async () => {
+    const stream = createStream({ profileOf: profileOfModel, wireStream: () => (target) => failedStream(target, "boom") })(model("acme-1"), CONTEXT);
+    const { types, message } = await run(stream);
+    assert.deepEqual(types, ["error"]);
+    assert.equal(message.errorMessage, "boom");
   });
 });

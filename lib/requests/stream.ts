@@ -129,41 +129,11 @@ function dropsFor(profile: ModelProfile, dependencies: Pick<StreamDependencies, 
 type StreamEvent = Parameters<AssistantMessageEventStream["push"]>[0];
 
 /**
- * Receives the events pi-ai pushes into `inner` synchronously, in order, instead of iterating it:
- * iterating would add an awaited hop per event on top of pi's own. Uses only the stream's public
- * `push`, `end` and iterator: events pushed before the takeover are drained through the iterator up
- * to a sentinel, and what arrives meanwhile waits its turn.
+ * Where one attempt stands toward pi. Before content its `start` is held back and nothing has
+ * reached pi, so an error can still be answered by sending again; once content (or a final error)
+ * arrives, every event goes to pi as it comes, and nothing is sent again.
  */
-export function tap(inner: AssistantMessageEventStream, onEvent: (event: StreamEvent) => void, onEnd: () => void): void {
-  const push = inner.push.bind(inner);
-  const waiting: StreamEvent[] = [];
-  let draining = true;
-  let endedWhileDraining = false;
-  inner.push = (event) => {
-    if (draining) waiting.push(event);
-    else onEvent(event);
-  };
-  inner.end = () => {
-    if (draining) endedWhileDraining = true;
-    else onEnd();
-  };
-  const sentinel = { type: "litellm:drained" } as unknown as StreamEvent;
-  push(sentinel);
-  void (async () => {
-    let reachedSentinel = false;
-    for await (const event of inner) {
-      if (event === sentinel) {
-        reachedSentinel = true;
-        break;
-      }
-      onEvent(event);
-    }
-    draining = false;
-    for (const event of waiting) onEvent(event);
-    // No sentinel: the stream had already ended before the takeover, its queue is all there was.
-    if (endedWhileDraining || !reachedSentinel) onEnd();
-  })();
-}
+type AttemptPhase = { phase: "before-content"; start?: StreamEvent } | { phase: "streaming" };
 
 /**
  * Creates the `streamSimple` registered with pi. The model pi passes carries the extension's own
@@ -270,45 +240,53 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     const outer = createEventStream();
     /** Settles once the last event is out; `end` waits for it (a diagnosis takes a request). */
     let lastEvent: Promise<void> = Promise.resolve();
-    const run = (retries: number): void => {
+
+    /** Hands pi one event of an attempt that is streaming: with LiteLLM's cost, explained, diagnosed. */
+    const deliver = (profile: ModelProfile, event: StreamEvent): void => {
+      if (event.type === "done" && turnCost !== undefined) event.message.usage.cost = splitCost(turnCost, event.message.usage, model.cost);
+      if (!needsDiagnosis(event)) return outer.push(explained(profile, event));
+      lastEvent = dependencies.diagnose!().then(
+        (cause) => outer.push(explained(profile, event, cause)),
+        () => outer.push(explained(profile, event)),
+      );
+    };
+
+    const aborted = () => {
+      outer.push({ type: "error", reason: "aborted", error: { ...emptyAssistantMessage(model, "aborted"), errorMessage: "Request was aborted" } });
+      outer.end();
+    };
+
+    /** One attempt, forwarded event by event; an error before any content may start the next one instead. */
+    const run = async (retries: number): Promise<void> => {
       const profile = dependencies.profileOf(model);
       let sent: unknown;
-      // `start` is held back until content arrives, so an error before any content can still be retried.
-      let held: StreamEvent | undefined;
-      let streaming = false;
-      let retried = false;
-      tap(attempt(profile, (payload) => sent = payload), (event) => {
-        if (retried) return;
-        if (!streaming) {
-          if (event.type === "start") return void (held = event);
+      let phase: AttemptPhase = { phase: "before-content" };
+      for await (const event of attempt(profile, (payload) => sent = payload)) {
+        if (phase.phase === "before-content") {
+          if (event.type === "start") {
+            phase = { phase: "before-content", start: event };
+            continue;
+          }
           const delay = event.type === "error" ? resendAfter(profile, event.error, sent, retries) : undefined;
           if (delay !== undefined) {
-            retried = true;
-            if (delay === 0) return run(retries + 1);
-            return void wait(delay, options?.signal).then(() => run(retries + 1), () => {
-              outer.push({ type: "error", reason: "aborted", error: { ...emptyAssistantMessage(model, "aborted"), errorMessage: "Request was aborted" } });
-              outer.end();
-            });
+            if (delay > 0) await wait(delay, options?.signal).catch(() => "aborted");
+            return options?.signal?.aborted ? aborted() : run(retries + 1);
           }
-          streaming = true;
-          if (held) outer.push(held);
-          if (event.type !== "error") {
-            for (const rule of unproven.splice(0)) quietly(() => dependencies.learned?.(rule.profile, rule.field, rule.error));
-          }
+          if (phase.start) outer.push(phase.start);
+          phase = { phase: "streaming" };
+          // The request without the learned fields answered: they become rules.
+          if (event.type !== "error") for (const rule of unproven.splice(0)) quietly(() => dependencies.learned?.(rule.profile, rule.field, rule.error));
         }
-        if (event.type === "done" && turnCost !== undefined) event.message.usage.cost = splitCost(turnCost, event.message.usage, model.cost);
-        if (!needsDiagnosis(event)) return outer.push(explained(profile, event));
-        lastEvent = dependencies.diagnose!().then(
-          (cause) => outer.push(explained(profile, event, cause)),
-          () => outer.push(explained(profile, event)),
-        );
-      }, () => {
-        if (retried) return;
-        if (!streaming && held) outer.push(held);
-        void lastEvent.then(() => outer.end());
-      });
+        deliver(profile, event);
+      }
+      if (phase.phase === "before-content" && phase.start) outer.push(phase.start);
+      await lastEvent;
+      outer.end();
     };
-    run(0);
+    run(0).catch((error: unknown) => {
+      outer.push({ type: "error", reason: "error", error: { ...emptyAssistantMessage(model, "error"), errorMessage: redact(String(error), dependencies.secrets ?? []) } });
+      outer.end();
+    });
     return outer;
   };
 }
