@@ -12,7 +12,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
-import { type CliRun, runPi } from "./harness.ts";
+import { type CliRun, runPi } from "./pi-cli.ts";
 import { freePort } from "./loopback.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";

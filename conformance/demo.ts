@@ -15,7 +15,7 @@ import { discover } from "../lib/catalog/discovery.ts";
 import { buildModels } from "../lib/catalog/models.ts";
 import { WIRE_API_TABLE, wireStream } from "../lib/requests/wire-apis.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
-import { MOD_TS, PI_CLI, PI_NODE, runPi } from "./harness.ts";
+import { MOD_TS, PI_CLI, PI_NODE, runPi } from "./pi-cli.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import { temporaryDirectory } from "./temporary.ts";
 

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, type FakeModel, type Scenario, startFakeLiteLLM } from "./fake-litellm.ts";
 import { Hono } from "hono";
-import { runPi } from "./harness.ts";
+import { runPi } from "./pi-cli.ts";
 import { freePort, serveLoopback } from "./loopback.ts";
 import { API_KEY, manyModels } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";

@@ -10,7 +10,8 @@
 import assert from "node:assert/strict";
 import type { FakeLiteLLM, Fault, FakeModel } from "./fake-litellm.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
-import { collect, type LoadedExtension, loadExtension, runPi } from "./harness.ts";
+import { collect, type LoadedExtension, loadExtension } from "./harness.ts";
+import { runPi } from "./pi-cli.ts";
 import { assertCleanRun } from "./cli-cases.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
