@@ -221,3 +221,30 @@ export function backendOf(id: string, upstreamModel?: string, litellmProvider?: 
   }
   return "unknown";
 }
+
+/** What a model id (and what the proxy says of it) tells: its family row, backend and default wire API. */
+export interface ModelIdentity {
+  traits: FamilyRow;
+  backend: Backend;
+  /** The wire API it is spoken to with unless the user says otherwise. */
+  wireApi: WireApi;
+}
+
+/**
+ * Family, backend and default wire API of a model in one look: the id, else the upstream model
+ * behind an alias; the family's wire API unless the proxy says more (a Responses-only model, an
+ * unknown id it reports as Anthropic-served).
+ *
+ * @example
+ * ```ts
+ * const identity = identify("databricks-claude-sonnet-4");
+ * [identity.traits.family, identity.backend, identity.wireApi]; // ["claude", "databricks", "anthropic-messages"]
+ * ```
+ */
+export function identify(id: string, info: { upstreamModel?: string; backend?: string; responsesOnly?: boolean } = {}): ModelIdentity {
+  const traits = familyOf(id, info.upstreamModel);
+  const backend = backendOf(id, info.upstreamModel, info.backend);
+  const anthropicServed = traits.family === "unknown" && ANTHROPIC_PROVIDERS.has(info.backend?.toLowerCase() ?? "");
+  const wireApi = info.responsesOnly ? "openai-responses" : anthropicServed ? "anthropic-messages" : DEFAULT_WIRE_API[traits.family];
+  return { traits, backend, wireApi };
+}

@@ -8,7 +8,7 @@
 
 import { isHidden, type ModelLookup, modelSettings } from "../config/model-settings.ts";
 import type { ModelSettings } from "../config/settings.ts";
-import { ANTHROPIC_PROVIDERS, type Backend, backendOf, DEFAULT_WIRE_API, type Family, familyOf, type FamilyRow, NON_OPENAI_FAMILIES, normalizeModelId } from "./families.ts";
+import { type Backend, type Family, type FamilyRow, identify, NON_OPENAI_FAMILIES, normalizeModelId } from "./families.ts";
 import type { ProviderModelConfig } from "../pi.ts";
 import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "../requests/policy.ts";
 import type { CatalogEntry, ModelCost, WireApi } from "../types.ts";
@@ -50,13 +50,6 @@ const ZERO_COST: ModelCost = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 
 
 const NONE: ReadonlySet<WireApi> = new Set();
 
-/** The family's wire API, unless the proxy says more: a Responses-only model, an Anthropic-served id. */
-function defaultWireApi(family: Family, info: CatalogEntry["info"]): WireApi {
-  if (info?.responsesOnly) return "openai-responses";
-  if (family === "unknown" && ANTHROPIC_PROVIDERS.has(info?.backend?.toLowerCase() ?? "")) return "anthropic-messages";
-  return DEFAULT_WIRE_API[family];
-}
-
 /** The wire API that carries a model's requests: its own, or the fallback of a route the proxy lacks. */
 function routeFor(wireApi: WireApi, unserved: ReadonlySet<WireApi>): WireApi {
   return unserved.has(wireApi) ? WIRE_API_TABLE[wireApi].fallback ?? wireApi : wireApi;
@@ -75,12 +68,10 @@ function routeFor(wireApi: WireApi, unserved: ReadonlySet<WireApi>): WireApi {
  * ```
  */
 export function profileOf(entry: CatalogEntry, config: Pick<ModelLookup, "modelOverrides">, unserved: ReadonlySet<WireApi> = NONE): ModelProfile {
-  const upstream = entry.info?.upstreamModel;
-  const traits = familyOf(entry.id, upstream);
-  const family = traits.family;
   const settings = modelSettings(config, entry.id);
-  const backend = backendOf(entry.id, upstream, entry.info?.backend);
-  const wireApi = routeFor(settings.wireApi ?? defaultWireApi(family, entry.info), unserved);
+  const { traits, backend, wireApi: familyWireApi } = identify(entry.id, entry.info);
+  const family = traits.family;
+  const wireApi = routeFor(settings.wireApi ?? familyWireApi, unserved);
   const drop = new Map(rejectedFields({ id: normalizeModelId(entry.id), family, backend, wireApi }));
   for (const field of unsupportedFields(entry.info?.supportedParams ?? GATED_ALL, wireApi)) {
     if (!drop.has(field)) drop.set(field, "The proxy does not list it in this model's supported_openai_params");
