@@ -48,6 +48,11 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
         for (const provider of providers) provider.sessionStarted(ctx, warn);
       });
       registerLiteLLMCommand(pi, providers);
+      // No request: pi connects registered MCP servers when the session starts.
+      for (const provider of providers) {
+        const refused = provider.registerMcp();
+        if (refused) warn(refused);
+      }
       // Every provider discovers at once, so several proxies cost one discovery timeout, not several.
       const outcomes = await Promise.all(providers.map((provider) => provider.start()));
       outcomes.forEach((lines, index) => {

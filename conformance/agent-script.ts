@@ -1,6 +1,7 @@
 /**
  * The scripted agent turn the fakes play, on every wire API: asked about `notes.txt` with tools on,
- * the model calls pi's `read` tool; given the tool's result, it answers with what the file says. The
+ * the model calls pi's `read` tool (asked for the secret word, the MCP gateway's tool); given the
+ * tool's result, it answers with what it says. The
  * replay rule of the backend family is checked on the turn that carries the tool result, as the real
  * backend checks it.
  *
@@ -16,6 +17,13 @@ export const THINKING_SIGNATURE = "EqoBCkgIAxABGAIiQFakeSignatureOfTheThinkingBl
 export const GEMINI_TOOL_CALL_ID = "call_fake_1__thought__R2VtaW5pVGhvdWdodA+/=";
 /** The file the scripted model asks pi to read. */
 export const NOTES_FILE = "notes.txt";
+/** Asked for this with tools on, the scripted model calls {@link MCP_TOOL} instead of `read`. */
+export const SECRET_PROMPT = "secret word";
+/**
+ * The MCP tool the model calls: the test server's `secret_word` behind LiteLLM's gateway (which
+ * names it `notes-secret_word`), as pi names the tools of its MCP server `litellm`.
+ */
+export const MCP_TOOL = "mcp__litellm__notes_secret_word";
 
 /** The replay rules a backend family enforces, by the fixture that answers a broken replay. */
 export type ReplayCheck = "signed-thinking" | "thought-signature" | "reasoning-item";
@@ -140,6 +148,9 @@ export function scriptedReply(servedBy: string, turn: Turn, fallback: Reply): Re
   const thinking = turn.thinking ? { reasoning: "The user wants the notes; reading them first.", signature: THINKING_SIGNATURE } : {};
   if (turn.toolResult !== undefined) {
     return { ...thinking, text: `The notes say: ${turn.toolResult.trim().split("\n")[0]}` };
+  }
+  if (turn.tools && turn.prompt.includes(SECRET_PROMPT)) {
+    return { ...thinking, text: "", toolCall: { name: MCP_TOOL, arguments: "{}" } };
   }
   if (turn.tools && turn.prompt.includes(NOTES_FILE)) {
     const id = servedBy === "gemini" ? GEMINI_TOOL_CALL_ID : undefined;

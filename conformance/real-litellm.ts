@@ -101,6 +101,49 @@ function stopAllOnExit(): void {
 stopAllOnExit();
 
 /**
+ * Waits until a server the tier started says it serves (Uvicorn's "running on" line); gives the
+ * function that stops it (and its process group), or throws with its output when it ends first.
+ */
+async function untilServing(child: ChildProcess, name: string, cleanUp: () => void = () => {}): Promise<() => Promise<void>> {
+  running.add(child);
+  let output = "";
+  const stop = async () => {
+    running.delete(child);
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    }
+    cleanUp();
+  };
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Uvicorn running on")) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new RealTierUnavailable(`${name} exited with ${code} before it answered:\n${output.slice(-2000)}`)));
+    const deadline = setTimeout(() => reject(new RealTierUnavailable(`${name} did not start within 120 s:\n${output.slice(-2000)}`)), 120_000);
+    deadline.unref();
+  }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  return stop;
+}
+
+/**
+ * The real tier's MCP server (`conformance/litellm/notes_mcp.py`, the official `mcp` SDK from the
+ * lock) on a free loopback port, streamable HTTP at `/mcp`.
+ */
+export async function startNotesMcp(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(join(VENV, "bin", "python"), [join(ROOT, "conformance", "litellm", "notes_mcp.py"), String(port)], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  return { url: `http://127.0.0.1:${port}/mcp`, stop: await untilServing(child, "the notes MCP server") };
+}
+
+/**
  * Starts the proxy and resolves once it answers `/health/liveliness`. Its output is kept and shown
  * when it fails to start.
  */
@@ -116,33 +159,8 @@ export async function startRealLiteLLM(deployments: readonly Deployment[], extra
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: "True", NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
   });
-  running.add(child);
-  let output = "";
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    running.delete(child);
-    if (child.exitCode === null && child.pid) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      process.kill(-child.pid, "SIGTERM");
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      // Uvicorn says so once it accepts connections; liveliness is checked right after.
-      if (output.includes("Uvicorn running on")) resolve();
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new RealTierUnavailable(`LiteLLM exited with ${code} before it answered:\n${output.slice(-2000)}`)));
-    const deadline = setTimeout(() => reject(new RealTierUnavailable(`LiteLLM did not start within 120 s:\n${output.slice(-2000)}`)), 120_000);
-    deadline.unref();
-  }).catch(async (error) => {
-    await stop();
-    throw error;
-  });
+  const stop = await untilServing(child, "LiteLLM", () => rmSync(dir, { recursive: true, force: true }));
   const health = await fetch(`${url}/health/liveliness`);
   if (!health.ok) {
     await stop();

@@ -3,7 +3,8 @@
  * case through it, and ends with `N passed, M failed`; exits 1 on any failure. A machine without
  * Python, or without the package index, gets one line saying so.
  *
- * `--record` also writes what the real proxy answered to each negative control as fixtures.
+ * `--record` also writes what the real proxy answered to each negative control as fixtures;
+ * `--suite <text>` (repeatable) keeps the suites whose name contains the text.
  *
  * @module
  */
@@ -11,6 +12,7 @@
 import process from "node:process";
 import { ensureVenv, RealTierUnavailable } from "./real-litellm.ts";
 import { realSuites } from "./real-cases.ts";
+import { mcpSuite, piHasMcp } from "./real-mcp-cases.ts";
 import { recordFigures } from "./figures.ts";
 import { runSuites } from "./suite.ts";
 
@@ -20,7 +22,12 @@ try {
   console.error(error instanceof RealTierUnavailable ? error.message : `Cannot prepare the real LiteLLM tier: ${(error as Error).message}`);
   process.exit(1);
 }
-const report = await runSuites(realSuites({ record: process.argv.includes("--record") }), (line) => console.log(line));
+const wanted = process.argv.flatMap((argument, index) => (process.argv[index - 1] === "--suite" ? [argument] : []));
+// The MCP gateway needs a pi with MCP; CI runs that suite again with PI_CLI set to pi 1.6.0.
+if (!piHasMcp()) console.log("skipping the MCP gateway suite: it needs PI_CLI to be pi 1.x (.ci/run runs it with pi 1.6.0)");
+const suites = [...realSuites({ record: process.argv.includes("--record") }), ...(piHasMcp() ? [mcpSuite()] : [])]
+  .filter((suite) => wanted.length === 0 || wanted.some((text) => suite.name.includes(text)));
+const report = await runSuites(suites, (line) => console.log(line));
 console.log(`${report.passed} passed, ${report.failed.length} failed`);
-recordFigures("real-litellm", { passed: report.passed, failed: report.failed.length });
+if (wanted.length === 0) recordFigures("real-litellm", { passed: report.passed, failed: report.failed.length });
 process.exit(report.failed.length === 0 ? 0 : 1);

@@ -7,7 +7,7 @@
  */
 
 import type { ExtensionAPI } from "./pi.ts";
-import type { BackgroundRefresh, LiteLLMProvider } from "./provider.ts";
+import type { BackgroundRefresh, LiteLLMProvider, McpState } from "./provider.ts";
 import { printable } from "./secrets.ts";
 import { keyInfoLine } from "./requests/spend.ts";
 import { WIRE_API_TABLE } from "./requests/wire-apis.ts";
@@ -20,6 +20,14 @@ export function age(milliseconds: number): string {
   if (seconds < 36 * 3600) return `${Math.round(seconds / 3600)} h`;
   return `${Math.round(seconds / 86400)} d`;
 }
+
+/** One line per state of the MCP gateway registration. */
+const MCP_LINES: Readonly<Record<McpState["state"], (mcp: McpState) => string>> = {
+  off: () => "  MCP gateway: off (litellm.mcp in settings)",
+  unsupported: () => "  MCP gateway: needs pi 1.x or later (this pi has no MCP), so the proxy's MCP tools are not in pi",
+  registered: (mcp) => mcp.state === "registered" ? `  MCP gateway: ${mcp.url} as pi's MCP server "${mcp.name}" (pi connects when a session starts; /litellm mcp lists its tools)` : "",
+  refused: (mcp) => `  MCP gateway: ${mcp.state === "refused" ? mcp.problem : ""}`,
+};
 
 const BACKGROUND: Readonly<Record<BackgroundRefresh["state"], (refresh: BackgroundRefresh) => string>> = {
   scheduled: () => "a background refresh for the next start is scheduled",
@@ -46,6 +54,7 @@ export function statusLines(provider: LiteLLMProvider, now = Date.now()): string
       lines.push(`  ${WIRE_API_TABLE[wireApi].route} is not served by this proxy (404): its models use ${WIRE_API_TABLE[wireApi].fallback}`);
     }
   }
+  lines.push(MCP_LINES[provider.mcp.state](provider.mcp));
   const rules = provider.rules.list();
   lines.push(rules.length === 0 ? "  learned rules: none" : `  learned rules (${rules.length}):`);
   for (const rule of rules) lines.push(`    ${printable(rule.model)} over ${rule.wireApi}: no "${rule.field}" (since ${rule.learnedAt.slice(0, 16).replace("T", " ")})`);
@@ -89,6 +98,20 @@ const SUBCOMMANDS: readonly Subcommand[] = [
         if (registered.ok) notify(`${provider.config.providerName}: ${registered.value} models registered from /v1/${provider.catalog?.source}`, "info");
         else notify(registered.problem, "error");
       }
+    },
+  },
+  {
+    name: "mcp",
+    description: "the tools the proxy's MCP gateway serves",
+    async run(providers, notify) {
+      const lists = await Promise.all(providers.map((provider) => provider.mcpTools()));
+      const lines = providers.flatMap((provider, index) => {
+        const tools = lists[index]!;
+        if (!tools.ok) return [`${provider.config.providerName}: MCP tools unavailable (${tools.problem})`];
+        if (tools.value.length === 0) return [`${provider.config.providerName}: the MCP gateway serves no tools`];
+        return [`${provider.config.providerName}: ${tools.value.length} MCP tools`, ...tools.value.map((tool) => `  ${tool}`)];
+      });
+      notify(lines.join("\n"), "info");
     },
   },
   {

@@ -28,6 +28,7 @@ import type { ExtensionAPI, ProviderModelConfig } from "@mariozechner/pi-coding-
 import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import type { Result } from "./types.ts";
 
 export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, ProviderModelConfig, SimpleStreamOptions, ThinkingContent };
 
@@ -50,6 +51,29 @@ export function builtinProviders(): readonly string[] {
     return typeof list === "function" ? list() : [];
   } catch {
     return [];
+  }
+}
+
+/** An HTTP MCP server as pi 1.x registers it (the shape of an `mcp.json` entry). */
+export interface McpServerConfig {
+  url: string;
+  headers?: Record<string, string>;
+  exposure?: string;
+  description?: string;
+}
+
+/**
+ * Registers an MCP server for the session where pi can (`pi.registerMcpServer`, pi ≥ 1.x): pi
+ * connects it when the session starts. `false` when this pi has no MCP; the problem when pi refused it.
+ */
+export function registerMcpServer(pi: ExtensionAPI, name: string, config: McpServerConfig): Result<boolean> {
+  const register = (pi as { registerMcpServer?: (name: string, config: McpServerConfig) => void }).registerMcpServer;
+  if (typeof register !== "function") return { ok: true, value: false };
+  try {
+    register.call(pi, name, config);
+    return { ok: true, value: true };
+  } catch (error) {
+    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
   }
 }
 

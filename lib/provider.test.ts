@@ -163,7 +163,7 @@ describe("/litellm", () => {
     assert.deepEqual(notices[0], ["litellm: 2 models registered from /v1/models", "info"]);
     assert.deepEqual(notices[1], ['LiteLLM: forgot 1 learned rule (gpt-5 "store"): those fields are sent again, the policy\'s own drops still apply', "info"]);
     assert.match(notices[2]![0], /learned rules: none/);
-    assert.deepEqual(notices[3], ['Unknown subcommand "bogus"; use /litellm status, /litellm refresh, /litellm forget', "warning"]);
+    assert.deepEqual(notices[3], ['Unknown subcommand "bogus"; use /litellm status, /litellm refresh, /litellm mcp, /litellm forget', "warning"]);
     await command.handler("forget", ctx);
     assert.deepEqual(notices[4], ["LiteLLM: no learned rules to forget", "info"]);
   });
@@ -190,5 +190,39 @@ describe("/litellm", () => {
 describe("age()", () => {
   it("uses the largest unit that fits", () => {
     assert.deepEqual([age(5_000), age(10 * 60_000), age(5 * 3600_000), age(3 * 86400_000)], ["5 s", "10 min", "5 h", "3 d"]);
+  });
+});
+
+describe("LiteLLM's MCP gateway in pi", () => {
+  const base = { registerProvider() {}, registerCommand() {}, on() {} };
+  const withMcp: LiteLLMConfig = { ...CONFIG, headers: { "x-team": "a" }, mcp: { name: "litellm", exposure: "direct" } };
+
+  it("registers <proxy>/mcp with the provider's own key, without a request, where pi has MCP", () => {
+    const registered: unknown[] = [];
+    const pi = { ...base, registerMcpServer: (name: string, config: unknown) => registered.push([name, config]) } as unknown as ExtensionAPI;
+    const provider = new LiteLLMProvider(pi, withMcp, { fetch: async () => assert.fail("no request at registration") });
+    assert.equal(provider.registerMcp(), undefined);
+    assert.deepEqual(registered, [["litellm", {
+      url: "http://proxy.test/mcp",
+      headers: { "x-team": "a", "x-litellm-api-key": "Bearer sk-provider-test" },
+      exposure: "direct",
+      description: "The MCP servers of the LiteLLM proxy at http://proxy.test",
+    }]]);
+    assert.match(statusLines(provider).join("\n"), /MCP gateway: http:\/\/proxy\.test\/mcp as pi's MCP server "litellm"/);
+  });
+
+  it("on a pi without MCP, /litellm says it needs pi 1.x; settings can turn it off", () => {
+    const older = new LiteLLMProvider(base as unknown as ExtensionAPI, withMcp);
+    older.registerMcp();
+    assert.match(statusLines(older).join("\n"), /MCP gateway: needs pi 1\.x or later/);
+    const off = new LiteLLMProvider(base as unknown as ExtensionAPI, CONFIG);
+    off.registerMcp();
+    assert.match(statusLines(off).join("\n"), /MCP gateway: off/);
+  });
+
+  it("a registration pi refuses is one line, without the key", () => {
+    const pi = { ...base, registerMcpServer: () => { throw new Error("invalid config for sk-provider-test"); } } as unknown as ExtensionAPI;
+    const line = new LiteLLMProvider(pi, withMcp).registerMcp();
+    assert.equal(line, "LiteLLM: pi refused the MCP gateway litellm (http://proxy.test/mcp): invalid config for ***");
   });
 });

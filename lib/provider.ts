@@ -12,7 +12,7 @@ import type { LiteLLMConfig } from "./config/config.ts";
 import { discover, proxyRequest } from "./catalog/discovery.ts";
 import { LearnedRules } from "./requests/learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./catalog/models.ts";
-import { type ExtensionAPI, type ModelRef, providerApiKey, type SessionContext, sessionModel } from "./pi.ts";
+import { type ExtensionAPI, type ModelRef, providerApiKey, registerMcpServer, type SessionContext, sessionModel } from "./pi.ts";
 import type { ConnectionCause } from "./requests/error-kinds.ts";
 import { getJson } from "./proxy-http.ts";
 import { guardRedirects, printable, redact } from "./secrets.ts";
@@ -55,6 +55,13 @@ function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
   else (globalThis as { Deno?: { unrefTimer?(id: unknown): void } }).Deno?.unrefTimer?.(timer);
 }
 
+/** Where LiteLLM's MCP gateway stands with pi, for `/litellm`. */
+export type McpState =
+  | { state: "off" }
+  | { state: "unsupported" }
+  | { state: "registered"; name: string; url: string }
+  | { state: "refused"; problem: string };
+
 /** How the background refresh of a warm start is going. */
 export type BackgroundRefresh =
   | { state: "scheduled" | "running" }
@@ -80,6 +87,7 @@ export class LiteLLMProvider {
   #staleRefreshAt = 0;
   /** Why the last discovery registered nothing, for `/litellm`. */
   #problem: string | undefined;
+  #mcp: McpState = { state: "off" };
   /** Settings that cannot take effect on the registered models, said once at start. */
   #settingNotes: string[] = [];
   #budgetNoticed = false;
@@ -100,6 +108,36 @@ export class LiteLLMProvider {
   /** Whether the registered catalog came from the cache rather than from the proxy just now. */
   get fromCache(): boolean {
     return this.#fromCache;
+  }
+
+  /** Where LiteLLM's MCP gateway stands with pi. */
+  get mcp(): McpState {
+    return this.#mcp;
+  }
+
+  /**
+   * Registers the proxy's MCP gateway (`<proxy>/mcp`) with pi, where pi has MCP (1.x): no request
+   * now, pi connects when the session starts, with this provider's key in `x-litellm-api-key`.
+   * Returns the problem line when pi refused the registration.
+   */
+  registerMcp(): string | undefined {
+    const mcp = this.config.mcp;
+    if (!mcp) return undefined;
+    const url = `${this.config.baseUrl}/mcp`;
+    const headers = { ...this.config.headers, ...(this.config.apiKey ? { "x-litellm-api-key": `Bearer ${this.config.apiKey}` } : {}) };
+    const registered = registerMcpServer(this.pi, mcp.name, {
+      url,
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(mcp.exposure ? { exposure: mcp.exposure } : {}),
+      description: `The MCP servers of the LiteLLM proxy at ${this.config.baseUrl}`,
+    });
+    if (!registered.ok) {
+      const problem = redact(`LiteLLM: pi refused the MCP gateway ${mcp.name} (${url}): ${registered.problem}`, this.config.secrets);
+      this.#mcp = { state: "refused", problem };
+      return problem;
+    }
+    this.#mcp = registered.value ? { state: "registered", name: mcp.name, url } : { state: "unsupported" };
+    return undefined;
   }
 
   /** Wire APIs whose route this proxy does not serve; their models use the route's fallback. */
@@ -241,6 +279,27 @@ export class LiteLLMProvider {
     if (this.#budgetNoticed || spend < BUDGET_WARNING_SHARE * maxBudget) return;
     this.#budgetNoticed = true;
     this.#notify?.(`LiteLLM: this key has spent ${dollarText(spend)} of its ${dollarText(maxBudget)} budget; /litellm shows when it resets`);
+  }
+
+  /**
+   * The tools the proxy's MCP gateway serves (`/mcp-rest/tools/list`), one line each, read when
+   * `/litellm mcp` asks: `server-tool: what it does`.
+   */
+  async mcpTools(): Promise<Result<string[]>> {
+    const result = await getJson(proxyRequest(this.config, "/mcp-rest/tools/list", this.options.fetch));
+    if (!result.ok) return { ok: false, problem: result.problem.message };
+    const body = result.value as { tools?: unknown } | unknown[];
+    const tools = Array.isArray(body) ? body : Array.isArray((body as { tools?: unknown }).tools) ? (body as { tools: unknown[] }).tools : [];
+    return {
+      ok: true,
+      value: tools.map((tool) => {
+        const { name, description, mcp_info: info } = (tool ?? {}) as { name?: unknown; description?: unknown; mcp_info?: { server_name?: unknown } };
+        // LiteLLM lists a tool by its own name and its server; the gateway serves it as `server-tool`.
+        const server = typeof info?.server_name === "string" ? `${info.server_name}-` : "";
+        const about = typeof description === "string" ? `: ${description.split("\n")[0]}` : "";
+        return printable(`${server}${typeof name === "string" ? name : "(unnamed)"}${about}`);
+      }),
+    };
   }
 
   /** `/key/info` for this provider's key, read when `/litellm` asks, never at startup. */

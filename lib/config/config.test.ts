@@ -261,6 +261,21 @@ describe("settings in the configuration", () => {
     assert.equal(off, problems[1]);
   });
 
+  it("registers the MCP gateway for the main provider by default, for an alias only when asked, each name once", () => {
+    const { configs, problems } = resolveConfigs({ LITELLM_BASE_URL: "http://main" }, {
+      mcp: { exposure: "direct" },
+      aliases: { "litellm-eu": { baseUrl: "https://eu", mcp: true }, "litellm-batch": {}, "litellm-lab": { baseUrl: "https://lab", mcp: { name: "litellm" } } },
+    });
+    assert.deepEqual(configs.map((config) => [config.providerName, config.mcp]), [
+      ["litellm", { name: "litellm", exposure: "direct" }],
+      ["litellm-eu", { name: "litellm-eu" }],
+      ["litellm-batch", undefined],
+      ["litellm-lab", undefined],
+    ]);
+    assert.deepEqual(problems, ['settings litellm.aliases["litellm-lab"].mcp: the MCP server name "litellm" is taken by another provider; set another "name"']);
+    assert.equal(resolveConfigs({ LITELLM_BASE_URL: "http://main" }, { mcp: false }).configs[0]?.mcp, undefined);
+  });
+
   it("refuses an alias whose name the main provider already has", () => {
     const { configs, problems } = resolveConfigs({ LITELLM_BASE_URL: "http://a" }, { aliases: { litellm: { apiKey: "x" } } });
     assert.equal(configs.length, 1);

@@ -10,7 +10,7 @@
 
 import { CREDENTIAL_HEADERS } from "../secrets.ts";
 import type { ModelOverride } from "./model-settings.ts";
-import type { LiteLLMSettings, ProxySettings } from "./settings.ts";
+import type { LiteLLMSettings, McpExposure, ProxySettings } from "./settings.ts";
 import { type Result, WIRE_APIS, type WireApi } from "../types.ts";
 
 /** Everything the extension needs to reach one proxy. */
@@ -37,6 +37,8 @@ export interface LiteLLMConfig {
   /** Per-model settings, in the order they apply (later ones win field by field). */
   modelOverrides: readonly ModelOverride[];
   discoveryTimeoutMs: number;
+  /** LiteLLM's MCP gateway as pi registers it, or `undefined` when it is off. */
+  mcp?: { name: string; exposure?: McpExposure };
 }
 
 /** The configurations, or why there is none, plus non-fatal problems with optional values. */
@@ -284,7 +286,7 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
     mainOff = `${at}.providerName: "${mainName}" is one of pi's own providers, whose models it would replace; pick another name`;
   } else if (url) {
     const resolved = proxyConfig(mainName, url, key, shared(settings, at), env, problems);
-    if (resolved.ok) configs.push(main = resolved.value);
+    if (resolved.ok) configs.push(main = withMcp(resolved.value, settings.mcp ?? true, [], `${at}.mcp`, problems));
     else mainOff = resolved.problem;
   }
 
@@ -307,12 +309,27 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
     const sameProxy = aliasRoot.ok && aliasRoot.value === main?.baseUrl;
     const aliasKey = alias.apiKey ? { raw: alias.apiKey, variable: `${where}.apiKey` } : sameProxy ? key : undefined;
     const config = proxyConfig(name, aliasUrl, aliasKey, shared(layerShared(settings, alias, sameProxy), where), env, problems, `${where}.apiKey`);
-    if (config.ok) configs.push(config.value);
+    if (config.ok) configs.push(withMcp(config.value, alias.mcp ?? false, configs, `${where}.mcp`, problems));
     else problems.push(`${where}: ${config.problem}; ignoring it`);
   }
   // With aliases registered, a main section left without a URL is a choice; a broken one still says so.
   if (!main && (url || configs.length === 0)) problems.push(mainOff);
   return configs.length > 0 ? { configs, problems } : { configs, problems, off: mainOff };
+}
+
+/**
+ * A provider with its MCP gateway registration, as its section says: on by default for the main
+ * provider, only when asked for an alias (two providers on one proxy would list the same tools
+ * twice). A server name another provider took is refused in one line.
+ */
+function withMcp(config: LiteLLMConfig, setting: ProxySettings["mcp"], others: readonly LiteLLMConfig[], where: string, problems: string[]): LiteLLMConfig {
+  if (setting === false) return config;
+  const { name = config.providerName, exposure } = setting === true ? {} : setting ?? {};
+  if (others.some((other) => other.mcp?.name === name)) {
+    problems.push(`${where}: the MCP server name "${name}" is taken by another provider; set another "name"`);
+    return config;
+  }
+  return { ...config, mcp: { name, ...(exposure ? { exposure } : {}) } };
 }
 
 /**

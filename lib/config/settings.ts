@@ -33,6 +33,19 @@ export interface ModelSettings {
   input?: ("text" | "image")[];
 }
 
+/** How pi reaches the tools of LiteLLM's MCP gateway (pi ≥ 1.x); `exposure` as in pi's `mcp.json`. */
+export interface McpSettings {
+  /** The MCP server name pi shows (`/mcp`) and prefixes tools with; the provider's name by default. */
+  name?: string;
+  exposure?: McpExposure;
+}
+
+/** pi's MCP tool exposures (pi-coding-agent `docs/mcp.md`). */
+export const MCP_EXPOSURES = ["codemode", "deferred", "direct", "hidden"] as const;
+
+/** One of {@link MCP_EXPOSURES}. */
+export type McpExposure = typeof MCP_EXPOSURES[number];
+
 /** One proxy's settings; the top level of the section, or one of its aliases. */
 export interface ProxySettings {
   baseUrl?: string;
@@ -43,6 +56,8 @@ export interface ProxySettings {
   providerName?: string;
   hideModels?: string[];
   models?: Record<string, ModelSettings>;
+  /** LiteLLM's MCP gateway as a pi MCP server: `false` turns it off, an object names it. */
+  mcp?: boolean | McpSettings;
 }
 
 /** The whole section. */
@@ -73,6 +88,13 @@ const PROXY_FIELDS: Readonly<Record<keyof ProxySettings, Check>> = {
   providerName,
   hideModels: stringList,
   models: (value) => (isObject(value) ? undefined : "expected an object of model globs"),
+  mcp: (value) =>
+    typeof value === "boolean" ||
+      isObject(value) && Object.entries(value).every(([field, item]) =>
+        field === "name" ? typeof item === "string" && /^[A-Za-z0-9_-]+$/.test(item) : field === "exposure" && (MCP_EXPOSURES as readonly unknown[]).includes(item)
+      )
+      ? undefined
+      : `expected false, true, or { "name": letters, digits, _ or -, "exposure": one of ${MCP_EXPOSURES.join(", ")} }`,
 };
 
 const limit = (name: keyof typeof LIMIT_BOUNDS): Check => (value) =>
