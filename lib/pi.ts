@@ -24,13 +24,38 @@ import {
   type ThinkingContent,
 } from "@mariozechner/pi-ai";
 import * as piAi from "@mariozechner/pi-ai";
-import type { ExtensionAPI, ProviderModelConfig } from "@mariozechner/pi-coding-agent";
+import type { ExtensionAPI, ProviderModelConfig as ProviderModelConfig073 } from "@mariozechner/pi-coding-agent";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import type { Result } from "./types.ts";
 
-export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, ProviderModelConfig, SimpleStreamOptions, ThinkingContent };
+export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, SimpleStreamOptions, ThinkingContent };
+
+/**
+ * A model as the extension registers it: pi 0.73's shape, plus `promptCache` (pi 1.x: the cache
+ * lifetimes in seconds that pi keeps warm), which older pis ignore.
+ */
+export type ProviderModelConfig = ProviderModelConfig073 & { promptCache?: { short?: number; long?: number } };
+
+/** What pi 1.x's `refreshModels` hands a provider: a signal to stop discovery with. */
+export interface RefreshModelsContext {
+  signal?: AbortSignal;
+}
+
+/**
+ * A provider as the extension registers it: pi's `registerProvider` config, plus `refreshModels`
+ * (pi ≥ 0.87: pi asks for the live catalog, e.g. when `/model` opens), which older pis ignore.
+ */
+export type ProviderRegistration = Omit<Parameters<ExtensionAPI["registerProvider"]>[1], "models"> & {
+  models: ProviderModelConfig[];
+  refreshModels?(context: RefreshModelsContext): Promise<ProviderModelConfig[]>;
+};
+
+/** Registers a provider with pi; the fields an older pi does not know it simply does not read. */
+export function registerProvider(pi: ExtensionAPI, name: string, registration: ProviderRegistration): void {
+  pi.registerProvider(name, registration as Parameters<ExtensionAPI["registerProvider"]>[1]);
+}
 
 /** A pi-ai simple stream function, the shape pi calls a provider's `streamSimple` with. */
 export type StreamSimple = (model: Model<Api>, context: Context, options?: SimpleStreamOptions) => AssistantMessageEventStream;

@@ -226,3 +226,36 @@ describe("LiteLLM's MCP gateway in pi", () => {
     assert.equal(line, "LiteLLM: pi refused the MCP gateway litellm (http://proxy.test/mcp): invalid config for ***");
   });
 });
+
+describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
+  it("returns the live catalog without registering again, and the next start uses it", async () => {
+    const registrations: { models: { id: string }[]; refreshModels?: () => Promise<{ id: string }[]> }[] = [];
+    const { make } = setup([["gpt-5"], ["gpt-5", "o3"]]);
+    const provider = make();
+    const pi = provider.pi as unknown as { registerProvider: (name: string, config: (typeof registrations)[number]) => void };
+    const original = pi.registerProvider;
+    pi.registerProvider = (name, config) => {
+      registrations.push(config);
+      original(name, config);
+    };
+    await provider.start();
+    const live = await registrations[0]!.refreshModels!();
+    assert.deepEqual(live.map((model) => model.id), ["gpt-5", "o3"]);
+    assert.equal(registrations.length, 1, "pi replaces the models itself");
+    assert.deepEqual(provider.catalog?.models.map((model) => model.id), ["gpt-5", "o3"]);
+    assert.deepEqual(provider.cache.read()?.models.map((model) => model.id), ["gpt-5", "o3"]);
+  });
+
+  it("a refresh the proxy refuses throws its line, so pi keeps the models it has", async () => {
+    let registered: { refreshModels?: () => Promise<unknown> } | undefined;
+    const pi = { registerProvider: (_name: string, config: typeof registered) => registered = config, registerCommand() {}, on() {} } as unknown as ExtensionAPI;
+    let lists = 0;
+    const fetchImpl: typeof fetch = async (url) => {
+      if (new URL(String(url)).pathname !== "/v1/models") return new Response('{"detail":"Not Found"}', { status: 404 });
+      return lists++ === 0 ? new Response('{"data":[{"id":"gpt-5"}]}') : new Response("{}", { status: 401 });
+    };
+    const provider = new LiteLLMProvider(pi, CONFIG, { fetch: fetchImpl });
+    await provider.start();
+    await assert.rejects(registered!.refreshModels!(), /LiteLLM rejected the API key \(401\)/);
+  });
+});

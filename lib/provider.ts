@@ -12,7 +12,16 @@ import type { LiteLLMConfig } from "./config/config.ts";
 import { discover, proxyRequest } from "./catalog/discovery.ts";
 import { LearnedRules } from "./requests/learned-rules.ts";
 import { buildModels, type ModelProfile, profileOf } from "./catalog/models.ts";
-import { type ExtensionAPI, type ModelRef, providerApiKey, registerMcpServer, type SessionContext, sessionModel } from "./pi.ts";
+import {
+  type ExtensionAPI,
+  type ModelRef,
+  type ProviderModelConfig,
+  providerApiKey,
+  registerMcpServer,
+  registerProvider,
+  type SessionContext,
+  sessionModel,
+} from "./pi.ts";
 import type { ConnectionCause } from "./requests/error-kinds.ts";
 import { getJson } from "./proxy-http.ts";
 import { guardRedirects, printable, redact } from "./secrets.ts";
@@ -212,6 +221,22 @@ export class LiteLLMProvider {
     return registered;
   }
 
+  /**
+   * The catalog as the proxy lists it now, for pi's own refresh (`refreshModels`): discovered,
+   * applied to this provider's profiles and cached, without registering again, since pi replaces
+   * the models with what this returns. A failure throws its line: pi keeps the models it has.
+   */
+  async #liveModels(): Promise<ProviderModelConfig[]> {
+    const result = await discover(this.config, this.options.fetch);
+    if (!result.ok) throw new Error(result.problem.message);
+    const catalog = this.#withRoutes(result.value);
+    const adopted = this.#adopt(catalog, false);
+    if (!adopted.ok) throw new Error(adopted.problem);
+    this.#problem = undefined;
+    this.cache.write(catalog);
+    return adopted.value;
+  }
+
   /** Why the last discovery failed or registered nothing; `undefined` after one that registered models. */
   get problem(): string | undefined {
     return this.#problem;
@@ -324,8 +349,8 @@ export class LiteLLMProvider {
     this.cache.write(catalog, routes);
   }
 
-  /** Registers a catalog's models with pi; gives how many, or why there are none. */
-  #register(catalog: Catalog, fromCache: boolean): Result<number> {
+  /** Makes a catalog this provider's: its models built, its profiles the stream's; or why it has none. */
+  #adopt(catalog: Catalog, fromCache: boolean): Result<ProviderModelConfig[]> {
     for (const wireApi of catalog.unservedRoutes ?? []) this.#unserved.add(wireApi);
     const { models, profiles, notes } = buildModels(catalog.models, this.config, this.api, this.#unserved);
     this.#settingNotes = notes;
@@ -333,13 +358,23 @@ export class LiteLLMProvider {
     this.#catalog = catalog;
     this.#fromCache = fromCache;
     this.#profiles = profiles;
-    this.pi.registerProvider(this.config.providerName, {
+    return { ok: true, value: models };
+  }
+
+  /** Registers a catalog's models with pi; gives how many, or why there are none. */
+  #register(catalog: Catalog, fromCache: boolean): Result<number> {
+    const adopted = this.#adopt(catalog, fromCache);
+    if (!adopted.ok) return adopted;
+    const models = adopted.value;
+    registerProvider(this.pi, this.config.providerName, {
       name: "LiteLLM",
       baseUrl: `${this.config.baseUrl}/v1`,
       apiKey: providerApiKey(this.config.apiKey),
       ...(Object.keys(this.config.headers).length > 0 ? { headers: { ...this.config.headers } } : {}),
       api: this.api,
       models,
+      // pi ≥ 0.87 asks for the live catalog itself (when /model opens); older pis never call it.
+      refreshModels: () => this.#liveModels(),
       streamSimple: createStream({
         root: this.config.baseUrl,
         profileOf: (model) => this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config, this.#unserved),

@@ -131,6 +131,11 @@ describe("models from proxy metadata", () => {
     assert.deepEqual(models[2]?.compat, { supportsDeveloperRole: false });
   });
 
+  it("tells pi 1.x how long Claude's cache lives (5 min, 1 h) when the proxy says the model caches, so pi keeps it warm", () => {
+    const { models } = buildModels([{ id: "claude-haiku-4-5", info: { promptCaching: true } }, { id: "claude-sonnet-4-5" }, { id: "gpt-4o", info: { promptCaching: true } }], { modelOverrides: [], hide: [] }, "x");
+    assert.deepEqual(models.map((model) => model.promptCache), [{ short: 300, long: 3_600 }, undefined, undefined]);
+  });
+
   it("speaks the Responses API to models LiteLLM serves only there, unless the user says otherwise", () => {
     assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, NO_OVERRIDES).wireApi, "openai-responses");
     assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, { modelOverrides: [{ pattern: "*", wireApi: "azure-openai-responses" }] }).wireApi, "azure-openai-responses");

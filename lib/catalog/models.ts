@@ -46,6 +46,15 @@ const GATED_ALL: readonly string[] = GATED_PARAMS.map((gated) => gated.param);
 /** Families whose backends take Anthropic-style `cache_control` markers on Chat Completions. */
 const CACHE_CONTROL_FAMILIES: ReadonlySet<Family> = new Set(["claude"]);
 
+/**
+ * How long each family's backend keeps a prompt cache, in seconds, per pi retention tier: pi 1.x
+ * keeps an idle cache warm for the tiers it knows. Anthropic's are 5 minutes and 1 hour
+ * (docs.anthropic.com, prompt caching); the proxy must report that the model caches at all.
+ */
+const PROMPT_CACHE_LIFETIMES: Partial<Readonly<Record<Family, { short: number; long: number }>>> = {
+  claude: { short: 300, long: 3_600 },
+};
+
 const ZERO_COST: ModelCost = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
 
 const NONE: ReadonlySet<WireApi> = new Set();
@@ -104,6 +113,8 @@ function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string
     contextWindow,
     maxTokens: Math.min(configured.maxTokens ?? info.maxTokens ?? row.maxTokens, contextWindow),
   };
+  const lifetimes = PROMPT_CACHE_LIFETIMES[profile.family];
+  if (info.promptCaching && lifetimes) model.promptCache = { ...lifetimes };
   const thinkingLevelMap = configured.thinkingLevelMap ?? (info.reasoningEfforts ? thinkingLevelsFor(info.reasoningEfforts) : row.thinkingLevelMap);
   if (reasoning && thinkingLevelMap) model.thinkingLevelMap = thinkingLevelMap;
   if (profile.wireApi === "openai-completions") {
