@@ -117,6 +117,19 @@ export function cliSuite(): ConformanceSuite {
         },
       },
       {
+        name: "a warm pi --list-models asks the proxy nothing, on every pi (its own refresh included)",
+        async run() {
+          const agentDir = temporaryDirectory("pi-litellm-warm-");
+          const first = await runPi(["--list-models", "litellm"], env(), { agentDir });
+          assertCleanRun(first);
+          const before = fake.requests.length;
+          const warm = await runPi(["--list-models", "litellm"], env(), { agentDir });
+          assertCleanRun(warm);
+          assert.match(warm.stdout + warm.stderr, /^litellm\s+gpt-5\s/m);
+          assert.deepEqual(fake.requests.slice(before).map((request) => request.path), []);
+        },
+      },
+      {
         name: "npm run fake -- --port N serves there and prints the export lines that point a real pi at it",
         async run() {
           const port = await freePort();

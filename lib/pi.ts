@@ -38,8 +38,12 @@ export type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionA
  */
 export type ProviderModelConfig = ProviderModelConfig073 & { promptCache?: { short?: number; long?: number } };
 
-/** What pi 1.x's `refreshModels` hands a provider: a signal to stop discovery with. */
+/** What pi's `refreshModels` hands a provider (pi-ai `RefreshModelsContext`, the fields read here). */
 export interface RefreshModelsContext {
+  /** `false` while pi initialises offline or from its cache: no request may be made. */
+  allowNetwork?: boolean;
+  /** The user asked for it: skip freshness checks. */
+  force?: boolean;
   signal?: AbortSignal;
 }
 
@@ -49,7 +53,8 @@ export interface RefreshModelsContext {
  */
 export type ProviderRegistration = Omit<Parameters<ExtensionAPI["registerProvider"]>[1], "models"> & {
   models: ProviderModelConfig[];
-  refreshModels?(context: RefreshModelsContext): Promise<ProviderModelConfig[]>;
+  /** The live catalog, or `undefined` to keep the models pi has. */
+  refreshModels?(context: RefreshModelsContext): Promise<ProviderModelConfig[] | undefined>;
 };
 
 /** Registers a provider with pi; the fields an older pi does not know it simply does not read. */

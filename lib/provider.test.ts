@@ -53,6 +53,19 @@ function setup(models: string[][], config: LiteLLMConfig = CONFIG) {
 }
 
 
+/**
+ * Awaits a background refresh. Its timer is unref'd (a short pi run must not wait for it), so a
+ * referenced interval keeps the test's event loop alive meanwhile.
+ */
+async function settled(run: Promise<void> | undefined): Promise<void> {
+  const hold = setInterval(() => {}, 1_000);
+  try {
+    await run;
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 describe("LiteLLMProvider", () => {
   it("cold start: discovers, registers and caches", async () => {
     const { registered, make } = setup([["gpt-5", "claude-haiku-4-5"]]);
@@ -72,7 +85,7 @@ describe("LiteLLMProvider", () => {
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5"], "the cached catalog, not the new one");
     assert.equal(warm.fromCache, true);
     warm.sessionStarted({ hasUI: false, ui: { notify() {} } }, () => {});
-    await warm.backgroundRun;
+    await settled(warm.backgroundRun);
     assert.deepEqual(warm.background, { state: "done", models: 2 });
     assert.deepEqual(warm.cache.read()?.models.map((model) => model.id), ["gpt-5", "gpt-5-mini"]);
     const next = make();
@@ -90,7 +103,7 @@ describe("LiteLLMProvider", () => {
     warm.cache.write({ ...warm.cache.read()!, fetchedAt: Date.now() - 60_001 });
     const old = make(60_000);
     await old.start();
-    await old.backgroundRun;
+    await settled(old.backgroundRun);
     assert.equal(old.background?.state, "done");
   });
 
@@ -229,7 +242,7 @@ describe("LiteLLM's MCP gateway in pi", () => {
 
 describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
   it("returns the live catalog without registering again, and the next start uses it", async () => {
-    const registrations: { models: { id: string }[]; refreshModels?: () => Promise<{ id: string }[]> }[] = [];
+    const registrations: { models: { id: string }[]; refreshModels?: (context: { allowNetwork?: boolean; force?: boolean }) => Promise<{ id: string }[] | undefined> }[] = [];
     const { make } = setup([["gpt-5"], ["gpt-5", "o3"]]);
     const provider = make();
     const pi = provider.pi as unknown as { registerProvider: (name: string, config: (typeof registrations)[number]) => void };
@@ -239,7 +252,9 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
       original(name, config);
     };
     await provider.start();
-    const live = await registrations[0]!.refreshModels!();
+    assert.equal(await registrations[0]!.refreshModels!({ allowNetwork: false }), undefined, "offline: pi keeps its models, nothing is asked");
+    assert.equal(await registrations[0]!.refreshModels!({ allowNetwork: true }), undefined, "just discovered: nothing is asked again");
+    const live = (await registrations[0]!.refreshModels!({ allowNetwork: true, force: true }))!;
     assert.deepEqual(live.map((model) => model.id), ["gpt-5", "o3"]);
     assert.equal(registrations.length, 1, "pi replaces the models itself");
     assert.deepEqual(provider.catalog?.models.map((model) => model.id), ["gpt-5", "o3"]);
@@ -247,7 +262,7 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
   });
 
   it("a refresh the proxy refuses throws its line, so pi keeps the models it has", async () => {
-    let registered: { refreshModels?: () => Promise<unknown> } | undefined;
+    let registered: { refreshModels?: (context: { force: boolean }) => Promise<unknown> } | undefined;
     const pi = { registerProvider: (_name: string, config: typeof registered) => registered = config, registerCommand() {}, on() {} } as unknown as ExtensionAPI;
     let lists = 0;
     const fetchImpl: typeof fetch = async (url) => {
@@ -256,6 +271,6 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
     };
     const provider = new LiteLLMProvider(pi, CONFIG, { fetch: fetchImpl });
     await provider.start();
-    await assert.rejects(registered!.refreshModels!(), /LiteLLM rejected the API key \(401\)/);
+    await assert.rejects(registered!.refreshModels!({ force: true }), /LiteLLM rejected the API key \(401\)/);
   });
 });

@@ -17,6 +17,7 @@ import {
   type ModelRef,
   type ProviderModelConfig,
   providerApiKey,
+  type RefreshModelsContext,
   registerMcpServer,
   registerProvider,
   type SessionContext,
@@ -224,16 +225,21 @@ export class LiteLLMProvider {
   /**
    * The catalog as the proxy lists it now, for pi's own refresh (`refreshModels`): discovered,
    * applied to this provider's profiles and cached, without registering again, since pi replaces
-   * the models with what this returns. A failure throws its line: pi keeps the models it has.
+   * the models with what this returns. Offline, or within a minute of a discovery, nothing is asked
+   * (`undefined`: pi keeps its models). A failure throws its line: pi keeps the models it has.
    */
-  async #liveModels(): Promise<ProviderModelConfig[]> {
+  async #liveModels(context: RefreshModelsContext): Promise<ProviderModelConfig[] | undefined> {
+    // pi also asks offline (at startup, after each registration): the models it has stay, unasked.
+    if (context.allowNetwork === false) return undefined;
+    const catalog = this.#catalog;
+    if (!context.force && catalog && !this.#fromCache && Date.now() - catalog.fetchedAt < STALE_REFRESH_INTERVAL_MS) return undefined;
     const result = await discover(this.config, this.options.fetch);
     if (!result.ok) throw new Error(result.problem.message);
-    const catalog = this.#withRoutes(result.value);
-    const adopted = this.#adopt(catalog, false);
+    const live = this.#withRoutes(result.value);
+    const adopted = this.#adopt(live, false);
     if (!adopted.ok) throw new Error(adopted.problem);
     this.#problem = undefined;
-    this.cache.write(catalog);
+    this.cache.write(live);
     return adopted.value;
   }
 
@@ -374,7 +380,7 @@ export class LiteLLMProvider {
       api: this.api,
       models,
       // pi ≥ 0.87 asks for the live catalog itself (when /model opens); older pis never call it.
-      refreshModels: () => this.#liveModels(),
+      refreshModels: (context) => this.#liveModels(context),
       streamSimple: createStream({
         root: this.config.baseUrl,
         profileOf: (model) => this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config, this.#unserved),

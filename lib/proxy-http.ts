@@ -6,7 +6,7 @@
  * @module
  */
 
-import { fetchWithinOrigin, redact, REDIRECT_REFUSED } from "./secrets.ts";
+import { fetchWithinOrigin, redact, REDIRECT_REFUSED_HEADER } from "./secrets.ts";
 import type { Result } from "./types.ts";
 
 /** How a request to the proxy failed, coarse enough to decide fallbacks on. */
@@ -130,6 +130,15 @@ function networkKind(error: unknown): FailureKind {
   return NETWORK_CAUSES.find((entry) => entry.pattern.test(text))?.kind ?? "network";
 }
 
+/** The line of our own redirect refusal, from its body. */
+function refusalOf(text: string): string {
+  try {
+    return String((JSON.parse(text) as { error: { message: unknown } }).error.message);
+  } catch {
+    return errorDetail(text);
+  }
+}
+
 /** A response's text, or `undefined` once it grows past `limit` bytes (the rest is not read). */
 async function boundedText(response: Response, limit: number): Promise<string | undefined> {
   if (Number(response.headers.get("content-length") ?? 0) > limit) {
@@ -178,7 +187,7 @@ export async function getJson(request: ProxyRequest): Promise<JsonResult> {
   if (text === undefined) return { ok: false, problem: failure("too-large", request, "") };
   if (!response.ok) {
     // The refusal is our own body (secrets.ts), whole: its line is longer than a proxy's detail may be.
-    if (text.includes(REDIRECT_REFUSED)) return { ok: false, problem: failure("redirected", request, (JSON.parse(text) as { error: { message: string } }).error.message, response.status) };
+    if (response.headers.get(REDIRECT_REFUSED_HEADER)) return { ok: false, problem: failure("redirected", request, refusalOf(text), response.status) };
     const kind = STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");
     return { ok: false, problem: failure(kind, request, errorDetail(text), response.status) };
   }

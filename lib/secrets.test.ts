@@ -85,6 +85,27 @@ describe("fetchWithinOrigin()", () => {
     assert.equal(elsewhere.seen.length, 0);
   });
 
+  it("takes a proxy's own body that merely says the same words for an ordinary error", async () => {
+    const quoting: typeof fetch = async () => new Response("the upstream was redirected to another origin", { status: 400 });
+    const result = await getJson({ url: "http://proxy.test/v1/models", timeoutMs: 1_000, keyVariable: "K", urlVariable: "U", fetch: quoting });
+    assert.equal(result.ok ? "ok" : result.problem.kind, "http");
+  });
+
+  it("keeps guarding after pi reloads the extension: a fresh copy of the module adds its roots to the one guard", async () => {
+    const original = globalThis.fetch;
+    try {
+      guardRedirects(`${elsewhere.url}/first`, "LITELLM_BASE_URL");
+      const reloaded = await import(`./secrets.ts?reload=${Date.now()}`) as typeof import("./secrets.ts");
+      assert.notEqual(reloaded.guardRedirects, guardRedirects, "a fresh copy, as pi's reload loads one");
+      reloaded.guardRedirects(proxy.url, "LITELLM_BASE_URL");
+      const guarded = await fetch(`${proxy.url}/moved`, { headers: { "x-api-key": "sk-1" } });
+      assert.equal(guarded.status, 307);
+      assert.equal(elsewhere.seen.length, 0);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+
   it("guards the global fetch for a registered proxy root only", async () => {
     const original = globalThis.fetch;
     try {

@@ -69,6 +69,9 @@ const MAX_REDIRECTS = 5;
 /** What marks the refusal in an error text, for the error-kind table. */
 export const REDIRECT_REFUSED = "redirected to another origin";
 
+/** The header that marks the refusal as ours, not a proxy's body that happens to say the same. */
+export const REDIRECT_REFUSED_HEADER = "x-pi-litellm-redirect-refused";
+
 /** The line for a redirect that was not followed. */
 export function redirectRefusal(from: string, to: string, urlVariable = "LITELLM_BASE_URL"): string {
   const target = new URL(to);
@@ -92,7 +95,8 @@ export async function fetchWithinOrigin(
   init: RequestInit = {},
   urlVariable?: string,
 ): Promise<Response> {
-  if (input instanceof Request) return fetchImpl(new Request(input, { redirect: "manual" }));
+  // A Request cannot be sent twice: its redirects are not followed at all, and nothing leaves for elsewhere.
+  if (input instanceof Request) return fetchImpl(new Request(input, { ...init, redirect: "manual" }));
   let url = new URL(String(input));
   let request: RequestInit = { ...init, redirect: "manual" };
   for (let hop = 0;; hop++) {
@@ -103,7 +107,11 @@ export async function fetchWithinOrigin(
     if (next.origin !== url.origin) {
       await response.body?.cancel();
       const message = redirectRefusal(url.href, next.href, urlVariable);
-      return Response.json({ error: { message, type: "redirect_refused" } }, { status: response.status, statusText: response.statusText });
+      return Response.json({ error: { message, type: "redirect_refused" } }, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: { [REDIRECT_REFUSED_HEADER]: "1" },
+      });
     }
     if (!replayable(request.body)) return response;
     await response.body?.cancel();
@@ -116,10 +124,15 @@ export async function fetchWithinOrigin(
   }
 }
 
-/** Proxy roots whose requests the global guard keeps within their origin, with the variable to name. */
-const GUARDED_ROOTS = new Map<string, string>();
-
 const GUARD = Symbol.for("pi-litellm-provider.redirect-guard");
+const ROOTS = Symbol.for("pi-litellm-provider.guarded-roots");
+
+/**
+ * Proxy roots whose requests the global guard keeps within their origin, with the variable to name.
+ * Kept on `globalThis` beside the guard: pi's `/reload` loads a fresh copy of this module, whose
+ * roots the guard installed by the first copy must still see.
+ */
+const GUARDED_ROOTS: Map<string, string> = ((globalThis as { [ROOTS]?: Map<string, string> })[ROOTS] ??= new Map());
 
 /**
  * Keeps pi-ai's requests to a proxy within the proxy's origin. pi-ai builds its SDK clients with

@@ -41,6 +41,16 @@ describe("state files", () => {
     assert.deepEqual(readdirSync(join(file, "..")), ["state.json"]);
   });
 
+  it("a holder that outlived its lock does not remove the lock another process took since", () => {
+    const file = join(dir(), "state.json");
+    updateJsonFile(file, () => {
+      // Meanwhile our lock went stale, was broken and taken by another process.
+      writeFileSync(`${file}.lock`, "another-process-token");
+      return { ok: true, value: { mine: true } };
+    });
+    assert.equal(readFileSync(`${file}.lock`, "utf8"), "another-process-token");
+  });
+
   it("breaks a lock left by a process that died", () => {
     const file = join(dir(), "state.json");
     writeFileSync(`${file}.lock`, "");

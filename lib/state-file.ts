@@ -12,7 +12,7 @@
  * @module
  */
 
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
 import type { Result } from "./types.ts";
@@ -62,20 +62,42 @@ function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Takes the lock file; `undefined` when another process holds it for longer than {@link LOCK_WAIT_MS}. */
+/** The lock's content now, or `undefined` when there is none. */
+function lockContent(lockFile: string): string | undefined {
+  try {
+    return readFileSync(lockFile, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the lock file; `undefined` when another process holds it for longer than {@link LOCK_WAIT_MS}.
+ * The lock holds a token of its own: a holder releases only its own lock, and a stale lock is
+ * broken only if it is still the one found stale, so a late holder never removes a newer one.
+ */
 function lock(file: string): (() => void) | undefined {
   const lockFile = `${file}.lock`;
+  const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   mkdirSync(dirname(file), { recursive: true });
   for (;;) {
     try {
-      closeSync(openSync(lockFile, "wx", 0o600));
-      return () => rmSync(lockFile, { force: true });
+      const descriptor = openSync(lockFile, "wx", 0o600);
+      try {
+        writeSync(descriptor, token);
+      } finally {
+        closeSync(descriptor);
+      }
+      return () => {
+        if (lockContent(lockFile) === token) rmSync(lockFile, { force: true });
+      };
     } catch (error) {
       if ((error as { code?: unknown }).code !== "EEXIST") throw error;
     }
     try {
-      if (Date.now() - statSync(lockFile).mtimeMs > STALE_LOCK_MS) rmSync(lockFile, { force: true });
+      const found = lockContent(lockFile);
+      if (Date.now() - statSync(lockFile).mtimeMs > STALE_LOCK_MS && lockContent(lockFile) === found) rmSync(lockFile, { force: true });
     } catch {
       // Released meanwhile: take it on the next turn.
     }
@@ -87,9 +109,10 @@ function lock(file: string): (() => void) | undefined {
 /**
  * Re-reads a JSON file and writes back what `change` makes of it, under the lock. `change` sees
  * the file as it is now (`undefined` when there is none) and returns the new content, or a problem
- * to leave the file as it is (one from a newer version, one it does not understand).
+ * to leave the file as it is (one from a newer version, one it does not understand). A file that
+ * is not JSON is left alone too, unless `replaceBroken` says it is a cache worth rebuilding.
  */
-export function updateJsonFile<T>(file: string, change: (current: unknown) => Result<T>): Result<T> {
+export function updateJsonFile<T>(file: string, change: (current: unknown) => Result<T>, replaceBroken = false): Result<T> {
   let release: (() => void) | undefined;
   try {
     release = lock(file);
@@ -99,8 +122,8 @@ export function updateJsonFile<T>(file: string, change: (current: unknown) => Re
   if (!release) return { ok: false, problem: `${file} stayed locked by another pi process for ${LOCK_WAIT_MS / 1000} s` };
   try {
     const current = readJsonFile(file);
-    if (!current.ok) return current;
-    const next = change(current.value);
+    if (!current.ok && !(replaceBroken && existsSync(file))) return current;
+    const next = change(current.ok ? current.value : undefined);
     if (!next.ok) return next;
     const written = writeFileAtomically(file, `${JSON.stringify(next.value, null, 2)}\n`);
     return written.ok ? next : written;

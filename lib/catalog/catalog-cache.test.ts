@@ -66,6 +66,9 @@ describe("CatalogCache", () => {
     assert.equal(cache.read(), undefined);
     cache.write(CATALOG);
     assert.deepEqual(cache.read(), CATALOG);
+    writeFileSync(cache.file!, "{ not json");
+    cache.write(CATALOG);
+    assert.deepEqual(cache.read(), CATALOG, "a cache that is not JSON is rebuilt too");
   });
 
   it("leaves a newer version's file alone, and merges the unserved routes other processes found unless told to replace them", () => {

@@ -118,6 +118,6 @@ export class CatalogCache {
       const merged: Catalog = unserved.length > 0 ? { ...rest, unservedRoutes: unserved } : rest;
       const content: CacheFile = { version: VERSION, proxy: this.#proxy, keyHash: this.#keyHash, catalog: merged };
       return { ok: true, value: content };
-    });
+    }, true);
   }
 }

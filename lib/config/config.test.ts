@@ -250,6 +250,11 @@ describe("settings in the configuration", () => {
     assert.equal(off, undefined);
   });
 
+  it("lets an alias be named litellm when there is no main provider to clash with", () => {
+    const { configs } = resolveConfigs({}, { aliases: { litellm: { baseUrl: "https://eu" } } });
+    assert.deepEqual(configs.map((config) => config.providerName), ["litellm"]);
+  });
+
   it("refuses pi's own provider names for the main provider and for aliases", () => {
     const taken = ["openai", "anthropic"];
     const { configs, problems, off } = resolveConfigs({ LITELLM_BASE_URL: "http://a" }, { providerName: "openai", aliases: { anthropic: {} } }, "settings", taken);

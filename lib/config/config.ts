@@ -296,7 +296,7 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
       problems.push(`${where}: "${name}" is one of pi's own providers, whose models the alias would replace; ignoring it, pick another name`);
       continue;
     }
-    if (name === mainName || configs.some((config) => config.providerName === name)) {
+    if ((main && name === mainName) || configs.some((config) => config.providerName === name)) {
       problems.push(`${where}: the name is already taken by another provider; ignoring it`);
       continue;
     }

@@ -77,7 +77,10 @@ describe("readSettingsFile()", () => {
     assert.deepEqual(readSettingsFile(file({ theme: "dark" }), "x"), { settings: {}, problems: [] });
     const broken = readSettingsFile(file("{ nope"), "x");
     assert.equal(broken.problems.length, 1);
-    assert.match(broken.problems[0]!, /^x is not valid JSON .*; its litellm section is ignored$/);
+    assert.match(broken.problems[0]!, /^x is not valid JSON( \(at character \d+\))?; its litellm section is ignored$/);
+    // The parser quotes the text around the error; a key typed without quotes must not be printed.
+    const keyNearby = readSettingsFile(file('{"litellm":{"apiKey":sk-live-abcdef123456}}'), "x");
+    assert.doesNotMatch(keyNearby.problems.join("\n"), /sk-live/);
     assert.deepEqual(readSettingsFile(file({ litellm: "http://a" }), "x").problems, ["x litellm: expected an object; ignoring it"]);
   });
 });

@@ -182,7 +182,9 @@ export function readSettingsFile(path: string, label: string): { settings: LiteL
   try {
     parsed = JSON.parse(content);
   } catch (error) {
-    return { settings: {}, problems: [`${label} is not valid JSON (${error instanceof Error ? error.message : error}); its litellm section is ignored`] };
+    // The parser's message quotes the file around the error, which may be a key: only the position is said.
+    const position = /position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
+    return { settings: {}, problems: [`${label} is not valid JSON${position ? ` (at character ${position})` : ""}; its litellm section is ignored`] };
   }
   const section = isObject(parsed) ? parsed.litellm : undefined;
   if (section === undefined) return { settings: {}, problems: [] };

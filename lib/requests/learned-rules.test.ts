@@ -70,6 +70,18 @@ describe("LearnedRules", () => {
     assert.deepEqual(new LearnedRules(file, "http://a").fieldsFor("acme-1", "openai-completions"), ["store"]);
   });
 
+  it("writes back, as found, stored rules this version cannot apply (a newer wire API)", () => {
+    const file = fileIn();
+    const newer = { model: "m", wireApi: "some-future-api", field: "store", learnedAt: "2026-11-01T00:00:00Z", reason: "400" };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ version: 1, proxies: { "http://a": [newer] } }));
+    const rules = new LearnedRules(file, "http://a");
+    assert.deepEqual(rules.list(), []);
+    rules.learn(RULE);
+    const stored = JSON.parse(readFileSync(file, "utf8")).proxies["http://a"];
+    assert.deepEqual(stored.map((rule: { wireApi: string }) => rule.wireApi), ["openai-completions", "some-future-api"]);
+  });
+
   it("merges what two providers on one proxy learn in one process, and forgets others' rules too", () => {
     const file = fileIn();
     const main = new LearnedRules(file, "http://a");

@@ -127,15 +127,18 @@ export class LearnedRules {
       const content = understood(current, file);
       if (!content.ok) return content;
       const forgotAt = this.#forgotAt;
-      const kept = this.#applicable(content.value.proxies[this.proxy]).filter((rule) => forgotAt === undefined || rule.learnedAt > forgotAt);
-      const added = this.#learned.filter((rule) => !kept.some((stored) => sameRule(stored, rule)));
-      const rules = [...kept, ...added];
-      // Other proxies' entries, and fields of ours this version does not know, are written back as found.
+      const stored: unknown[] = Array.isArray(content.value.proxies[this.proxy]) ? content.value.proxies[this.proxy]! : [];
+      const kept = stored.filter(isRule).filter((rule) => forgotAt === undefined || rule.learnedAt > forgotAt);
+      const added = this.#learned.filter((rule) => !kept.some((known) => sameRule(known, rule)));
+      // Entries this version cannot apply (a newer wire API, say) are another version's: written back as found.
+      const foreign = stored.filter((entry) => !isRule(entry));
+      const rules = [...kept, ...added, ...foreign] as LearnedRule[];
+      // Other proxies' entries, and the file's other fields, are written back as found.
       return { ok: true, value: { ...content.value, proxies: { ...content.value.proxies, [this.proxy]: rules } } };
     });
     if (!saved.ok) return;
     // Written under the lock, they stay: a later save by anyone merges into them.
     this.#learned = [];
-    this.#rules = saved.value.proxies[this.proxy] ?? [];
+    this.#rules = this.#applicable(saved.value.proxies[this.proxy]);
   }
 }
