@@ -12,7 +12,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ERROR_KINDS, type RetryPolicy } from "../lib/requests/error-kinds.ts";
-import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/catalog/families.ts";
+import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/families.ts";
 import { REJECTION_RULES } from "../lib/requests/policy.ts";
 import { WIRE_API_TABLE } from "../lib/requests/wire-apis.ts";
 import { benchFigures, testFigures } from "./figures.ts";
@@ -123,7 +123,7 @@ export function docsSuite(): ConformanceSuite {
       name: "its family, policy, route and request-time tables are rendered from the tables the code uses (npm run docs)",
       async run() {
         const text = readFileSync(README, "utf8");
-        if (renderReadme(text) !== text) throw new Error("README.md is out of date with lib/catalog/families.ts, lib/requests/policy.ts, lib/requests/wire-apis.ts or lib/requests/error-kinds.ts; run npm run docs");
+        if (renderReadme(text) !== text) throw new Error("README.md is out of date with lib/families.ts, lib/requests/policy.ts, lib/requests/wire-apis.ts or lib/requests/error-kinds.ts; run npm run docs");
       },
     }],
   };
@@ -131,5 +131,5 @@ export function docsSuite(): ConformanceSuite {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(README, renderReadme(readFileSync(README, "utf8"), true));
-  console.log("README.md tables rendered from lib/catalog/families.ts, lib/requests/policy.ts, lib/requests/wire-apis.ts and lib/requests/error-kinds.ts; figures from coverage/figures/ where a run left them");
+  console.log("README.md tables rendered from lib/families.ts, lib/requests/policy.ts, lib/requests/wire-apis.ts and lib/requests/error-kinds.ts; figures from coverage/figures/ where a run left them");
 }

@@ -27,7 +27,7 @@ import type { ConnectionCause } from "./requests/error-kinds.ts";
 import { getJson } from "./proxy-http.ts";
 import { guardRedirects, printable, redact } from "./secrets.ts";
 import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./requests/spend.ts";
-import { createStream } from "./requests/stream.ts";
+import { createStream, type StreamProfile } from "./requests/stream.ts";
 import type { Catalog, Result, WireApi } from "./types.ts";
 import { WIRE_API_TABLE } from "./requests/wire-apis.ts";
 
@@ -423,7 +423,7 @@ export class LiteLLMProvider {
     return undefined;
   }
 
-  #learned(profile: ModelProfile, field: string, error: string): void {
+  #learned(profile: StreamProfile, field: string, error: string): void {
     const reason = redact(error.split("\n")[0] ?? "", this.config.secrets).slice(0, 240);
     if (this.rules.learn({ model: profile.id, wireApi: profile.wireApi, field, reason })) {
       const line = `LiteLLM: ${profile.id} rejected "${field}"; it is no longer sent to that model (/litellm forget undoes this)`;

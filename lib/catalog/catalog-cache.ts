@@ -11,7 +11,7 @@
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { isLimit } from "./model-info.ts";
+import { isLimit } from "../families.ts";
 import { hasControlCharacters } from "../secrets.ts";
 import { readJsonFile, updateJsonFile } from "../state-file.ts";
 import { type Catalog, type ProxyModelInfo, WIRE_APIS, type WireApi } from "../types.ts";

@@ -9,7 +9,8 @@
  */
 
 import type { ModelCost, ProxyModelInfo } from "../types.ts";
-import { effortsFromFlags } from "./thinking.ts";
+import { isLimit, type Limit } from "../families.ts";
+import { effortsFromFlags } from "../thinking.ts";
 
 type Raw = Record<string, unknown>;
 
@@ -21,29 +22,14 @@ const COST_FIELDS: readonly [keyof ModelCost, string][] = [
   ["cacheWrite", "cache_creation_input_token_cost"],
 ];
 
-/**
- * The token limits a model can sensibly have. A value outside is a proxy's mistake (a fraction, a
- * 1-token window that would make pi compact after every answer) and the family's value is used.
- */
-export const LIMIT_BOUNDS: Readonly<Record<"contextWindow" | "maxTokens", { min: number; max: number }>> = {
-  contextWindow: { min: 1_024, max: 100_000_000 },
-  maxTokens: { min: 16, max: 10_000_000 },
-};
-
-/** Whether a value is a whole number of tokens within the bounds of its limit. */
-export function isLimit(limit: keyof typeof LIMIT_BOUNDS, value: unknown): value is number {
-  const { min, max } = LIMIT_BOUNDS[limit];
-  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
-}
-
 /** The row's fields that may hold each limit, preferred first. */
-const LIMIT_FIELDS: Readonly<Record<keyof typeof LIMIT_BOUNDS, readonly string[]>> = {
+const LIMIT_FIELDS: Readonly<Record<Limit, readonly string[]>> = {
   contextWindow: ["max_input_tokens", "context_window"],
   maxTokens: ["max_output_tokens", "max_tokens"],
 };
 
 /** A limit from the first field holding a valid value; invalid values are reported in `ignored`. */
-function limitOf(limit: keyof typeof LIMIT_BOUNDS, info: Raw, ignored: string[]): number | undefined {
+function limitOf(limit: Limit, info: Raw, ignored: string[]): number | undefined {
   for (const field of LIMIT_FIELDS[limit]) {
     const value = info[field];
     if (isLimit(limit, value)) return value;

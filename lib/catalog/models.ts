@@ -8,11 +8,11 @@
 
 import { isHidden, type ModelLookup, modelSettings } from "../config/model-settings.ts";
 import type { ModelSettings } from "../config/settings.ts";
-import { type Backend, type Family, type FamilyRow, identify, NON_OPENAI_FAMILIES, normalizeModelId } from "./families.ts";
+import { type Backend, type Family, type FamilyRow, identify, NON_OPENAI_FAMILIES, normalizeModelId } from "../families.ts";
 import type { ProviderModelConfig } from "../pi.ts";
 import { type DropList, GATED_PARAMS, rejectedFields, unsupportedFields } from "../requests/policy.ts";
 import type { CatalogEntry, ModelCost, WireApi } from "../types.ts";
-import { thinkingLevelsFor } from "./thinking.ts";
+import { thinkingLevelsFor } from "../thinking.ts";
 import { WIRE_API_TABLE } from "../requests/wire-apis.ts";
 
 /** What the stream function needs to know about a model, resolved once at registration. */

@@ -12,10 +12,10 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LIMIT_BOUNDS, isLimit } from "../catalog/model-info.ts";
+import { isLimit, LIMIT_BOUNDS } from "../families.ts";
 import { agentDir } from "../pi.ts";
 import { isDroppable } from "../requests/policy.ts";
-import { isThinkingLevelsSetting, THINKING_LEVELS, type ThinkingLevel, type ThinkingLevelMap, toThinkingLevelMap } from "../catalog/thinking.ts";
+import { isThinkingLevelsSetting, THINKING_LEVELS, type ThinkingLevel, type ThinkingLevelMap, toThinkingLevelMap } from "../thinking.ts";
 import { WIRE_APIS, type WireApi } from "../types.ts";
 
 /** Per-model settings, applied to every model id the key (a `*` glob) matches. */

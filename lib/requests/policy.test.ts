@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { backendOf, familyOf, normalizeModelId } from "../catalog/families.ts";
+import { backendOf, familyOf, normalizeModelId } from "../families.ts";
 import { filterPayload, REJECTION_RULES, rejectedFields } from "./policy.ts";
 import { WIRE_APIS, type WireApi } from "../types.ts";
 

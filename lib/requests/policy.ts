@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Backend, type Family, NON_OPENAI_FAMILIES } from "../catalog/families.ts";
+import { type Backend, type Family, NON_OPENAI_FAMILIES } from "../families.ts";
 import type { WireApi } from "../types.ts";
 import { type ParamSpelling, WIRE_API_TABLE } from "./wire-apis.ts";
 

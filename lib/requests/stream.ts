@@ -10,7 +10,6 @@
  * @module
  */
 
-import type { ModelProfile } from "../catalog/models.ts";
 import {
   type AssistantMessage,
   type AssistantMessageEventStream,
@@ -22,7 +21,7 @@ import {
   type SimpleStreamOptions,
   type StreamSimple,
 } from "../pi.ts";
-import { type FieldPath, filterPayload } from "./policy.ts";
+import { type DropList, type FieldPath, filterPayload } from "./policy.ts";
 import { type ConnectionCause, errorKindOf, unretryable, waitOf } from "./error-kinds.ts";
 import { eventCost, headerCost, keySpend, splitCost } from "./spend.ts";
 import { redact } from "../secrets.ts";
@@ -30,6 +29,16 @@ import { learnableField } from "./rejections.ts";
 import { replayFailureLine, replayRuleOf } from "./replay-rules.ts";
 import type { WireApi } from "../types.ts";
 import { WIRE_API_TABLE, wireStream } from "./wire-apis.ts";
+
+/**
+ * What the stream function reads of a model's profile (the catalog builds the whole of it): the
+ * wire API that carries its requests and the fields its policy drops.
+ */
+export interface StreamProfile {
+  id: string;
+  wireApi: WireApi;
+  drop: DropList;
+}
 
 /** The header LiteLLM reads to keep a session on one deployment (its session affinity). */
 export const SESSION_HEADER = "x-litellm-session-id";
@@ -68,16 +77,16 @@ function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
 /** What the stream function reads at request time. */
 export interface StreamDependencies {
   /** The profile of a registered model, read afresh per attempt: a fallback re-registers it. */
-  profileOf(model: Model<string>): ModelProfile;
+  profileOf(model: Model<string>): StreamProfile;
   /** The proxy root each wire API's base URL is built from; the model's own base URL otherwise. */
   root?: string;
   /** Fields dropped on top of the profile's: learned from errors, or configured. Read per request. */
-  extraDrops?(profile: ModelProfile): Iterable<FieldPath>;
+  extraDrops?(profile: StreamProfile): Iterable<FieldPath>;
   /**
    * Called when a rejected field is learned: once the request sent without it has started to
    * answer, so a rule the retry did not prove is never kept.
    */
-  learned?(profile: ModelProfile, field: FieldPath, error: string): void;
+  learned?(profile: StreamProfile, field: FieldPath, error: string): void;
   /** Called when the proxy answered that it does not serve a wire API's route at all (404). */
   unserved?(wireApi: WireApi): void;
   /** Called when the proxy says the model is unknown or not allowed: the catalog may be stale. */
@@ -122,7 +131,7 @@ export function filteringHook(drop: readonly FieldPath[], callerHook?: PayloadHo
 }
 
 /** The fields dropped for a profile now: the policy's, then the extra ones, without repeats. */
-function dropsFor(profile: ModelProfile, dependencies: Pick<StreamDependencies, "extraDrops">): FieldPath[] {
+function dropsFor(profile: StreamProfile, dependencies: Pick<StreamDependencies, "extraDrops">): FieldPath[] {
   return [...new Set([...profile.drop.keys(), ...(dependencies.extraDrops?.(profile) ?? [])])];
 }
 
@@ -149,12 +158,12 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     const sessionHeader: Record<string, string> = options?.sessionId ? { [SESSION_HEADER]: options.sessionId } : {};
     const learnedNow: FieldPath[] = [];
     /** Fields dropped for this request, kept as rules only once a request without them answers. */
-    const unproven: { profile: ModelProfile; field: FieldPath; error: string }[] = [];
+    const unproven: { profile: StreamProfile; field: FieldPath; error: string }[] = [];
     /** What LiteLLM says this request cost, when it says. */
     let turnCost: number | undefined;
     let waited = false;
 
-    const attempt = (profile: ModelProfile, sent: (payload: unknown) => void): AssistantMessageEventStream => {
+    const attempt = (profile: StreamProfile, sent: (payload: unknown) => void): AssistantMessageEventStream => {
       const wireApi = profile.wireApi;
       const baseUrl = dependencies.root === undefined ? model.baseUrl : WIRE_API_TABLE[wireApi].baseUrl(dependencies.root);
       const target = { ...model, api: wireApi, baseUrl };
@@ -189,7 +198,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
      * `undefined` when it is not sent again: a route the proxy lacks takes its fallback, a rejected
      * field is dropped, and a throttle or cooldown is waited out when LiteLLM says for how long.
      */
-    const resendAfter = (profile: ModelProfile, error: AssistantMessage, sent: unknown, retries: number): number | undefined => {
+    const resendAfter = (profile: StreamProfile, error: AssistantMessage, sent: unknown, retries: number): number | undefined => {
       if (retries >= MAX_RESENDS || options?.signal?.aborted) return undefined;
       const message = error.errorMessage ?? "";
       if (ROUTE_NOT_SERVED.test(message) && WIRE_API_TABLE[profile.wireApi].fallback && dependencies.unserved) {
@@ -215,7 +224,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
      * The error pi receives: one line for a replay rule or a LiteLLM error kind instead of the
      * backend's paragraph, never a secret. Kinds pi's own retry should see keep their text.
      */
-    const explained = (profile: ModelProfile, event: StreamEvent, cause?: ConnectionCause): StreamEvent => {
+    const explained = (profile: StreamProfile, event: StreamEvent, cause?: ConnectionCause): StreamEvent => {
       if (event.type !== "error") return event;
       const text = event.error.errorMessage ?? "";
       const rule = replayRuleOf(text);
@@ -242,7 +251,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     let lastEvent: Promise<void> = Promise.resolve();
 
     /** Hands pi one event of an attempt that is streaming: with LiteLLM's cost, explained, diagnosed. */
-    const deliver = (profile: ModelProfile, event: StreamEvent): void => {
+    const deliver = (profile: StreamProfile, event: StreamEvent): void => {
       if (event.type === "done" && turnCost !== undefined) event.message.usage.cost = splitCost(turnCost, event.message.usage, model.cost);
       if (!needsDiagnosis(event)) return outer.push(explained(profile, event));
       lastEvent = dependencies.diagnose!().then(

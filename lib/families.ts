@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { WireApi } from "../types.ts";
+import type { WireApi } from "./types.ts";
 import { FAMILY_THINKING, type ThinkingLevelMap } from "./thinking.ts";
 
 /** The model families the parameter policy distinguishes. `unknown` fails open: it sends everything. */
@@ -247,4 +247,22 @@ export function identify(id: string, info: { upstreamModel?: string; backend?: s
   const anthropicServed = traits.family === "unknown" && ANTHROPIC_PROVIDERS.has(info.backend?.toLowerCase() ?? "");
   const wireApi = info.responsesOnly ? "openai-responses" : anthropicServed ? "anthropic-messages" : DEFAULT_WIRE_API[traits.family];
   return { traits, backend, wireApi };
+}
+
+/** The two token limits every model has, as the family table and the proxy state them. */
+export type Limit = "contextWindow" | "maxTokens";
+
+/**
+ * The token limits a model can sensibly have. A value outside is a proxy's mistake (a fraction, a
+ * 1-token window that would make pi compact after every answer) and the family's value is used.
+ */
+export const LIMIT_BOUNDS: Readonly<Record<Limit, { min: number; max: number }>> = {
+  contextWindow: { min: 1_024, max: 100_000_000 },
+  maxTokens: { min: 16, max: 10_000_000 },
+};
+
+/** Whether a value is a whole number of tokens within the bounds of its limit. */
+export function isLimit(limit: Limit, value: unknown): value is number {
+  const { min, max } = LIMIT_BOUNDS[limit];
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 }
