@@ -122,7 +122,7 @@ describe("LearnedRules", () => {
 
   it("keeps rules in memory when the file cannot be written", () => {
     // A file where the directory should be fails for every user, root included.
-    const blocker = join(mkdtempSync(join(tmpdir(), "rules-")), "blocker");
+    const blocker = join(dirname(dirname(fileIn())), "blocker");
     writeFileSync(blocker, "");
     const rules = new LearnedRules(join(blocker, "litellm", "rules.json"), "http://a");
     assert.equal(rules.learn(RULE), true);
