@@ -24,8 +24,9 @@ try {
 }
 const wanted = process.argv.flatMap((argument, index) => (process.argv[index - 1] === "--suite" ? [argument] : []));
 // The MCP gateway needs a pi with MCP; CI runs that suite again with PI_CLI set to pi 1.6.0.
-if (!piHasMcp()) console.log("skipping the MCP gateway suite: it needs PI_CLI to be pi 1.x (.ci/run runs it with pi 1.6.0)");
-const suites = [...realSuites({ record: process.argv.includes("--record") }), ...(piHasMcp() ? [mcpSuite()] : [])]
+const withMcp = piHasMcp();
+if (!withMcp) console.log("skipping the MCP gateway suite: it needs PI_CLI to be pi 1.x (.ci/run runs it with pi 1.6.0)");
+const suites = [...realSuites({ record: process.argv.includes("--record") }), ...(withMcp ? [mcpSuite()] : [])]
   .filter((suite) => wanted.length === 0 || wanted.some((text) => suite.name.includes(text)));
 const report = await runSuites(suites, (line) => console.log(line));
 console.log(`${report.passed} passed, ${report.failed.length} failed`);

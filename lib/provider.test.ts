@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { registerLiteLLMCommand, statusLines, age } from "./command.ts";
 import type { LiteLLMConfig } from "./config/config.ts";
 import type { ExtensionAPI } from "./pi.ts";
 import { LiteLLMProvider } from "./provider.ts";
+import { temporaryDirectory } from "../conformance/temporary.ts";
 
-const directories: string[] = [];
-after(() => {
-  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-});
-/** A temporary directory, removed when the file's tests end. */
-function temporary(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  directories.push(dir);
-  return dir;
-}
 
 const CONFIG: LiteLLMConfig = {
   providerName: "litellm",
@@ -47,7 +36,7 @@ function setup(models: string[][], config: LiteLLMConfig = CONFIG) {
     const ids = models[Math.min(call++, models.length - 1)]!;
     return new Response(JSON.stringify({ data: ids.map((id) => ({ id })) }));
   };
-  const stateDir = temporary("provider-");
+  const stateDir = temporaryDirectory("provider-");
   const make = (recheckAfterMs?: number) => new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
   return { registered, commands, make };
 }

@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { readJsonFile, STALE_LOCK_MS, updateJsonFile, writeFileAtomically } from "./state-file.ts";
+import { temporaryDirectory } from "../conformance/temporary.ts";
 
-const directories: string[] = [];
-after(() => {
-  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-});
-const dir = () => {
-  const where = mkdtempSync(join(tmpdir(), "state-"));
-  directories.push(where);
-  return where;
-};
+
+const dir = () => temporaryDirectory("state-");
 
 describe("state files", () => {
   it("reads no file as nothing, and names a file that is not JSON", () => {

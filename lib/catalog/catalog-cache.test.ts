@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { CatalogCache } from "./catalog-cache.ts";
 import type { Catalog } from "../types.ts";
+import { temporaryDirectory } from "../../conformance/temporary.ts";
 
+const dir = () => temporaryDirectory("catalog-");
 const CATALOG: Catalog = { source: "model/info", fetchedAt: 1_760_000_000_000, models: [{ id: "gpt-5", info: { contextWindow: 272_000 } }] };
-const directories: string[] = [];
-after(() => {
-  for (const where of directories) rmSync(where, { recursive: true, force: true });
-});
-const dir = () => {
-  const where = mkdtempSync(join(tmpdir(), "catalog-"));
-  directories.push(where);
-  return where;
-};
 
 describe("CatalogCache", () => {
   it("returns what was written, for the same proxy and key", () => {

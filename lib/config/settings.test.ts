@@ -1,23 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { layerSettings, loadSettings, readSettingsFile } from "./settings.ts";
+import { temporaryDirectory } from "../../conformance/temporary.ts";
 
-const directories: string[] = [];
-after(() => {
-  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-});
-/** A temporary directory, removed when the file's tests end. */
-function temporary(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  directories.push(dir);
-  return dir;
-}
 
 function file(content: unknown): string {
-  const path = join(temporary("settings-"), "settings.json");
+  const path = join(temporaryDirectory("settings-"), "settings.json");
   writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
   return path;
 }
@@ -103,8 +93,8 @@ describe("layerSettings()", () => {
 
 describe("loadSettings()", () => {
   it("reads the agent directory's settings and the project's over them", () => {
-    const agent = temporary("agent-");
-    const project = temporary("project-");
+    const agent = temporaryDirectory("agent-");
+    const project = temporaryDirectory("project-");
     writeFileSync(join(agent, "settings.json"), JSON.stringify({ litellm: { baseUrl: "http://user", providerName: "mine" } }));
     mkdirSync(join(project, ".pi"));
     writeFileSync(join(project, ".pi", "settings.json"), JSON.stringify({ litellm: { baseUrl: "http://project" } }));

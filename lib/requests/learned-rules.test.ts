@@ -1,18 +1,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { LearnedRules } from "./learned-rules.ts";
+import { temporaryDirectory } from "../../conformance/temporary.ts";
 
-const directories: string[] = [];
-after(() => {
-  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
-});
-const fileIn = (dir = mkdtempSync(join(tmpdir(), "rules-"))) => (directories.push(dir), join(dir, "litellm", "learned-rules.json"));
+const fileIn = (dir = temporaryDirectory("rules-")) => join(dir, "litellm", "learned-rules.json");
 const RULE = { model: "acme-1", wireApi: "openai-completions" as const, field: "store", reason: "400 Unrecognized request argument supplied: store" };
 
 describe("LearnedRules", () => {
