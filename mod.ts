@@ -12,11 +12,15 @@
 
 import process from "node:process";
 import { registerLiteLLMCommand } from "./lib/command.ts";
-import { resolveConfigs } from "./lib/config/config.ts";
-import { builtinProviders, type ExtensionAPI, stateDir, warn as warnOnStderr } from "./lib/pi.ts";
+import { DEFAULT_PROVIDER_NAME, resolveConfigs, type StoredLogin } from "./lib/config/config.ts";
+import { loadSettings } from "./lib/config/settings.ts";
+import { loginOf, mainProviderLogin } from "./lib/login.ts";
+import { builtinProviders, type ExtensionAPI, type ProviderLogin, registerLogin, type SessionContext, stateDir, storedCredential, warn as warnOnStderr } from "./lib/pi.ts";
 import { LiteLLMProvider } from "./lib/provider.ts";
 import { redact } from "./lib/secrets.ts";
-import { loadSettings } from "./lib/config/settings.ts";
+
+/** Where `/login` is offered from before a login gives the provider a proxy of its own: LiteLLM's default port. */
+const LOGIN_BASE_URL = "http://localhost:4000/v1";
 
 /** What the extension reads from its surroundings; tests replace them. */
 export interface ExtensionOptions {
@@ -38,25 +42,51 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
     let secrets: (string | undefined)[] = [];
     try {
       const loaded = loadSettings(env, options.cwd ?? process.cwd());
-      const { configs, problems, off } = resolveConfigs(env, loaded.settings, "settings.json", builtinProviders());
+      const taken = builtinProviders();
+      const mainName = loaded.settings.providerName ?? DEFAULT_PROVIDER_NAME;
+      const stored = storedCredential(mainName, env);
+      const configure = (login: StoredLogin | undefined) => resolveConfigs(env, loaded.settings, "settings.json", taken, login);
+      const { configs, problems, off } = configure(stored.ok ? loginOf(stored.value) : undefined);
       secrets = configs.flatMap((config) => config.secrets);
-      for (const problem of [...loaded.problems, ...problems]) warn(problem);
-      if (configs.length === 0) return registerLiteLLMCommand(pi, [], off);
+      for (const problem of [...loaded.problems, ...(stored.ok ? [] : [stored.problem]), ...problems]) warn(problem);
 
-      const providers = configs.map((config) => new LiteLLMProvider(pi, config, { stateDir: stateDir(env), ...(options.fetch ? { fetch: options.fetch } : {}) }));
+      const providerOptions = { stateDir: stateDir(env), ...(options.fetch ? { fetch: options.fetch } : {}) };
+      const providers: LiteLLMProvider[] = [];
+      let session: SessionContext | undefined;
+      // pi's own provider names are refused for ours, so they get no login either.
+      const login: ProviderLogin | undefined = taken.includes(mainName) ? undefined : mainProviderLogin({
+        providerName: mainName,
+        configure: (candidate) => configure(candidate).configs.find((config) => config.providerName === mainName),
+        stored: stored.ok ? loginOf(stored.value) : undefined,
+        create: (config): LiteLLMProvider => new LiteLLMProvider(pi, config, { ...providerOptions, ...(login ? { login } : {}) }),
+        install(provider) {
+          const index = providers.findIndex((candidate) => candidate.config.providerName === mainName);
+          providers.splice(index === -1 ? 0 : index, index === -1 ? 0 : 1, provider);
+          secrets.push(...provider.config.secrets);
+          if (session) provider.sessionStarted(session, warn);
+        },
+      });
+      // Offered at once, so a proxy that is down or not configured yet can still be logged in to.
+      if (login) registerLogin(pi, mainName, login, LOGIN_BASE_URL);
+      for (const config of configs) {
+        providers.push(new LiteLLMProvider(pi, config, { ...providerOptions, ...(login && config.providerName === mainName ? { login } : {}) }));
+      }
       pi.on("session_start", (_event, ctx) => {
+        session = ctx;
         for (const provider of providers) provider.sessionStarted(ctx, warn);
       });
-      registerLiteLLMCommand(pi, providers);
+      registerLiteLLMCommand(pi, providers, off);
+      if (configs.length === 0) return;
       // No request: pi connects registered MCP servers when the session starts.
       for (const provider of providers) {
         const refused = provider.registerMcp();
         if (refused) warn(refused);
       }
       // Every provider discovers at once, so several proxies cost one discovery timeout, not several.
-      const outcomes = await Promise.all(providers.map((provider) => provider.start()));
+      const started = [...providers];
+      const outcomes = await Promise.all(started.map((provider) => provider.start()));
       outcomes.forEach((lines, index) => {
-        for (const problem of lines) warn(providers.length > 1 ? `${configs[index]!.providerName}: ${problem}` : problem);
+        for (const problem of lines) warn(started.length > 1 ? `${started[index]!.config.providerName}: ${problem}` : problem);
       });
     } catch (error) {
       warn(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, secrets));

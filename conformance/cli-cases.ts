@@ -162,7 +162,7 @@ export function cliSuite(): ConformanceSuite {
           const run = await runPi(["--list-models"], { LITELLM_BASE_URL: "", LITELLM_API_KEY: "", OPENAI_BASE_URL: "", OPENAI_API_KEY: "", ANTHROPIC_API_KEY: "sk-ant-test" });
           assertCleanRun(run);
           const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider:"));
-          assert.deepEqual(lines, ["pi-litellm-provider: LiteLLM provider is off: set LITELLM_BASE_URL (and LITELLM_API_KEY) to your proxy, e.g. http://localhost:4000"]);
+          assert.deepEqual(lines, ["pi-litellm-provider: LiteLLM provider is off: run /login and pick LiteLLM, or set LITELLM_BASE_URL (and LITELLM_API_KEY) to your proxy, e.g. http://localhost:4000"]);
           assert.match(run.stdout + run.stderr, /anthropic\s+claude/);
         },
       },

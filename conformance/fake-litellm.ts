@@ -83,6 +83,8 @@ export interface FakeLiteLLM {
   /** Root URL, e.g. `http://127.0.0.1:43210`. */
   url: string;
   requests: RecordedRequest[];
+  /** Replaces the keys the proxy accepts, as an admin revoking one does; `null` accepts any. */
+  acceptKeys(keys: string | readonly string[] | null): void;
   close(): Promise<void>;
 }
 
@@ -166,8 +168,8 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
     requests.push({ at: Date.now(), method: c.req.method, path: new URL(c.req.url).pathname + new URL(c.req.url).search, headers: c.req.header(), ...entry });
   };
   const presentedKey = (c: Context) => c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.header("api-key") ?? c.req.header("x-api-key");
-  const keys = scenario.apiKey === null ? undefined : [scenario.apiKey].flat();
-  const authorized = (c: Context) => keys === undefined || keys.includes(presentedKey(c) ?? "");
+  // Read per request: a test may revoke a key while the proxy runs.
+  const authorized = (c: Context) => scenario.apiKey === null || [scenario.apiKey].flat().includes(presentedKey(c) ?? "");
 
   async function faulted(c: Context, fault: Fault | undefined, envelope: (payload: unknown) => unknown = (payload) => payload): Promise<Response | undefined> {
     if (!fault) return undefined;
@@ -317,6 +319,7 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
 /** Starts the fake on a loopback port, ephemeral unless one is given. */
 export async function startFakeLiteLLM(scenario: Scenario, port = 0): Promise<FakeLiteLLM> {
   const requests: RecordedRequest[] = [];
-  const server = await serveLoopback(createFakeApp(scenario, requests), port);
-  return { ...server, requests };
+  const live = { ...scenario };
+  const server = await serveLoopback(createFakeApp(live, requests), port);
+  return { ...server, requests, acceptKeys: (keys) => void (live.apiKey = keys) };
 }

@@ -137,7 +137,8 @@ export function learningSuite(): ConformanceSuite {
         name: "a rejected key is never learned from: one request, one line naming the key's variable",
         async run() {
           const before = fake.requests.length;
-          const outcome = await collect(extension.stream("acme-batch", { apiKey: "sk-wrong" }));
+          fake.acceptKeys("sk-issued-instead");
+          const outcome = await collect(extension.stream("acme-batch")).finally(() => fake.acceptKeys(API_KEY));
           assert.match(plain(outcome.message.errorMessage), /rejected the key; check LITELLM_API_KEY$/);
           assert.equal(fake.requests.slice(before).length, 1);
         },

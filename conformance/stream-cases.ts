@@ -231,7 +231,8 @@ export function streamSuite(): ConformanceSuite {
       {
         name: "a key revoked after startup gets one line naming the key's variable, not a crash",
         async run() {
-          const { outcome, recorded } = await send("claude-haiku-4-5", { apiKey: "sk-revoked" });
+          fake.acceptKeys("sk-issued-instead");
+          const { outcome, recorded } = await send("claude-haiku-4-5").finally(() => fake.acceptKeys(API_KEY));
           assert.equal(recorded.status, 401);
           assert.equal(outcome.message.stopReason, "error");
           assert.match(plain(outcome.message.errorMessage), /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ rejected the key; check LITELLM_API_KEY$/);

@@ -96,7 +96,7 @@ const SUBCOMMANDS: readonly Subcommand[] = [
       for (const provider of providers) {
         const registered = await provider.refresh();
         if (registered.ok) notify(`${provider.config.providerName}: ${registered.value} models registered from /v1/${provider.catalog?.source}`, "info");
-        else notify(registered.problem, "error");
+        else notify(registered.problem.message, "error");
       }
     },
   },
@@ -142,7 +142,8 @@ export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly Lit
     },
     handler: async (args, ctx) => {
       const notify: Notify = (message, type) => ctx.ui.notify(message, type);
-      if (problem !== undefined || providers.length === 0) return notify(problem ?? "LiteLLM: no provider is configured", "warning");
+      // A login during the session fills the list after the command was registered.
+      if (providers.length === 0) return notify(problem ?? "LiteLLM: no provider is configured", "warning");
       const name = args.trim() || "status";
       const subcommand = SUBCOMMANDS.find((candidate) => candidate.name === name);
       if (!subcommand) return notify(`Unknown subcommand "${name}"; use ${SUBCOMMANDS.map((candidate) => `/litellm ${candidate.name}`).join(", ")}`, "warning");

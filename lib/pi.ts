@@ -25,6 +25,7 @@ import {
 } from "@mariozechner/pi-ai";
 import * as piAi from "@mariozechner/pi-ai";
 import type { ExtensionAPI, ProviderModelConfig as ProviderModelConfig073 } from "@mariozechner/pi-coding-agent";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -51,11 +52,79 @@ export interface RefreshModelsContext {
  * A provider as the extension registers it: pi's `registerProvider` config, plus `refreshModels`
  * (pi ≥ 0.87: pi asks for the live catalog, e.g. when `/model` opens), which older pis ignore.
  */
-export type ProviderRegistration = Omit<Parameters<ExtensionAPI["registerProvider"]>[1], "models"> & {
+export type ProviderRegistration = Omit<Parameters<ExtensionAPI["registerProvider"]>[1], "models" | "oauth"> & {
   models: ProviderModelConfig[];
+  /** The provider's entry in `/login`. */
+  oauth?: ProviderLogin;
   /** The live catalog, or `undefined` to keep the models pi has. */
   refreshModels?(context: RefreshModelsContext): Promise<ProviderModelConfig[] | undefined>;
 };
+
+/** What pi's `/login` hands a provider's login to ask the user with (pi-ai `OAuthLoginCallbacks`, the fields used). */
+export interface LoginCallbacks {
+  /** One line of input; pi shows the placeholder as "e.g., …" and starts the input empty. */
+  onPrompt(prompt: { message: string; placeholder?: string; allowEmpty?: boolean }): Promise<string>;
+  /** A line in the login dialog while it works. */
+  onProgress?(message: string): void;
+  /** Aborted when the user cancels the dialog. */
+  signal?: AbortSignal;
+}
+
+/** What a login returns for pi to keep in its credential store (`auth.json`), plus fields of our own. */
+export interface LoginCredentials {
+  access: string;
+  refresh: string;
+  /** When pi calls `refreshToken`, in epoch milliseconds. */
+  expires: number;
+  [field: string]: unknown;
+}
+
+/**
+ * A provider's entry in pi's `/login` (`registerProvider`'s `oauth` block, in every pi since 0.73):
+ * pi runs `login`, stores what it returns in `auth.json`, and gets the request key from `getApiKey`.
+ */
+export interface ProviderLogin {
+  /** The name `/login` lists. */
+  name: string;
+  login(callbacks: LoginCallbacks): Promise<LoginCredentials>;
+  refreshToken(credentials: LoginCredentials): Promise<LoginCredentials>;
+  getApiKey(credentials: LoginCredentials): string;
+}
+
+/**
+ * Offers a provider in `/login` before it has any model: pi 0.87 and later require a base URL next
+ * to `oauth`, which no model uses until the login registers the proxy's own.
+ */
+export function registerLogin(pi: ExtensionAPI, name: string, login: ProviderLogin, baseUrl: string): void {
+  pi.registerProvider(name, { name: login.name, baseUrl, oauth: login } as Parameters<ExtensionAPI["registerProvider"]>[1]);
+}
+
+/** A credential pi keeps for a provider: a login's (`oauth`, with the proxy it was made for), or a bare API key. */
+export type StoredCredential = { type: "oauth"; access: string; baseUrl?: string } | { type: "api_key"; key: string };
+
+/**
+ * The credential pi's credential store (`<agent dir>/auth.json`) holds for a provider, read at load:
+ * the extension discovers before pi hands it anything. `undefined` when there is none or it is not
+ * one the extension can use (a key pi resolves from `$VAR` or `!command` is pi's to resolve); the
+ * problem when the file cannot be read, in words that never quote it.
+ */
+export function storedCredential(provider: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<StoredCredential | undefined> {
+  const file = join(agentDir(env), "auth.json");
+  let entry: unknown;
+  try {
+    entry = (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> | null)?.[provider];
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return { ok: true, value: undefined };
+    return { ok: false, problem: `${file} cannot be read (${(error as { code?: string }).code ?? "not valid JSON"}); /login ${provider} is not used` };
+  }
+  const { type, access, key, baseUrl } = (entry ?? {}) as Record<string, unknown>;
+  // A login to a proxy without keys stores an empty key and its URL.
+  if (type === "oauth" && typeof access === "string" && (access !== "" || typeof baseUrl === "string")) {
+    return { ok: true, value: { type, access, ...(typeof baseUrl === "string" ? { baseUrl } : {}) } };
+  }
+  if (type === "api_key" && typeof key === "string" && key !== "" && !/^[$!]/.test(key)) return { ok: true, value: { type, key } };
+  return { ok: true, value: undefined };
+}
 
 /** Registers a provider with pi; the fields an older pi does not know it simply does not read. */
 export function registerProvider(pi: ExtensionAPI, name: string, registration: ProviderRegistration): void {

@@ -17,6 +17,7 @@ import {
   type ModelRef,
   type ProviderModelConfig,
   providerApiKey,
+  type ProviderLogin,
   type RefreshModelsContext,
   registerMcpServer,
   registerProvider,
@@ -24,7 +25,7 @@ import {
   sessionModel,
 } from "./pi.ts";
 import type { ConnectionCause } from "./requests/error-kinds.ts";
-import { getJson } from "./proxy-http.ts";
+import { type FailureKind, getJson } from "./proxy-http.ts";
 import { guardRedirects, printable, redact } from "./secrets.ts";
 import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./requests/spend.ts";
 import { createStream, type StreamProfile } from "./requests/stream.ts";
@@ -41,6 +42,14 @@ export interface ProviderOptions {
   fetch?: typeof fetch;
   /** How old a cache may be before a warm start re-checks it at load (see {@link CACHE_RECHECK_MS}). */
   recheckAfterMs?: number;
+  /** The provider's entry in pi's `/login`, registered with its models. */
+  login?: ProviderLogin;
+}
+
+/** Why a discovery registered nothing: the proxy's failure, or `no-models` when it answered with none for pi. */
+export interface RefreshProblem {
+  kind: FailureKind | "no-models";
+  message: string;
 }
 
 /**
@@ -186,15 +195,16 @@ export class LiteLLMProvider {
   async start(): Promise<string[]> {
     const problems = this.rules.problem ? [this.rules.problem] : [];
     const cached = this.cache.read();
-    let registered: Result<number>;
     if (cached) {
       this.#background = { state: "scheduled" };
-      registered = this.#register(cached, true);
+      const registered = this.#register(cached, true);
       if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.#recheck();
+      if (!registered.ok) problems.push(registered.problem);
     } else {
-      registered = await this.refresh();
+      const registered = await this.refresh();
+      if (!registered.ok) problems.push(registered.problem.message);
     }
-    return [...problems, ...(registered.ok ? [] : [registered.problem]), ...this.#settingNotes];
+    return [...problems, ...this.#settingNotes];
   }
 
   /** Starts the background refresh of a warm start, once; an unref'd timer lets a short run end first. */
@@ -209,16 +219,20 @@ export class LiteLLMProvider {
   }
 
   /** Discovers now and re-registers; the models apply at once. Gives how many were registered, or the problem. */
-  async refresh(): Promise<Result<number>> {
+  async refresh(): Promise<Result<number, RefreshProblem>> {
     const result = await discover(this.config, this.options.fetch);
     if (!result.ok) {
       this.#problem = result.problem.message;
-      return { ok: false, problem: this.#problem };
+      return { ok: false, problem: { kind: result.problem.kind, message: this.#problem } };
     }
     const catalog = this.#withRoutes(result.value);
     const registered = this.#register(catalog, false);
-    if (registered.ok) this.cache.write(catalog);
-    this.#problem = registered.ok ? undefined : registered.problem;
+    if (!registered.ok) {
+      this.#problem = registered.problem;
+      return { ok: false, problem: { kind: "no-models", message: registered.problem } };
+    }
+    this.cache.write(catalog);
+    this.#problem = undefined;
     return registered;
   }
 
@@ -286,7 +300,7 @@ export class LiteLLMProvider {
     if (now - this.#staleRefreshAt < STALE_REFRESH_INTERVAL_MS) return;
     this.#staleRefreshAt = now;
     this.refresh().then((registered) => {
-      if (!registered.ok) this.#notify?.(registered.problem);
+      if (!registered.ok) this.#notify?.(registered.problem.message);
     }, () => {
       // The request already failed with its own line; a failed re-read adds nothing to it.
     });
@@ -375,7 +389,9 @@ export class LiteLLMProvider {
     registerProvider(this.pi, this.config.providerName, {
       name: "LiteLLM",
       baseUrl: `${this.config.baseUrl}/v1`,
-      apiKey: providerApiKey(this.config.apiKey),
+      // A login's key is pi's to look up per request (so /logout applies at once); others are pinned.
+      ...(this.config.keyFromLogin ? {} : { apiKey: providerApiKey(this.config.apiKey) }),
+      ...(this.options.login ? { oauth: this.options.login } : {}),
       ...(Object.keys(this.config.headers).length > 0 ? { headers: { ...this.config.headers } } : {}),
       api: this.api,
       models,
@@ -388,6 +404,7 @@ export class LiteLLMProvider {
         stale: () => this.#catalogStale(),
         spent: (spend, maxBudget) => this.#spent(spend, maxBudget),
         diagnose: () => this.#diagnose(),
+        ...(this.config.keyFromLogin ? {} : { apiKey: providerApiKey(this.config.apiKey) }),
         keyVariable: this.config.apiKeyVariable,
         urlVariable: this.config.baseUrlVariable,
         secrets: this.config.secrets,

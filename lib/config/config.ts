@@ -3,7 +3,8 @@
  * (the main one and its aliases). Problems come back as one-line messages naming what to fix; a bad
  * optional value is reported and skipped, never fatal, never silent.
  *
- * Precedence: `LITELLM_*` variables, then settings, then the `OPENAI_*` fallback.
+ * Precedence: `LITELLM_*` variables, then settings, then what `/login` stored in pi's credential
+ * store, then the `OPENAI_*` fallback.
  *
  * @module
  */
@@ -23,6 +24,12 @@ export interface LiteLLMConfig {
   baseUrlVariable: string;
   /** The key, resolved; `undefined` for a proxy that runs without keys. */
   apiKey: string | undefined;
+  /**
+   * The key is the one `/login` stored in pi's credential store. pi then looks it up per request
+   * itself, so `/logout` applies at once; a key from the environment or settings is pinned instead,
+   * because pi's lookup would put a stored login first.
+   */
+  keyFromLogin?: boolean;
   /** The variable (or setting) to name in messages about the key. */
   apiKeyVariable: string;
   /** Extra headers on every request to the proxy, values resolved. */
@@ -68,6 +75,20 @@ export const DEFAULT_DISCOVERY_TIMEOUT_MS = 3_000;
 export const MAX_DISCOVERY_TIMEOUT_MS = 600_000;
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * What `/login` left in pi's credential store for the main provider: the key, and the proxy it was
+ * checked against (none for a bare key stored by pi's own API-key login, which is the provider's).
+ */
+export interface StoredLogin {
+  baseUrl?: string;
+  apiKey: string;
+}
+
+/** How lines about a stored login name it: the command that stores it. */
+export function loginLabel(providerName: string): string {
+  return `/login ${providerName}`;
+}
 
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -192,13 +213,13 @@ function resolveHeaders(headers: Record<string, string> | undefined, where: stri
   return { headers: resolved, secrets };
 }
 
-/** A value and the name to mention it by in messages. */
-type Source = { raw: string; variable: string };
+/** A value and the name to mention it by in messages; a literal one is never read as a `$VAR` reference. */
+type Source = { raw: string; variable: string; literal?: boolean };
 
 /** The first of several sources, in precedence order, that has a value. */
-function firstSource(sources: readonly [value: string | undefined, variable: string][]): Source | undefined {
+function firstSource(sources: readonly [value: string | undefined, variable: string, literal?: boolean][]): Source | undefined {
   const found = sources.find(([value]) => value !== undefined);
-  return found && { raw: found[0]!, variable: found[1] };
+  return found && { raw: found[0]!, variable: found[1], ...(found[2] ? { literal: true } : {}) };
 }
 
 /** What the main provider and its aliases share: everything but where they point and the key. */
@@ -222,7 +243,7 @@ function proxyConfig(
 ): Result<LiteLLMConfig> {
   const normalized = normalizeBaseUrl(url.raw, url.variable);
   if (!normalized.ok) return normalized;
-  const reference = key ? resolveReference(key.raw, env) : undefined;
+  const reference: Result<Reference> | undefined = key?.literal ? { ok: true, value: { value: key.raw } } : key ? resolveReference(key.raw, env) : undefined;
   if (reference && !reference.ok) problems.push(`${key!.variable}: $${reference.problem} is not set; ${name} connects without a key`);
   // An unset reference still names its variable in lines about the key.
   const resolved: { value?: string; variable?: string } = reference?.ok ? reference.value : { variable: reference?.problem };
@@ -233,6 +254,7 @@ function proxyConfig(
       baseUrl: normalized.value,
       baseUrlVariable: url.variable,
       apiKey: resolved.value,
+      ...(key?.literal && resolved.value ? { keyFromLogin: true } : {}),
       apiKeyVariable: resolved.variable ?? key?.variable ?? keySetting,
       ...shared,
       secrets: [...new Set([...(resolved.value ? [resolved.value] : []), ...shared.secrets])],
@@ -241,11 +263,13 @@ function proxyConfig(
 }
 
 /**
- * Resolves every provider: the main one from `LITELLM_*`, settings and the `OPENAI_*` fallback, and
- * one per alias in settings.
+ * Resolves every provider: the main one from `LITELLM_*`, settings, the stored `login` and the
+ * `OPENAI_*` fallback, and one per alias in settings.
  *
- * The key comes from `LITELLM_API_KEY`, else settings, else `OPENAI_API_KEY` only when the URL came
- * from `OPENAI_BASE_URL` too: a key is never sent to a host it was not set for. An alias pointing at
+ * The key comes from `LITELLM_API_KEY`, else settings, else the login when its proxy is the URL's,
+ * else `OPENAI_API_KEY` only when the URL came from `OPENAI_BASE_URL` too: a key is never sent to a
+ * host it was not set for. A login comes before the `OPENAI_*` fallback: it was made for this
+ * provider, while `OPENAI_BASE_URL` is often another tool's setting. An alias pointing at
  * another proxy never inherits the main key. No provider may take a name in `taken` (pi's own
  * providers): it would replace pi's models of that name.
  *
@@ -255,7 +279,13 @@ function proxyConfig(
  * configs[0]?.baseUrl; // "http://localhost:4000"
  * ```
  */
-export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, settingsLabel = "settings", taken: readonly string[] = []): ConfigResult {
+export function resolveConfigs(
+  env: Env,
+  settings: LiteLLMSettings = {},
+  settingsLabel = "settings",
+  taken: readonly string[] = [],
+  login?: StoredLogin,
+): ConfigResult {
   const problems: string[] = [];
   const at = `${settingsLabel} litellm`;
   const wire = parseWireApiOverrides(env[ENV.wireApi] ?? "");
@@ -267,20 +297,23 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
     discoveryTimeoutMs: parseTimeout(nonEmpty(env[ENV.discoveryTimeout]), proxy.discoveryTimeoutMs, `${where}.discoveryTimeoutMs`, problems),
   });
 
+  const mainName = settings.providerName ?? DEFAULT_PROVIDER_NAME;
+  const loggedIn = loginLabel(mainName);
   const url = firstSource([
     [nonEmpty(env[ENV.baseUrl]), ENV.baseUrl],
     [settings.baseUrl, `${at}.baseUrl`],
+    [login?.baseUrl, loggedIn],
     [nonEmpty(env[ENV.fallbackBaseUrl]), ENV.fallbackBaseUrl],
   ]);
   const key = url && firstSource([
     [nonEmpty(env[ENV.apiKey]), ENV.apiKey],
     [settings.apiKey, `${at}.apiKey`],
+    [login && sameRoot(login.baseUrl ?? url.raw, url.raw) ? nonEmpty(login.apiKey) : undefined, loggedIn, true],
     [url.variable === ENV.fallbackBaseUrl ? nonEmpty(env[ENV.fallbackApiKey]) : undefined, ENV.fallbackApiKey],
   ]);
-  const mainName = settings.providerName ?? DEFAULT_PROVIDER_NAME;
   const configs: LiteLLMConfig[] = [];
   /** Why the main provider is not registered, when it is not. */
-  let mainOff = `LiteLLM provider is off: set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`;
+  let mainOff = `LiteLLM provider is off: run /login and pick LiteLLM, or set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`;
   let main: LiteLLMConfig | undefined;
   if (url && taken.includes(mainName)) {
     mainOff = `${at}.providerName: "${mainName}" is one of pi's own providers, whose models it would replace; pick another name`;
@@ -315,6 +348,12 @@ export function resolveConfigs(env: Env, settings: LiteLLMSettings = {}, setting
   // With aliases registered, a main section left without a URL is a choice; a broken one still says so.
   if (!main && (url || configs.length === 0)) problems.push(mainOff);
   return configs.length > 0 ? { configs, problems } : { configs, problems, off: mainOff };
+}
+
+/** Whether two proxy URLs name the same root (`/v1` and trailing slashes aside). */
+function sameRoot(one: string, other: string): boolean {
+  const [a, b] = [normalizeBaseUrl(one, ""), normalizeBaseUrl(other, "")];
+  return a.ok && b.ok && a.value === b.value;
 }
 
 /**

@@ -91,6 +91,11 @@ export interface StreamDependencies {
   unserved?(wireApi: WireApi): void;
   /** Called when the proxy says the model is unknown or not allowed: the catalog may be stale. */
   stale?(modelId: string): void;
+  /**
+   * The key every request carries, whatever pi looked up: pi puts a key stored by `/login` before the
+   * provider's own, while the environment and settings must win over a login. Unset, pi's key is sent.
+   */
+  apiKey?: string;
   /** The variable or setting the key comes from, for lines about the key. */
   keyVariable?: string;
   /** The variable or setting the proxy URL comes from, for lines about reaching it. */
@@ -169,6 +174,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const target = { ...model, api: wireApi, baseUrl };
       const delegated: ProviderEventOptions = {
         ...options,
+        ...(dependencies.apiKey === undefined ? {} : { apiKey: dependencies.apiKey }),
         // pi-ai's clients would resend a 429 or 5xx by themselves, whatever it was; the kind decides here.
         maxRetries: 0,
         headers: { ...options?.headers, ...sessionHeader },

@@ -1,0 +1,103 @@
+/**
+ * pi's interactive TUI in a pseudo-terminal, typed at and read as a user would: for what only the
+ * TUI offers (`/login`). The terminal is util-linux `script`, present on every Debian machine.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+
+/** Escape sequences (colours, cursor moves, OSC titles), removed so the screen reads as text. */
+const ESCAPES = /\x1b\[[0-9;?<>=]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78cDEHM]|\r/g;
+
+/** Keys as a terminal sends them. */
+export const KEYS = { enter: "\r", escape: "\x1b", ctrlD: "\x04", ctrlC: "\x03" } as const;
+
+const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/** A program running in a 120×40 pseudo-terminal. */
+export class Terminal {
+  #child: ChildProcess;
+  #text = "";
+  /** Where the next {@link waitFor} starts reading: text already matched is not matched again. */
+  #read = 0;
+  #waiters = new Set<() => void>();
+  readonly exited: Promise<number>;
+
+  /** Starts `argv` in the terminal with exactly `env` (plus `TERM`), in `cwd`. */
+  constructor(argv: readonly string[], env: Record<string, string>, cwd: string) {
+    const command = `stty cols 120 rows 40; exec ${argv.map(quote).join(" ")}`;
+    this.#child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env: { ...env, TERM: "xterm-256color" }, stdio: ["pipe", "pipe", "pipe"] });
+    const take = (chunk: Buffer) => {
+      this.#text += chunk.toString("utf8").replace(ESCAPES, "");
+      for (const wake of this.#waiters) wake();
+    };
+    this.#child.stdout!.on("data", take);
+    this.#child.stderr!.on("data", take);
+    this.exited = new Promise((resolve) => {
+      this.#child.on("close", (code) => {
+        resolve(code ?? 1);
+        for (const wake of this.#waiters) wake();
+      });
+    });
+  }
+
+  /** Everything the program printed, as text. */
+  get text(): string {
+    return this.#text;
+  }
+
+  /**
+   * Resolves once the program has printed `expected` after what earlier waits matched; rejects with
+   * the screen's last lines when it exits first or `timeoutMs` passes.
+   */
+  waitFor(expected: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let ended = false;
+      const check = () => {
+        const rest = this.#text.slice(this.#read);
+        const match = typeof expected === "string" ? (rest.includes(expected) ? { index: rest.indexOf(expected), 0: expected } : null) : expected.exec(rest);
+        if (match) {
+          done();
+          this.#read += match.index + match[0].length;
+          return resolve(match[0]);
+        }
+        if (this.#child.exitCode !== null || ended) {
+          done();
+          reject(new Error(`pi never printed ${String(expected)}${ended ? ` within ${timeoutMs} ms` : " before it exited"}; its screen ended with:\n${this.#text.slice(-1500)}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        ended = true;
+        check();
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /** Types text, or keys from {@link KEYS}. */
+  type(keys: string): void {
+    this.#child.stdin!.write(keys);
+  }
+
+  /** Ends the program if it still runs and waits for it. */
+  async close(): Promise<number> {
+    if (this.#child.exitCode === null) this.#child.kill("SIGTERM");
+    return await this.exited;
+  }
+}
+
+/** The environment for a TUI run: the test's, without anything that would configure a proxy or a provider key. */
+export function cleanEnvironment(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^(LITELLM_|OPENAI_|ANTHROPIC_|NODE_V8_COVERAGE$)/.test(name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
