@@ -9,6 +9,7 @@ import { docsSuite } from "./docs.ts";
 import { failureSuite } from "./failure-cases.ts";
 import { fakeSuite } from "./fake-cases.ts";
 import { LEARNING_FIXTURES, learningSuite } from "./learning-cases.ts";
+import { loginSuite } from "./login-cases.ts";
 import { METADATA_FIXTURES, metadataSuite } from "./metadata-cases.ts";
 import { packageSuite } from "./package-cases.ts";
 import { POLICY_FIXTURES, policySuite } from "./policy-cases.ts";
@@ -23,5 +24,5 @@ export const PROOF_FIXTURES: readonly string[] = [...POLICY_FIXTURES, ...STREAM_
 
 /** Builds the suites afresh: each holds its own fake proxy and extension instances. */
 export function allSuites(): ConformanceSuite[] {
-  return [docsSuite(), fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), sessionSuite(), requestTimeSuite(), settingsSuite(), failureSuite(), packageSuite()];
+  return [docsSuite(), fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), sessionSuite(), requestTimeSuite(), settingsSuite(), failureSuite(), loginSuite(), packageSuite()];
 }
