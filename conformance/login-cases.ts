@@ -25,10 +25,10 @@ import type { LoginCallbacks, ProviderLogin } from "../lib/pi.ts";
 const ENVIRONMENT_KEY = "sk-exported-in-the-shell-5b1e";
 
 /** No proxy configured: what a new user's shell has. `undefined` removes a variable from pi's environment. */
-const NOTHING_CONFIGURED = { LITELLM_BASE_URL: undefined, LITELLM_API_KEY: undefined, OPENAI_BASE_URL: undefined, OPENAI_API_KEY: undefined };
+export const NOTHING_CONFIGURED = { LITELLM_BASE_URL: undefined, LITELLM_API_KEY: undefined, OPENAI_BASE_URL: undefined, OPENAI_API_KEY: undefined };
 
 /** pi's TUI in a pseudo-terminal with the extension, an agent directory of its own, and nothing configured. */
-function tui(agentDir: string, project: string): Terminal {
+export function tui(agentDir: string, project: string): Terminal {
   return new Terminal([PI_NODE, PI_CLI, "-e", MOD_TS], cleanEnvironment({ PI_CODING_AGENT_DIR: agentDir, PI_OFFLINE: "1" }), project);
 }
 
@@ -41,9 +41,10 @@ async function pickLiteLLM(terminal: Terminal): Promise<void> {
 
 /**
  * `/login`, as on every pi: the method ("an account" or "a subscription", listed first), LiteLLM,
- * then the URL and each key in turn; resolves once pi says the login is saved.
+ * then the URL and each key in turn, every key but the last refused with `refusal`; resolves once
+ * pi says the login is saved.
  */
-async function logIn(terminal: Terminal, url: string, keys: readonly string[]): Promise<void> {
+export async function logIn(terminal: Terminal, url: string, keys: readonly string[], refusal = `LiteLLM at ${url} rejected this key (401)`): Promise<void> {
   await terminal.waitFor("commands");
   terminal.type("/login");
   await terminal.waitFor("/login");
@@ -58,13 +59,13 @@ async function logIn(terminal: Terminal, url: string, keys: readonly string[]): 
     await terminal.waitFor("LiteLLM API key for");
     terminal.type(key);
     terminal.type(KEYS.enter);
-    if (index < keys.length - 1) await terminal.waitFor(`LiteLLM at ${url} rejected this key (401); enter the key again`);
+    if (index < keys.length - 1) await terminal.waitFor(`${refusal}; enter the key again`);
   }
   await terminal.waitFor("Logged in to LiteLLM");
 }
 
 /** Leaves the TUI as a user does (ctrl+d on an empty editor) and returns pi's exit code. */
-async function quit(terminal: Terminal): Promise<number> {
+export async function quit(terminal: Terminal): Promise<number> {
   terminal.type(KEYS.ctrlD);
   return await terminal.exited;
 }

@@ -19,6 +19,7 @@ import { NOTES_FILE } from "./agent-script.ts";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { FIXTURES_DIR } from "./fixtures.ts";
+import { logIn, NOTHING_CONFIGURED, quit, tui } from "./login-cases.ts";
 import { collect, type LoadedExtension, loadExtension, plain, streamWithoutExtension } from "./harness.ts";
 import { runPi } from "./pi-cli.ts";
 import { POLICY_CASES, type PolicyCase } from "./policy-cases.ts";
@@ -212,6 +213,23 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
           const gpt = extensions.get("openai-responses")!.model("gpt-5");
           assert.deepEqual([gpt.contextWindow, gpt.maxTokens], [272_000, 128_000]);
           assert.deepEqual(gpt.thinkingLevelMap, { off: null, minimal: null, low: "low", medium: "medium", high: "high", xhigh: null });
+        },
+      },
+      {
+        name: "/login in pi's TUI against the real proxy: a key it cannot check (its own 400 \"No connected db.\", no database) is said so and asked again, its master key logs in, and pi -p answers with the stored login",
+        async run() {
+          const agentDir = temporaryDirectory("pi-litellm-real-login-agent-");
+          const terminal = tui(agentDir, work);
+          try {
+            const refusal = `LiteLLM at ${proxy.url} has no database to check keys against, so only its master key works`;
+            await logIn(terminal, proxy.url, ["sk-not-this-proxys-key-01", MASTER_KEY], refusal);
+            assert.equal(await quit(terminal), 0);
+          } finally {
+            await terminal.close();
+          }
+          const run = await runPi(["--no-session", "--model", "litellm/my-company-model", "-p", "Say hello."], NOTHING_CONFIGURED, { agentDir, cwd: work });
+          assertCleanRun(run);
+          assert.match(run.stdout, /Hello from my-company-model\./);
         },
       },
       ...policyCases,

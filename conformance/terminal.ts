@@ -20,7 +20,7 @@ const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 export class Terminal {
   #child: ChildProcess;
   #text = "";
-  /** Where the next {@link waitFor} starts reading: text already matched is not matched again. */
+  /** Where the next {@link waitFor} starts reading (in the text with white space collapsed): text already matched is not matched again. */
   #read = 0;
   #waiters = new Set<() => void>();
   readonly exited: Promise<number>;
@@ -50,13 +50,14 @@ export class Terminal {
 
   /**
    * Resolves once the program has printed `expected` after what earlier waits matched; rejects with
-   * the screen's last lines when it exits first or `timeoutMs` passes.
+   * the screen's last lines when it exits first or `timeoutMs` passes. Runs of white space count as
+   * one space, so a line the TUI wrapped still matches.
    */
   waitFor(expected: string | RegExp, timeoutMs = 30_000): Promise<string> {
     return new Promise((resolve, reject) => {
       let ended = false;
       const check = () => {
-        const rest = this.#text.slice(this.#read);
+        const rest = this.#text.replace(/\s+/g, " ").slice(this.#read);
         const match = typeof expected === "string" ? (rest.includes(expected) ? { index: rest.indexOf(expected), 0: expected } : null) : expected.exec(rest);
         if (match) {
           done();

@@ -57,6 +57,16 @@ describe("the /login flow", () => {
     assert.ok(progress.includes("LiteLLM at http://proxy:4000 rejected this key (401); enter the key again"), progress.join("\n"));
   });
 
+  it("asks for the key again when the proxy cannot check keys (no database): only its master key works", async () => {
+    const { callbacks, prompts, progress } = user(["http://proxy:4000", "sk-team", "sk-master"]);
+    let calls = 0;
+    const connect = (): Promise<Result<string, RefreshProblem>> =>
+      Promise.resolve(++calls === 1 ? { ok: false, problem: { kind: "no-database", message: "No connected db." } } : { ok: true, value: "ok" });
+    assert.equal((await loginWith({}, connect).login(callbacks)).access, "sk-master");
+    assert.equal(prompts.length, 3);
+    assert.ok(progress.includes("LiteLLM at http://proxy:4000 has no database to check keys against, so only its master key works; enter the key again"), progress.join("\n"));
+  });
+
   it("asks for the URL again when nothing answers there, offering the one entered", async () => {
     const at = proxy("http://proxy:4000", "sk-good");
     const { callbacks, prompts } = user(["http://wrong:4000", "sk-good", "http://proxy:4000", "sk-good"]);

@@ -28,6 +28,7 @@ export const MAX_LOGIN_ATTEMPTS = 5;
 const KEY_FAILURES: Partial<Readonly<Record<RefreshProblem["kind"], (baseUrl: string) => string>>> = {
   unauthorized: (baseUrl) => `LiteLLM at ${baseUrl} rejected this key (401)`,
   forbidden: (baseUrl) => `LiteLLM at ${baseUrl} refused this key its models (403)`,
+  "no-database": (baseUrl) => `LiteLLM at ${baseUrl} has no database to check keys against, so only its master key works`,
 };
 
 /** What is known before the login asks: what to offer, and what the environment or settings pin. */

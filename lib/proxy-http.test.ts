@@ -57,6 +57,13 @@ describe("getJson()", () => {
       message: /^LiteLLM rejected the API key \(401\) at http:\/\/proxy\.test:4000\/v1\/models; check LITELLM_API_KEY$/,
     },
     {
+      // The real LiteLLM 1.106.12 without a database, for any key but its master key.
+      name: "400 No connected db.",
+      fetch: answer(400, '{"error":{"message":"No connected db.","type":"no_db_connection","param":"None","code":"400"}}'),
+      kind: "no-database",
+      message: /^LiteLLM at http:\/\/proxy\.test:4000\/v1\/models has no database to check this key against; use its master key in LITELLM_API_KEY, or ask its admin$/,
+    },
+    {
       name: "403 with FastAPI's detail body",
       fetch: answer(403, '{"detail":"Virtual key is not allowed to call this route."}'),
       kind: "forbidden",

@@ -18,6 +18,7 @@ export type FailureKind =
   | "network"
   | "unauthorized"
   | "forbidden"
+  | "no-database"
   | "not-found"
   | "gateway"
   | "http"
@@ -70,6 +71,12 @@ const STATUS_KINDS: Readonly<Record<number, FailureKind>> = {
   504: "gateway",
 };
 
+/**
+ * LiteLLM's answer to a key other than its master key when it runs without a database (400, type
+ * `no_db_connection`; `litellm/proxy/auth/user_api_key_auth.py`): the key cannot be checked at all.
+ */
+export const NO_DATABASE = /No connected db/i;
+
 /** The largest management answer read: a catalog of 10,000 deployments is a few MB. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -84,6 +91,7 @@ const MESSAGES: Readonly<Record<FailureKind, (context: MessageContext) => string
   network: ({ url, detail }) => `Cannot reach LiteLLM at ${url}: ${detail}`,
   unauthorized: ({ url, request }) => `LiteLLM rejected the API key (401) at ${url}; check ${request.keyVariable}`,
   forbidden: ({ url, request }) => `LiteLLM refused this key access (403) at ${url}; check ${request.keyVariable} or the key's allowed routes`,
+  "no-database": ({ url, request }) => `LiteLLM at ${url} has no database to check this key against; use its master key in ${request.keyVariable}, or ask its admin`,
   "not-found": ({ url, request }) => `LiteLLM has no such route (404) at ${url}; check that ${request.urlVariable} points at the proxy`,
   gateway: ({ url, status, detail }) => `LiteLLM at ${url} is unavailable (${status}${detail ? `, ${detail}` : ""}); a gateway in front of the proxy failed`,
   http: ({ url, status, detail }) => `LiteLLM at ${url} answered ${status}${detail ? `: ${detail}` : ""}`,
@@ -188,8 +196,9 @@ export async function getJson(request: ProxyRequest): Promise<JsonResult> {
   if (!response.ok) {
     // The refusal is our own body (secrets.ts), whole: its line is longer than a proxy's detail may be.
     if (response.headers.get(REDIRECT_REFUSED_HEADER)) return { ok: false, problem: failure("redirected", request, refusalOf(text), response.status) };
-    const kind = STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");
-    return { ok: false, problem: failure(kind, request, errorDetail(text), response.status) };
+    const detail = errorDetail(text);
+    const kind = NO_DATABASE.test(detail) ? "no-database" : STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");
+    return { ok: false, problem: failure(kind, request, detail, response.status) };
   }
   try {
     return { ok: true, value: JSON.parse(text) };

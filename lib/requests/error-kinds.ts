@@ -12,6 +12,7 @@
  * @module
  */
 
+import { NO_DATABASE } from "../proxy-http.ts";
 import { REDIRECT_REFUSED } from "../secrets.ts";
 import { dollarText } from "./spend.ts";
 
@@ -183,7 +184,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   {
     kind: "no-database",
     types: ["no_db_connection"],
-    pattern: /No connected db/i,
+    pattern: NO_DATABASE,
     retry: "never",
     line: (_text, { baseUrl, keyVariable }) => `LiteLLM at ${baseUrl} has no database to check this key against; use its master key in ${keyVariable}, or ask its admin`,
     example: "No connected db.",
