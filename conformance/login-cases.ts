@@ -14,11 +14,12 @@ import { join } from "node:path";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { collect, loadExtension } from "./harness.ts";
 import { filesUnder } from "./leaks.ts";
-import { MOD_TS, PI_CLI, PI_NODE, runPi } from "./pi-cli.ts";
+import { runPi } from "./pi-cli.ts";
+import { logIn, pickLiteLLM, quit, tui } from "./pi-tui.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
-import { cleanEnvironment, KEYS, Terminal } from "./terminal.ts";
+import { KEYS } from "./terminal.ts";
 import type { LoginCallbacks, ProviderLogin } from "../lib/pi.ts";
 
 /** A second key the fake accepts, standing for the one a user exported in their shell. */
@@ -26,49 +27,6 @@ const ENVIRONMENT_KEY = "sk-exported-in-the-shell-5b1e";
 
 /** No proxy configured: what a new user's shell has. `undefined` removes a variable from pi's environment. */
 export const NOTHING_CONFIGURED = { LITELLM_BASE_URL: undefined, LITELLM_API_KEY: undefined, OPENAI_BASE_URL: undefined, OPENAI_API_KEY: undefined };
-
-/** pi's TUI in a pseudo-terminal with the extension, an agent directory of its own, and nothing configured. */
-export function tui(agentDir: string, project: string): Terminal {
-  return new Terminal([PI_NODE, PI_CLI, "-e", MOD_TS], cleanEnvironment({ PI_CODING_AGENT_DIR: agentDir, PI_OFFLINE: "1" }), project);
-}
-
-/** Picks LiteLLM in the provider list `/login` and `/logout` open (every pi version has it, with a search). */
-async function pickLiteLLM(terminal: Terminal): Promise<void> {
-  await terminal.waitFor("LiteLLM");
-  terminal.type("LiteLLM");
-  terminal.type(KEYS.enter);
-}
-
-/**
- * `/login`, as on every pi: the method ("an account" or "a subscription", listed first), LiteLLM,
- * then the URL and each key in turn, every key but the last refused with `refusal`; resolves once
- * pi says the login is saved.
- */
-export async function logIn(terminal: Terminal, url: string, keys: readonly string[], refusal = `LiteLLM at ${url} rejected this key (401)`): Promise<void> {
-  await terminal.waitFor("commands");
-  terminal.type("/login");
-  await terminal.waitFor("/login");
-  terminal.type(KEYS.enter);
-  await terminal.waitFor("Select authentication method");
-  terminal.type(KEYS.enter);
-  await pickLiteLLM(terminal);
-  await terminal.waitFor("LiteLLM proxy URL");
-  terminal.type(url);
-  terminal.type(KEYS.enter);
-  for (const [index, key] of keys.entries()) {
-    await terminal.waitFor("LiteLLM API key for");
-    terminal.type(key);
-    terminal.type(KEYS.enter);
-    if (index < keys.length - 1) await terminal.waitFor(`${refusal}; enter the key again`);
-  }
-  await terminal.waitFor("Logged in to LiteLLM");
-}
-
-/** Leaves the TUI as a user does (ctrl+d on an empty editor) and returns pi's exit code. */
-export async function quit(terminal: Terminal): Promise<number> {
-  terminal.type(KEYS.ctrlD);
-  return await terminal.exited;
-}
 
 /** A user at the login dialog, in-process: answers each prompt in turn. */
 function answering(answers: string[]): LoginCallbacks {

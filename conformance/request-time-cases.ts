@@ -14,6 +14,7 @@ import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, type FakeModel, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
 import { collect, loadExtension, plain } from "./harness.ts";
 import { piVersion, runPi } from "./pi-cli.ts";
+import { COMPACT_SHORT_CONVERSATIONS, quit, send, tui } from "./pi-tui.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
@@ -191,6 +192,10 @@ export function requestTimeSuite(): ConformanceSuite {
             const requests = fresh.requests.filter((request) => request.model === "overflow-model");
             assert.equal(requests[0]?.fixture, "litellm-context-window");
             assert.equal(requests.filter((request) => request.fixture === "litellm-context-window").length, 1, "the overflowed turn is not resent as it was");
+            // Print mode prints nothing after an overflow on any pi (see the control below): one line says what to do.
+            assert.deepEqual(plain(second.stderr).split("\n").filter((line) => line.includes("LiteLLM")), [
+              "pi-litellm-provider: LiteLLM: the conversation is longer than overflow-model's context window; print mode may end without an answer, so open the session in pi's TUI (pi -c, or --session) to compact it and go on",
+            ]);
             // pi 0.87 and 1.x end a print-mode run after an overflow without compacting, with their own providers too.
             if (compactsInPrintMode()) {
               assert.ok(requests.some(isSummaryRequest), "pi asked for a summary: it compacted");
@@ -198,6 +203,57 @@ export function requestTimeSuite(): ConformanceSuite {
             } else {
               assert.ok(!requests.some(isSummaryRequest), "this pi did not compact in print mode before; if it does now, require it");
             }
+          } finally {
+            await fresh.close();
+          }
+        },
+      },
+      {
+        name: "context overflow in pi's TUI: pi compacts, sends the turn again and shows the answer",
+        async run() {
+          const session = join(work, "overflow-tui.jsonl");
+          const agentDir = join(work, "agent-overflow-tui");
+          mkdirSync(agentDir, { recursive: true });
+          writeFileSync(join(agentDir, "settings.json"), JSON.stringify(COMPACT_SHORT_CONVERSATIONS));
+          assertCleanRun(await runPi(["--session", session, "--model", "litellm/healthy-model", "-p", "Remember the word lantern."], env(), { cwd: work, agentDir }));
+          // A fresh proxy: its first overflow-model request overflows, the ones after it answer.
+          const fresh = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
+          const terminal = tui(agentDir, work, ["--session", session, "--model", "litellm/overflow-model"], env(fresh.url));
+          try {
+            await send(terminal, "Which word?");
+            await terminal.waitFor("context_length_exceeded");
+            await terminal.waitFor("Hello from overflow-model.", 60_000);
+            assert.equal(await quit(terminal), 0);
+            // The overflow, then pi's summary (0.87 and later ask twice, for the history and the split turn), then the turn again over it.
+            const seen = fresh.requests.filter((request) => request.model === "overflow-model").map((request) => [request.status, isSummaryRequest(request)]);
+            assert.deepEqual(seen[0], [400, false], JSON.stringify(seen));
+            assert.ok(seen.length >= 3 && seen.slice(1).every(([status, summary]) => status === 200 && summary), JSON.stringify(seen));
+          } finally {
+            await terminal.close();
+            await fresh.close();
+          }
+        },
+      },
+      {
+        name: "control, without the extension: the same overflow through a provider of pi's own (models.json, openai-completions) compacts in print mode exactly where ours does",
+        async run() {
+          const session = join(work, "overflow-own-provider.jsonl");
+          const agentDir = join(work, "agent-overflow-own-provider");
+          const ownProvider = (url: string) => {
+            mkdirSync(agentDir, { recursive: true });
+            const provider = { baseUrl: `${url}/v1`, api: "openai-completions", apiKey: API_KEY, models: [{ id: "overflow-model", contextWindow: 128_000, maxTokens: 4_096 }] };
+            writeFileSync(join(agentDir, "models.json"), JSON.stringify({ providers: { plain: provider } }));
+          };
+          const args = ["--session", session, "--model", "plain/overflow-model"];
+          ownProvider(fake.url);
+          assertCleanRun(await runPi([...args, "-p", "Remember the word lantern."], {}, { cwd: work, agentDir, extension: null }));
+          const fresh = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
+          try {
+            ownProvider(fresh.url);
+            const second = await runPi([...args, "-p", "Which word?"], {}, { cwd: work, agentDir, extension: null });
+            const requests = fresh.requests.filter((request) => request.model === "overflow-model");
+            assert.equal(requests[0]?.fixture, "litellm-context-window");
+            assert.equal(requests.some(isSummaryRequest), compactsInPrintMode(), `pi ${piVersion()} compacted: ${requests.some(isSummaryRequest)}; exit ${second.code}, stdout ${JSON.stringify(second.stdout)}`);
           } finally {
             await fresh.close();
           }

@@ -402,6 +402,8 @@ export class LiteLLMProvider {
         profileOf: (model) => this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config, this.#unserved),
         unserved: (wireApi) => this.#routeUnserved(wireApi),
         stale: () => this.#catalogStale(),
+        // The TUI shows pi's compaction; print mode shows nothing at all.
+        printModeNote: (line) => this.#notify ? undefined : this.#warn?.(line),
         spent: (spend, maxBudget) => this.#spent(spend, maxBudget),
         diagnose: () => this.#diagnose(),
         ...(this.config.keyFromLogin ? {} : { apiKey: providerApiKey(this.config.apiKey) }),

@@ -84,6 +84,11 @@ export interface ErrorKind {
   staleCatalog?: boolean;
   /** What pi does next, when pi handles it (compaction). */
   then?: string;
+  /**
+   * A line for print mode, where pi shows nothing for this kind: its error goes to pi's own handling
+   * (compaction), whose outcome print mode does not print.
+   */
+  printModeNote?(context: ErrorContext): string;
   /** The line the user reads; `text` is the error as pi-ai reported it. */
   line(text: string, context: ErrorContext): string;
   /** A message in this kind, as LiteLLM phrases it, for tests and the README. */
@@ -179,6 +184,9 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     then: "pi compacts the conversation and sends the shorter turn",
     // pi recognises `context_length_exceeded` on every version and compacts instead of failing the turn.
     line: (_text, { model }) => `LiteLLM: the conversation is longer than ${model}'s context window (context_length_exceeded)`,
+    // pi 0.73 compacts and answers in print mode without printing the answer; 0.87 and 1.x exit 0 without compacting.
+    printModeNote: ({ model }) =>
+      `LiteLLM: the conversation is longer than ${model}'s context window; print mode may end without an answer, so open the session in pi's TUI (pi -c, or --session) to compact it and go on`,
     example: "litellm.ContextWindowExceededError: litellm.BadRequestError: AnthropicException - prompt is too long: 213462 tokens > 200000 maximum",
   },
   {

@@ -91,6 +91,8 @@ export interface StreamDependencies {
   unserved?(wireApi: WireApi): void;
   /** Called when the proxy says the model is unknown or not allowed: the catalog may be stale. */
   stale?(modelId: string): void;
+  /** Called with a line print mode would otherwise not show (an overflow pi handles itself). */
+  printModeNote?(line: string): void;
   /**
    * The key every request carries, whatever pi looked up: pi puts a key stored by `/login` before the
    * provider's own, while the environment and settings must win over a login. Unset, pi's key is sent.
@@ -243,6 +245,8 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         urlVariable: dependencies.urlVariable ?? "LITELLM_BASE_URL",
         ...(cause ? { cause } : {}),
       };
+      const note = kind?.printModeNote;
+      if (note) quietly(() => dependencies.printModeNote?.(note(context)));
       const line = rule ? replayFailureLine(rule, model.id, profile.wireApi) : kind ? kind.line(text, context) : text;
       const final = rule || kind?.retry === "never" || kind?.retry === "after-wait" ? unretryable(line) : line;
       return { ...event, error: { ...event.error, errorMessage: redact(final, dependencies.secrets ?? []) } };

@@ -1,0 +1,69 @@
+/**
+ * pi's interactive TUI, driven as a user drives it, in a pseudo-terminal: started with the
+ * extension, `/login` walked through, a prompt typed, left with ctrl+d. The keys and texts are the
+ * ones every pi version shares (0.73.1, 0.87.1, 1.6.0).
+ *
+ * @module
+ */
+
+import { MOD_TS, PI_CLI, PI_NODE } from "./pi-cli.ts";
+import { cleanEnvironment, KEYS, Terminal } from "./terminal.ts";
+
+/** pi's TUI with the extension, an agent directory of its own, and nothing configured beyond `env`. */
+export function tui(agentDir: string, project: string, args: readonly string[] = [], env: Record<string, string> = {}): Terminal {
+  return new Terminal([PI_NODE, PI_CLI, "-e", MOD_TS, ...args], cleanEnvironment({ PI_CODING_AGENT_DIR: agentDir, PI_OFFLINE: "1", ...env }), project);
+}
+
+/** Picks LiteLLM in the provider list `/login` and `/logout` open (every pi version has it, with a search). */
+export async function pickLiteLLM(terminal: Terminal): Promise<void> {
+  await terminal.waitFor("LiteLLM");
+  terminal.type("LiteLLM");
+  terminal.type(KEYS.enter);
+}
+
+/**
+ * `/login`, as on every pi: the method ("an account" or "a subscription", listed first), LiteLLM,
+ * then the URL and each key in turn, every key but the last refused with `refusal`; resolves once
+ * pi says the login is saved.
+ */
+export async function logIn(terminal: Terminal, url: string, keys: readonly string[], refusal = `LiteLLM at ${url} rejected this key (401)`): Promise<void> {
+  await terminal.waitFor("commands");
+  terminal.type("/login");
+  await terminal.waitFor("/login");
+  terminal.type(KEYS.enter);
+  await terminal.waitFor("Select authentication method");
+  terminal.type(KEYS.enter);
+  await pickLiteLLM(terminal);
+  await terminal.waitFor("LiteLLM proxy URL");
+  terminal.type(url);
+  terminal.type(KEYS.enter);
+  for (const [index, key] of keys.entries()) {
+    await terminal.waitFor("LiteLLM API key for");
+    terminal.type(key);
+    terminal.type(KEYS.enter);
+    if (index < keys.length - 1) await terminal.waitFor(`${refusal}; enter the key again`);
+  }
+  await terminal.waitFor("Logged in to LiteLLM");
+}
+
+/** Leaves the TUI as a user does (ctrl+d on an empty editor) and returns pi's exit code. */
+export async function quit(terminal: Terminal): Promise<number> {
+  terminal.type(KEYS.ctrlD);
+  return await terminal.exited;
+}
+
+
+/** Types a prompt into pi's editor once pi is ready, and sends it. */
+export async function send(terminal: Terminal, prompt: string): Promise<void> {
+  await terminal.waitFor("commands");
+  terminal.type(prompt);
+  await terminal.waitFor(prompt);
+  terminal.type(KEYS.enter);
+}
+
+/**
+ * pi's settings for a short conversation that overflows: pi compacts only what lies beyond its
+ * last `keepRecentTokens` (20,000 by default), which a real overflow always has and a test's two
+ * turns do not.
+ */
+export const COMPACT_SHORT_CONVERSATIONS = { compaction: { keepRecentTokens: 1 } } as const;
