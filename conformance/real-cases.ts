@@ -20,7 +20,7 @@ import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { FIXTURES_DIR } from "./fixtures.ts";
 import { NOTHING_CONFIGURED } from "./login-cases.ts";
-import { logIn, quit, tui } from "./pi-tui.ts";
+import { COMPACT_SHORT_CONVERSATIONS, logIn, quit, send, tui } from "./pi-tui.ts";
 import { collect, type LoadedExtension, loadExtension, plain, streamWithoutExtension } from "./harness.ts";
 import { runPi } from "./pi-cli.ts";
 import { POLICY_CASES, type PolicyCase } from "./policy-cases.ts";
@@ -43,6 +43,7 @@ export function deployments(upstream: string): Deployment[] {
     },
     { name: "databricks-claude-sonnet-4", params: databricks("databricks-claude-sonnet-4") },
     { name: "claude-overflow", params: { model: "anthropic/claude-overflow", api_base: `${upstream}/anthropic`, ...key } },
+    { name: "claude-small-window", params: { model: "anthropic/claude-small-window", api_base: `${upstream}/anthropic`, ...key } },
     { name: "databricks-claude-overflow", params: databricks("databricks-claude-overflow") },
     { name: "databricks-claude-opus-5", params: databricks("databricks-claude-opus-5") },
     { name: "databricks-gemini-2-5-pro", params: databricks("databricks-gemini-2-5-pro") },
@@ -216,23 +217,6 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
           assert.deepEqual(gpt.thinkingLevelMap, { off: null, minimal: null, low: "low", medium: "medium", high: "high", xhigh: null });
         },
       },
-      {
-        name: "/login in pi's TUI against the real proxy: a key it cannot check (its own 400 \"No connected db.\", no database) is said so and asked again, its master key logs in, and pi -p answers with the stored login",
-        async run() {
-          const agentDir = temporaryDirectory("pi-litellm-real-login-agent-");
-          const terminal = tui(agentDir, work);
-          try {
-            const refusal = `LiteLLM at ${proxy.url} has no database to check keys against, so only its master key works`;
-            await logIn(terminal, proxy.url, ["sk-not-this-proxys-key-01", MASTER_KEY], refusal);
-            assert.equal(await quit(terminal), 0);
-          } finally {
-            await terminal.close();
-          }
-          const run = await runPi(["--no-session", "--model", "litellm/my-company-model", "-p", "Say hello."], NOTHING_CONFIGURED, { agentDir, cwd: work });
-          assertCleanRun(run);
-          assert.match(run.stdout, /Hello from my-company-model\./);
-        },
-      },
       ...policyCases,
       ...sessionCases,
       {
@@ -296,7 +280,72 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
         },
       },
     ],
-  }, requestTimeSuite()];
+  }, requestTimeSuite(), tuiSuite()];
+}
+
+/**
+ * pi's interactive TUI through the real proxy, in a pseudo-terminal: `/login` against LiteLLM's own
+ * answers, and a context overflow pi compacts. CI runs it on every pi.
+ */
+function tuiSuite(): ConformanceSuite {
+  let upstreams: Upstreams;
+  let proxy: RealLiteLLM;
+  let work: string;
+  return {
+    name: `the real LiteLLM ${LITELLM_VERSION}: pi's TUI`,
+    async before() {
+      upstreams = await startUpstreams();
+      proxy = await startRealLiteLLM(deployments(upstreams.url));
+      work = temporaryDirectory("pi-litellm-real-tui-");
+    },
+    async after() {
+      await proxy?.stop();
+      await upstreams?.close();
+    },
+    cases: [
+      {
+        name: "/login in pi's TUI against the real proxy: a key it cannot check (its own 400 \"No connected db.\", no database) is said so and asked again, its master key logs in, and pi -p answers with the stored login",
+        async run() {
+          const agentDir = temporaryDirectory("pi-litellm-real-login-agent-");
+          const terminal = tui(agentDir, work);
+          try {
+            const refusal = `LiteLLM at ${proxy.url} has no database to check keys against, so only its master key works`;
+            await logIn(terminal, proxy.url, ["sk-not-this-proxys-key-01", MASTER_KEY], refusal);
+            assert.equal(await quit(terminal), 0);
+          } finally {
+            await terminal.close();
+          }
+          const run = await runPi(["--no-session", "--model", "litellm/my-company-model", "-p", "Say hello."], NOTHING_CONFIGURED, { agentDir, cwd: work });
+          assertCleanRun(run);
+          assert.match(run.stdout, /Hello from my-company-model\./);
+        },
+      },
+      {
+        name: "a context overflow through the real proxy in pi's TUI (LiteLLM's ContextWindowExceededError around Anthropic's text): pi compacts, sends the turn again and shows the answer",
+        async run() {
+          const session = join(work, "overflow.jsonl");
+          const agentDir = temporaryDirectory("pi-litellm-real-overflow-agent-");
+          writeFileSync(join(agentDir, "settings.json"), JSON.stringify(COMPACT_SHORT_CONVERSATIONS));
+          const env = { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY };
+          const args = ["--session", session, "--model", "litellm/claude-small-window"];
+          assertCleanRun(await runPi([...args, "-p", "Remember the word lantern."], env, { cwd: work, agentDir }));
+          const before = upstreams.requests.length;
+          const terminal = tui(agentDir, work, args, env);
+          try {
+            await send(terminal, "Which word?");
+            await terminal.waitFor("context_length_exceeded");
+            await terminal.waitFor("Hello from claude-small-window.", 60_000);
+            assert.equal(await quit(terminal), 0);
+          } finally {
+            await terminal.close();
+          }
+          const seen = upstreams.requests.slice(before).map((request) => [request.status, /summar/i.test(JSON.stringify(request.body.messages))]);
+          assert.deepEqual(seen[0], [400, false], JSON.stringify(seen));
+          assert.ok(seen.length >= 3 && seen.slice(1).every(([status, summary]) => status === 200 && summary), JSON.stringify(seen));
+        },
+      },
+    ],
+  };
 }
 
 /**

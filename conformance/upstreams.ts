@@ -38,9 +38,21 @@ interface Refusal {
   backend: string;
   models: RegExp;
   field: string;
+  /** Refuses only the requests this holds for; every request carrying the field otherwise. */
+  when?: (body: Raw) => boolean;
   status: number;
   body: (model: string) => unknown;
 }
+
+/**
+ * A context window that holds one exchange: a request with a second user turn overflows, unless it
+ * is pi's compaction (its summary request, and the turn sent again over the summary).
+ */
+const pastOneExchange = (body: Raw) => {
+  // The user turns only: pi's system prompt may name summaries too.
+  const users = ((body.messages ?? []) as Raw[]).filter((message) => message.role === "user");
+  return users.length > 1 && !/summar/i.test(JSON.stringify(users));
+};
 
 /**
  * What the fake backends refuse themselves. LiteLLM refuses `store`, `prompt_cache_key` and friends
@@ -72,6 +84,14 @@ const REFUSALS: readonly Refusal[] = [
     backend: "anthropic",
     models: /overflow/,
     field: "messages",
+    status: 400,
+    body: () => ({ type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 213462 tokens > 200000 maximum" } }),
+  },
+  {
+    backend: "anthropic",
+    models: /small-window/,
+    field: "messages",
+    when: pastOneExchange,
     status: 400,
     body: () => ({ type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 213462 tokens > 200000 maximum" } }),
   },
@@ -173,7 +193,7 @@ export async function startUpstreams(): Promise<Upstreams> {
     const body = await c.req.json<Raw>().catch(() => ({} as Raw));
     const model = modelOf(c, body);
     const log = (status: number) => requests.push({ backend, path: new URL(c.req.url).pathname, body, status });
-    const refusal = REFUSALS.find((row) => row.backend === backend && row.models.test(model) && has(body, row.field));
+    const refusal = REFUSALS.find((row) => row.backend === backend && row.models.test(model) && has(body, row.field) && (row.when?.(body) ?? true));
     if (refusal) {
       log(refusal.status);
       return c.json(refusal.body(model) as object, refusal.status as 400);
