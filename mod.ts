@@ -14,7 +14,7 @@ import process from "node:process";
 import { registerLiteLLMCommand } from "./lib/command.ts";
 import { DEFAULT_PROVIDER_NAME, resolveConfigs, type StoredLogin } from "./lib/config/config.ts";
 import { loadSettings } from "./lib/config/settings.ts";
-import { loginOf, mainProviderLogin } from "./lib/login.ts";
+import { foreignKeys, loginOf, mainProviderLogin } from "./lib/login.ts";
 import { builtinProviders, type ExtensionAPI, type ProviderLogin, registerLogin, type SessionContext, stateDir, storedCredential, warn as warnOnStderr } from "./lib/pi.ts";
 import { LiteLLMProvider } from "./lib/provider.ts";
 import { redact } from "./lib/secrets.ts";
@@ -45,31 +45,47 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
       const taken = builtinProviders();
       const mainName = loaded.settings.providerName ?? DEFAULT_PROVIDER_NAME;
       const stored = storedCredential(mainName, env);
+      const storedLogin = () => {
+        const now = storedCredential(mainName, env);
+        return now.ok ? loginOf(now.value) : undefined;
+      };
       const configure = (login: StoredLogin | undefined) => resolveConfigs(env, loaded.settings, "settings.json", taken, login);
-      const { configs, problems, off } = configure(stored.ok ? loginOf(stored.value) : undefined);
+      const atLoad = stored.ok ? loginOf(stored.value) : undefined;
+      const { configs, problems, off } = configure(atLoad);
       secrets = configs.flatMap((config) => config.secrets);
       for (const problem of [...loaded.problems, ...(stored.ok ? [] : [stored.problem]), ...problems]) warn(problem);
 
       const providerOptions = { stateDir: stateDir(env), ...(options.fetch ? { fetch: options.fetch } : {}) };
       const providers: LiteLLMProvider[] = [];
+      const mainProvider = () => providers.find((provider) => provider.config.providerName === mainName);
       let session: SessionContext | undefined;
       // pi's own provider names are refused for ours, so they get no login either.
       const login: ProviderLogin | undefined = taken.includes(mainName) ? undefined : mainProviderLogin({
         providerName: mainName,
-        configure: (candidate) => configure(candidate).configs.find((config) => config.providerName === mainName),
-        stored: stored.ok ? loginOf(stored.value) : undefined,
-        create: (config): LiteLLMProvider => new LiteLLMProvider(pi, config, { ...providerOptions, ...(login ? { login } : {}) }),
+        configure(candidate) {
+          const { configs, off } = configure(candidate);
+          const main = configs.find((config) => config.providerName === mainName);
+          return main ? { ok: true, value: main } : { ok: false, problem: off ?? `${mainName} has no proxy of its own` };
+        },
+        stored: storedLogin,
+        create: (config, loggedIn): LiteLLMProvider =>
+          new LiteLLMProvider(pi, config, { ...providerOptions, ...(login ? { login } : {}), foreignKeys: foreignKeys(config, loggedIn, mainProvider()?.config) }),
         install(provider) {
-          const index = providers.findIndex((candidate) => candidate.config.providerName === mainName);
-          providers.splice(index === -1 ? 0 : index, index === -1 ? 0 : 1, provider);
-          secrets.push(...provider.config.secrets);
-          if (session) provider.sessionStarted(session, warn);
+          const replaced = mainProvider();
+          replaced?.retire();
+          providers.splice(replaced ? providers.indexOf(replaced) : 0, replaced ? 1 : 0, provider);
+          try {
+            if (session) provider.sessionStarted(session, warn);
+          } catch {
+            // A session pi has retired (after /reload) has no notices to give; the next start sets them.
+          }
         },
       });
       // Offered at once, so a proxy that is down or not configured yet can still be logged in to.
       if (login) registerLogin(pi, mainName, login, LOGIN_BASE_URL);
       for (const config of configs) {
-        providers.push(new LiteLLMProvider(pi, config, { ...providerOptions, ...(login && config.providerName === mainName ? { login } : {}) }));
+        const main = config.providerName === mainName;
+        providers.push(new LiteLLMProvider(pi, config, { ...providerOptions, ...(login && main ? { login } : {}), ...(main ? { foreignKeys: foreignKeys(config, atLoad) } : {}) }));
       }
       pi.on("session_start", (_event, ctx) => {
         session = ctx;

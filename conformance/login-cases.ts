@@ -81,7 +81,7 @@ export function loginSuite(): ConformanceSuite {
             terminal.type("/logout");
             await terminal.waitFor("/logout");
             terminal.type(KEYS.enter);
-            await pickLiteLLM(terminal);
+            await pickLiteLLM(terminal, "logout");
             await terminal.waitFor("Logged out of LiteLLM");
             assert.equal(await quit(terminal), 0);
           } finally {
@@ -138,7 +138,8 @@ export function loginSuite(): ConformanceSuite {
           const extension = await loadExtension({ ...NOTHING_CONFIGURED, PI_CODING_AGENT_DIR: agentDir });
           assert.deepEqual(extension.warnings, []);
           assert.ok((extension.providers.get("litellm")?.config.models?.length ?? 0) > 0);
-          assert.ok(fake.requests.slice(before).every((request) => request.status === 200));
+          const discovery = fake.requests.slice(before);
+          assert.ok(discovery.length > 0 && discovery.every((request) => request.status === 200 && request.headers.authorization === `Bearer ${API_KEY}`), JSON.stringify(discovery.map((request) => request.status)));
         },
       },
       {

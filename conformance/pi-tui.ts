@@ -14,8 +14,9 @@ export function tui(agentDir: string, project: string, args: readonly string[] =
   return new Terminal([PI_NODE, PI_CLI, "-e", MOD_TS, ...args], cleanEnvironment({ PI_CODING_AGENT_DIR: agentDir, PI_OFFLINE: "1", ...env }), project);
 }
 
-/** Picks LiteLLM in the provider list `/login` and `/logout` open (every pi version has it, with a search). */
-export async function pickLiteLLM(terminal: Terminal): Promise<void> {
+/** Picks LiteLLM in the provider list `/login` and `/logout` open: every pi version titles it so, with a search. */
+export async function pickLiteLLM(terminal: Terminal, mode: "login" | "logout"): Promise<void> {
+  await terminal.waitFor(mode === "login" ? "Select provider to configure:" : "Select provider to logout:");
   await terminal.waitFor("LiteLLM");
   terminal.type("LiteLLM");
   terminal.type(KEYS.enter);
@@ -33,7 +34,7 @@ export async function logIn(terminal: Terminal, url: string, keys: readonly stri
   terminal.type(KEYS.enter);
   await terminal.waitFor("Select authentication method");
   terminal.type(KEYS.enter);
-  await pickLiteLLM(terminal);
+  await pickLiteLLM(terminal, "login");
   await terminal.waitFor("LiteLLM proxy URL");
   terminal.type(url);
   terminal.type(KEYS.enter);

@@ -7,6 +7,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
+import { temporaryDirectory } from "./temporary.ts";
 
 /** Escape sequences (colours, cursor moves, OSC titles), removed so the screen reads as text. */
 const ESCAPES = /\x1b\[[0-9;?<>=]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78cDEHM]|\r/g;
@@ -19,7 +20,10 @@ const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 /** A program running in a 120×40 pseudo-terminal. */
 export class Terminal {
   #child: ChildProcess;
+  /** What the program printed, decoded but not yet cleaned: an escape sequence may still be arriving. */
+  #raw = "";
   #text = "";
+  #closed = false;
   /** Where the next {@link waitFor} starts reading (in the text with white space collapsed): text already matched is not matched again. */
   #read = 0;
   #waiters = new Set<() => void>();
@@ -28,15 +32,19 @@ export class Terminal {
   /** Starts `argv` in the terminal with exactly `env` (plus `TERM`), in `cwd`. */
   constructor(argv: readonly string[], env: Record<string, string>, cwd: string) {
     const command = `stty cols 120 rows 40; exec ${argv.map(quote).join(" ")}`;
-    this.#child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env: { ...env, TERM: "xterm-256color" }, stdio: ["pipe", "pipe", "pipe"] });
-    const take = (chunk: Buffer) => {
-      this.#text += chunk.toString("utf8").replace(ESCAPES, "");
+    // Its own process group, so close() ends pi as well as the terminal.
+    this.#child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env: { ...env, TERM: "xterm-256color" }, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    const take = (chunk: string) => {
+      this.#raw += chunk;
+      this.#text = this.#raw.replace(ESCAPES, "");
       for (const wake of this.#waiters) wake();
     };
-    this.#child.stdout!.on("data", take);
-    this.#child.stderr!.on("data", take);
+    // Decoded as a stream: a character split across two chunks stays one character.
+    this.#child.stdout!.setEncoding("utf8").on("data", take);
+    this.#child.stderr!.setEncoding("utf8").on("data", take);
     this.exited = new Promise((resolve) => {
       this.#child.on("close", (code) => {
+        this.#closed = true;
         resolve(code ?? 1);
         for (const wake of this.#waiters) wake();
       });
@@ -54,6 +62,7 @@ export class Terminal {
    * one space, so a line the TUI wrapped still matches.
    */
   waitFor(expected: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    if (typeof expected !== "string" && expected.global) throw new Error("waitFor takes no /g pattern: it keeps its lastIndex between checks");
     return new Promise((resolve, reject) => {
       let ended = false;
       const check = () => {
@@ -64,7 +73,8 @@ export class Terminal {
           this.#read += match.index + match[0].length;
           return resolve(match[0]);
         }
-        if (this.#child.exitCode !== null || ended) {
+        // After "close", not "exit": by then everything the program printed has been read.
+        if (this.#closed || ended) {
           done();
           reject(new Error(`pi never printed ${String(expected)}${ended ? ` within ${timeoutMs} ms` : " before it exited"}; its screen ended with:\n${this.#text.slice(-1500)}`));
         }
@@ -87,18 +97,29 @@ export class Terminal {
     this.#child.stdin!.write(keys);
   }
 
-  /** Ends the program if it still runs and waits for it. */
+  /** Ends the program and the terminal if they still run (their whole process group), and waits for them. */
   async close(): Promise<number> {
-    if (this.#child.exitCode === null) this.#child.kill("SIGTERM");
+    if (!this.#closed && this.#child.pid !== undefined) {
+      try {
+        process.kill(-this.#child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
     return await this.exited;
   }
 }
 
-/** The environment for a TUI run: the test's, without anything that would configure a proxy or a provider key. */
+/**
+ * The environment for a TUI run: the test's, without anything that would configure a proxy or a
+ * provider key. pi loads our TypeScript through its own transpiler, whose coverage would not map
+ * onto our sources, and Node re-adds a missing NODE_V8_COVERAGE to children: it points elsewhere.
+ */
 export function cleanEnvironment(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/^(LITELLM_|OPENAI_|ANTHROPIC_|NODE_V8_COVERAGE$)/.test(name)) env[name] = value;
+    if (value !== undefined && !/^(LITELLM_|OPENAI_|ANTHROPIC_)/.test(name)) env[name] = value;
   }
+  if (env.NODE_V8_COVERAGE) env.NODE_V8_COVERAGE = temporaryDirectory("pi-litellm-tui-coverage-");
   return { ...env, ...extra };
 }

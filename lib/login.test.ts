@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { resolveConfigs, type StoredLogin } from "./config/config.ts";
-import { type KnownProxy, knownProxy, loginOf, MAX_LOGIN_ATTEMPTS, NEVER_EXPIRES, providerLogin } from "./login.ts";
+import { type LiteLLMConfig, resolveConfigs, type StoredLogin } from "./config/config.ts";
+import { type ConnectedProxy, foreignKeys, type KnownProxy, knownProxy, loginOf, MAX_LOGIN_ATTEMPTS, NEVER_EXPIRES, providerLogin } from "./login.ts";
 import type { LoginCallbacks } from "./pi.ts";
 import type { RefreshProblem } from "./provider.ts";
 import type { Result } from "./types.ts";
@@ -21,19 +21,30 @@ function user(answers: string[]) {
   return { callbacks, prompts, progress, shown: () => [...prompts.flatMap((prompt) => [prompt.message, prompt.placeholder ?? ""]), ...progress].join("\n") };
 }
 
-/** A proxy that accepts one key: 401 for any other, refused for any other URL. */
+type Connect = (login: StoredLogin) => Promise<Result<ConnectedProxy, RefreshProblem>>;
+
+/** A proxy that accepts one key: 401 for any other, refused for any other URL; `used` holds the logins put to use. */
 function proxy(url: string, key: string) {
   const tried: StoredLogin[] = [];
-  const connect = (login: StoredLogin): Promise<Result<string, RefreshProblem>> => {
+  const used: StoredLogin[] = [];
+  const connect: Connect = (login) => {
     tried.push(login);
     if (login.baseUrl !== url) return Promise.resolve({ ok: false, problem: { kind: "refused", message: `nothing answers at ${login.baseUrl}` } });
     if (login.apiKey !== key) return Promise.resolve({ ok: false, problem: { kind: "unauthorized", message: `LiteLLM rejected the API key (401) at ${url}` } });
-    return Promise.resolve({ ok: true, value: `3 models at ${url}` });
+    return Promise.resolve({ ok: true, value: { line: `3 models at ${url}`, use: () => void used.push(login) } });
   };
-  return { tried, connect };
+  return { tried, used, connect };
 }
 
-function loginWith(known: KnownProxy, connect: ReturnType<typeof proxy>["connect"]) {
+/** A proxy answering with `problems` in turn, then accepting. */
+function answeringWith(...problems: RefreshProblem[]): Connect {
+  return () => {
+    const problem = problems.shift();
+    return Promise.resolve(problem ? { ok: false, problem } : { ok: true, value: { line: "ok", use: () => {} } });
+  };
+}
+
+function loginWith(known: KnownProxy, connect: Connect) {
   return providerLogin({ providerName: "litellm", known: () => known, connect });
 }
 
@@ -45,7 +56,44 @@ describe("the /login flow", () => {
     assert.deepEqual(credentials, { access: "sk-good", refresh: "", expires: NEVER_EXPIRES, baseUrl: "http://proxy:4000" });
     assert.equal(prompts.length, 2);
     assert.deepEqual(at.tried, [{ baseUrl: "http://proxy:4000", apiKey: "sk-good" }]);
+    assert.deepEqual(at.used, at.tried);
     assert.equal(progress.at(-1), "3 models at http://proxy:4000");
+  });
+
+  it("puts nothing to use when the user cancels while the proxy is checked", async () => {
+    const controller = new AbortController();
+    const used: string[] = [];
+    const connect: Connect = () => {
+      controller.abort();
+      return Promise.resolve({ ok: true, value: { line: "ok", use: () => void used.push("used") } });
+    };
+    const { callbacks } = user(["http://proxy:4000", "sk-good"]);
+    await assert.rejects(loginWith({}, connect).login({ ...callbacks, signal: controller.signal }), { message: "Login cancelled" });
+    assert.deepEqual(used, []);
+  });
+
+  it("asks for the key again, not the URL, when the proxy lists no chat models for it", async () => {
+    const { callbacks, prompts, progress } = user(["http://proxy:4000", "sk-embeddings-only", "sk-chat"]);
+    const connect = answeringWith({ kind: "no-models", message: "lists no chat models" });
+    assert.equal((await loginWith({}, connect).login(callbacks)).access, "sk-chat");
+    assert.equal(prompts.length, 3);
+    assert.ok(progress.includes("LiteLLM at http://proxy:4000 lists no chat models for this key; enter the key again"));
+  });
+
+  it("does not offer a stored key again once the proxy refused it", async () => {
+    const at = proxy("http://proxy:4000", "sk-new");
+    const { callbacks, prompts } = user(["", "", "sk-new"]);
+    await loginWith({ baseUrl: "http://proxy:4000", apiKey: "sk-revoked" }, at.connect).login(callbacks);
+    assert.match(prompts[1]!.message, /Enter keeps the current key/);
+    assert.match(prompts[2]!.message, /Enter for a proxy without keys/);
+  });
+
+  it("says at once why no login can work when the configured URL is unusable", async () => {
+    const { callbacks, prompts } = user([]);
+    await assert.rejects(loginWith({ refusal: "LITELLM_BASE_URL is not a URL; set it to your proxy" }, proxy("", "").connect).login(callbacks), {
+      message: "LITELLM_BASE_URL is not a URL; set it to your proxy",
+    });
+    assert.equal(prompts.length, 0);
   });
 
   it("says the key was rejected and asks for the key again, keeping the URL", async () => {
@@ -59,9 +107,7 @@ describe("the /login flow", () => {
 
   it("asks for the key again when the proxy cannot check keys (no database): only its master key works", async () => {
     const { callbacks, prompts, progress } = user(["http://proxy:4000", "sk-team", "sk-master"]);
-    let calls = 0;
-    const connect = (): Promise<Result<string, RefreshProblem>> =>
-      Promise.resolve(++calls === 1 ? { ok: false, problem: { kind: "no-database", message: "No connected db." } } : { ok: true, value: "ok" });
+    const connect = answeringWith({ kind: "no-database", message: "No connected db." });
     assert.equal((await loginWith({}, connect).login(callbacks)).access, "sk-master");
     assert.equal(prompts.length, 3);
     assert.ok(progress.includes("LiteLLM at http://proxy:4000 has no database to check keys against, so only its master key works; enter the key again"), progress.join("\n"));
@@ -134,8 +180,11 @@ describe("the /login flow", () => {
 describe("knownProxy()", () => {
   const main = (env: Record<string, string>, settings = {}, stored?: StoredLogin) => ({
     providerName: "litellm",
-    configure: (login: StoredLogin | undefined) => resolveConfigs(env, settings, "settings.json", [], login).configs[0],
-    stored,
+    configure: (login: StoredLogin | undefined): Result<LiteLLMConfig> => {
+      const { configs, off } = resolveConfigs(env, settings, "settings.json", [], login);
+      return configs[0] ? { ok: true, value: configs[0] } : { ok: false, problem: off! };
+    },
+    stored: () => stored,
     create: () => {
       throw new Error("not used");
     },
@@ -156,6 +205,14 @@ describe("knownProxy()", () => {
     });
   });
 
+  it("pins a settings key whose variable is unset: it still wins over a typed key", () => {
+    assert.deepEqual(knownProxy(main({}, { apiKey: "$TEAM_KEY_UNSET" })), { keyPinnedBy: "TEAM_KEY_UNSET" });
+  });
+
+  it("refuses when the configured URL cannot be used, naming it", () => {
+    assert.deepEqual(knownProxy(main({ LITELLM_BASE_URL: "not a url" })), { refusal: "LITELLM_BASE_URL is not a URL; set it to your proxy, e.g. http://localhost:4000" });
+  });
+
   it("offers the OPENAI_BASE_URL fallback without pinning it: a login comes first", () => {
     assert.deepEqual(knownProxy(main({ OPENAI_BASE_URL: "http://openai-ish:4000", OPENAI_API_KEY: "sk-o" })), { baseUrl: "http://openai-ish:4000" });
   });
@@ -168,10 +225,24 @@ describe("knownProxy()", () => {
   });
 });
 
+describe("foreignKeys()", () => {
+  const config = (apiKey: string, keyFromLogin = false) => ({ ...resolveConfigs({ LITELLM_BASE_URL: "http://p", LITELLM_API_KEY: apiKey }).configs[0]!, ...(keyFromLogin ? { keyFromLogin } : {}) });
+
+  it("names a stored login's key for a provider whose key the environment sets: pi would send the login's", () => {
+    assert.deepEqual(foreignKeys(config("sk-env"), { baseUrl: "http://p", apiKey: "sk-login" }), ["sk-login"]);
+  });
+
+  it("names the key a replaced registration gave, for a login to another proxy", () => {
+    assert.deepEqual(foreignKeys(config("sk-login", true), { baseUrl: "http://q", apiKey: "sk-login" }, config("sk-openai")), ["sk-openai"]);
+    assert.deepEqual(foreignKeys(config("sk-login", true), { baseUrl: "http://p", apiKey: "sk-login" }, config("sk-login", true)), []);
+  });
+});
+
 describe("loginOf()", () => {
   it("reads a login's key and proxy, and a bare API key pi stored for the provider", () => {
     assert.deepEqual(loginOf({ type: "oauth", access: "sk-1", baseUrl: "http://p" }), { apiKey: "sk-1", baseUrl: "http://p" });
     assert.deepEqual(loginOf({ type: "api_key", key: "sk-2" }), { apiKey: "sk-2" });
+    assert.deepEqual(loginOf({ type: "oauth", access: "sk-3", baseUrl: "http://p:4000/v1/" }), { apiKey: "sk-3", baseUrl: "http://p:4000" });
     assert.equal(loginOf(undefined), undefined);
   });
 });

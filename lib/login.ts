@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type LiteLLMConfig, loginLabel, normalizeBaseUrl, type StoredLogin } from "./config/config.ts";
+import { type LiteLLMConfig, loginLabel, normalizeBaseUrl, sameRoot, type StoredLogin } from "./config/config.ts";
 import { type LoginCallbacks, type LoginCredentials, providerApiKey, type ProviderLogin, type StoredCredential } from "./pi.ts";
 import type { LiteLLMProvider, RefreshProblem } from "./provider.ts";
 import type { Result } from "./types.ts";
@@ -29,6 +29,7 @@ const KEY_FAILURES: Partial<Readonly<Record<RefreshProblem["kind"], (baseUrl: st
   unauthorized: (baseUrl) => `LiteLLM at ${baseUrl} rejected this key (401)`,
   forbidden: (baseUrl) => `LiteLLM at ${baseUrl} refused this key its models (403)`,
   "no-database": (baseUrl) => `LiteLLM at ${baseUrl} has no database to check keys against, so only its master key works`,
+  "no-models": (baseUrl) => `LiteLLM at ${baseUrl} lists no chat models for this key`,
 };
 
 /** What is known before the login asks: what to offer, and what the environment or settings pin. */
@@ -41,6 +42,15 @@ export interface KnownProxy {
   urlPinnedBy?: string;
   /** The variable or setting that sets the key and wins over a login; the key is then not asked. */
   keyPinnedBy?: string;
+  /** Why no login can give the provider a proxy (a configured URL that is not one): said at once. */
+  refusal?: string;
+}
+
+/** A proxy that answered a login: the line saying what it has, and how to start using it. */
+export interface ConnectedProxy {
+  line: string;
+  /** Makes it the provider's, its models in pi: called once the user can no longer cancel. */
+  use(): void;
 }
 
 /** What the login needs from the extension. */
@@ -49,17 +59,29 @@ export interface LoginDependencies {
   providerName: string;
   /** Read when the login starts, so it offers what is true then. */
   known(): KnownProxy;
-  /**
-   * Makes the login the provider's: one discovery with it and, when that works, the proxy's models
-   * registered. Gives the line saying what was found, or why it did not work.
-   */
-  connect(login: StoredLogin): Promise<Result<string, RefreshProblem>>;
+  /** One discovery with the login; nothing changes for pi until `use()`. */
+  connect(login: StoredLogin): Promise<Result<ConnectedProxy, RefreshProblem>>;
+}
+
+/**
+ * The keys pi may hand the main provider that are not for it. pi looks a stored login up before the
+ * provider's own key, which the environment or settings may have set instead; and pi keeps a key an
+ * earlier registration gave (`replaced`'s), which a login to another proxy must not send there.
+ */
+export function foreignKeys(config: LiteLLMConfig, stored: StoredLogin | undefined, replaced?: LiteLLMConfig): string[] {
+  const keys: string[] = [];
+  if (!config.keyFromLogin && stored?.apiKey) keys.push(stored.apiKey);
+  if (replaced?.apiKey && !replaced.keyFromLogin && !(config.keyFromLogin && replaced.apiKey === config.apiKey)) keys.push(replaced.apiKey);
+  return keys;
 }
 
 /** The login a credential in pi's store stands for: a login's key and proxy, or a bare key for whatever proxy is configured. */
 export function loginOf(credential: StoredCredential | undefined): StoredLogin | undefined {
   if (!credential) return undefined;
-  return credential.type === "api_key" ? { apiKey: credential.key } : { apiKey: credential.access, ...(credential.baseUrl ? { baseUrl: credential.baseUrl } : {}) };
+  if (credential.type === "api_key") return { apiKey: credential.key };
+  // A hand-edited store may hold `/v1` or a trailing slash; an unusable URL leaves a bare key.
+  const root = credential.baseUrl === undefined ? undefined : normalizeBaseUrl(credential.baseUrl, "auth.json");
+  return { apiKey: credential.access, ...(root?.ok ? { baseUrl: root.value } : {}) };
 }
 
 /** The credential pi stores for a login: the key as pi's access token, and the proxy it was checked against. */
@@ -106,14 +128,22 @@ function keyPrompt(baseUrl: string, keeps: boolean): { message: string; allowEmp
   return { message: `LiteLLM API key for ${baseUrl} (${empty})`, allowEmpty: true };
 }
 
+/**
+ * Asks until the proxy answers, at most {@link MAX_LOGIN_ATTEMPTS} times: the URL (unless pinned),
+ * then the key (unless pinned), one discovery; a refused key asks for the key again, any other
+ * failure for the URL. The proxy is used only once the user can no longer cancel.
+ */
 async function runLogin(callbacks: LoginCallbacks, dependencies: LoginDependencies): Promise<LoginCredentials> {
   const known = dependencies.known();
   const say = (line: string) => callbacks.onProgress?.(line);
+  if (known.refusal) throw new Error(known.refusal);
   if (known.urlPinnedBy && known.keyPinnedBy) {
     throw new Error(`${known.urlPinnedBy} and ${known.keyPinnedBy} set the proxy and its key, and win over a login; change them there`);
   }
   let baseUrl = known.baseUrl;
   let askUrl = !known.urlPinnedBy;
+  /** A key that was just refused is not offered again. */
+  let offerKnownKey = true;
   if (!askUrl) say(`Proxy: ${baseUrl} (from ${known.urlPinnedBy})`);
   let last = "";
   for (let attempt = 0; attempt < MAX_LOGIN_ATTEMPTS; attempt++) {
@@ -128,7 +158,7 @@ async function runLogin(callbacks: LoginCallbacks, dependencies: LoginDependenci
       baseUrl = url.value;
     }
     const root = baseUrl!;
-    const kept = known.apiKey !== undefined && known.baseUrl === root ? known.apiKey : undefined;
+    const kept = offerKnownKey && known.apiKey !== undefined && known.baseUrl !== undefined && sameRoot(known.baseUrl, root) ? known.apiKey : undefined;
     // A pinned key is the one requests carry; the login then stores none.
     const apiKey = known.keyPinnedBy ? "" : (await callbacks.onPrompt(keyPrompt(root, kept !== undefined))).trim() || kept || "";
     if (callbacks.signal?.aborted) throw new Error("Login cancelled");
@@ -136,32 +166,35 @@ async function runLogin(callbacks: LoginCallbacks, dependencies: LoginDependenci
     const connected = await dependencies.connect({ baseUrl: root, apiKey });
     if (callbacks.signal?.aborted) throw new Error("Login cancelled");
     if (connected.ok) {
-      say(connected.value);
+      connected.value.use();
+      say(connected.value.line);
       return loginCredentials({ baseUrl: root, apiKey });
     }
     const keyFailure = KEY_FAILURES[connected.problem.kind];
     const keyRefused = keyFailure !== undefined;
     last = keyFailure ? keyFailure(root) : connected.problem.message;
+    if (keyRefused) offerKnownKey = false;
     // Ask again only for what can change: a pinned value is not the login's to fix.
     askUrl = !known.urlPinnedBy && !keyRefused;
     if (!askUrl && (known.keyPinnedBy || !keyRefused)) throw new Error(last);
-    say(`${last}; ${askUrl ? "enter the URL and key again" : "enter the key again"}`);
+    say(`${last}; ${askUrl ? (known.keyPinnedBy ? "enter the URL again" : "enter the URL and key again") : "enter the key again"}`);
   }
   throw new Error(`${last}; run /login again`);
 }
 
-/** A proxy URL no configuration has, standing in for a login to see what the environment and settings pin. */
-const PROBE_URL = "http://login.invalid";
+/** A login no configuration has, standing in for one to see what the environment and settings pin. */
+const PROBE = { baseUrl: "http://login.invalid", apiKey: "probe" } as const;
 
 /** How the extension makes and installs the main provider; the login reads and replaces it through these. */
 export interface MainProvider {
+  /** The main provider's name (`litellm` unless settings say otherwise). */
   providerName: string;
-  /** The main provider's configuration with `login` as the stored login, or `undefined` when it has none. */
-  configure(login: StoredLogin | undefined): LiteLLMConfig | undefined;
-  /** What `/login` stored when the extension loaded. */
-  stored: StoredLogin | undefined;
-  /** A provider for a configuration, registered with this login; not yet in use. */
-  create(config: LiteLLMConfig): LiteLLMProvider;
+  /** The main provider's configuration with `login` as the stored login, or why it has none. */
+  configure(login: StoredLogin | undefined): Result<LiteLLMConfig>;
+  /** What `/login` has stored now (read afresh: a `/logout` may have removed it). */
+  stored(): StoredLogin | undefined;
+  /** A provider for a configuration made with `login`, registered with this login; not yet in use. */
+  create(config: LiteLLMConfig, login: StoredLogin): LiteLLMProvider;
   /** Puts a provider whose models are registered in place of the main one. */
   install(provider: LiteLLMProvider): void;
 }
@@ -172,15 +205,20 @@ export interface MainProvider {
  * stored login's, else the one a lower source (the `OPENAI_*` fallback) gives.
  */
 export function knownProxy(main: MainProvider): KnownProxy {
-  const probe = main.configure({ baseUrl: PROBE_URL, apiKey: "probe" });
   const label = loginLabel(main.providerName);
-  const urlPinnedBy = probe && probe.baseUrlVariable !== label ? probe.baseUrlVariable : undefined;
-  const keyPinnedBy = probe?.apiKey !== undefined && !probe.keyFromLogin ? probe.apiKeyVariable : undefined;
-  const stored = main.stored;
-  const baseUrl = urlPinnedBy ? probe!.baseUrl : stored?.baseUrl ?? main.configure(undefined)?.baseUrl;
+  const probe = main.configure(PROBE);
+  if (!probe.ok) return { refusal: probe.problem };
+  const urlPinnedBy = probe.value.baseUrlVariable !== label ? probe.value.baseUrlVariable : undefined;
+  // A login's key applies only to its own proxy: with the URL pinned, ask with a login for that one.
+  const keyProbe = urlPinnedBy ? main.configure({ ...PROBE, baseUrl: probe.value.baseUrl }) : probe;
+  const keyPinnedBy = keyProbe.ok && !keyProbe.value.keyFromLogin ? keyProbe.value.apiKeyVariable : undefined;
+  const stored = main.stored();
+  const fallback = main.configure(undefined);
+  const baseUrl = urlPinnedBy ? probe.value.baseUrl : stored?.baseUrl ?? (fallback.ok ? fallback.value.baseUrl : undefined);
+  const keeps = stored?.apiKey && baseUrl && (stored.baseUrl === undefined || sameRoot(stored.baseUrl, baseUrl));
   return {
     ...(baseUrl ? { baseUrl } : {}),
-    ...(stored?.apiKey && stored.baseUrl === baseUrl ? { apiKey: stored.apiKey } : {}),
+    ...(keeps ? { apiKey: stored.apiKey } : {}),
     ...(urlPinnedBy ? { urlPinnedBy } : {}),
     ...(keyPinnedBy ? { keyPinnedBy } : {}),
   };
@@ -196,12 +234,21 @@ export function mainProviderLogin(main: MainProvider): ProviderLogin {
     known: () => knownProxy(main),
     async connect(login) {
       const config = main.configure(login);
-      if (!config) return { ok: false, problem: { kind: "http", message: `${main.providerName} cannot use ${login.baseUrl}` } };
-      const provider = main.create(config);
-      const registered = await provider.refresh();
-      if (!registered.ok) return registered;
-      main.install(provider);
-      return { ok: true, value: `${registered.value} models at ${config.baseUrl}; /model lists them` };
+      if (!config.ok) return { ok: false, problem: { kind: "http", message: config.problem } };
+      const provider = main.create(config.value, login);
+      const connected = await provider.connect();
+      if (!connected.ok) return connected;
+      const line = `LiteLLM: ${connected.value} models at ${config.value.baseUrl}; /model lists them`;
+      return {
+        ok: true,
+        value: {
+          line,
+          use() {
+            provider.publish();
+            main.install(provider);
+          },
+        },
+      };
     },
   });
 }

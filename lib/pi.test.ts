@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { agentDir, failedStream, providerApiKey, sessionModel } from "./pi.ts";
+import { writeFileSync } from "node:fs";
+import { temporaryDirectory } from "../conformance/temporary.ts";
+import { agentDir, failedStream, providerApiKey, sessionModel, storedCredential } from "./pi.ts";
 import { wireStream } from "./requests/wire-apis.ts";
 import { WIRE_APIS } from "./types.ts";
 
@@ -55,5 +57,31 @@ describe("the pi seam", () => {
       const message = await stream.result();
       assert.equal(message.stopReason, "error", api);
     }
+  });
+});
+
+describe("storedCredential()", () => {
+  const store = (text: string | undefined) => {
+    const dir = temporaryDirectory("auth-");
+    if (text !== undefined) writeFileSync(join(dir, "auth.json"), text);
+    return { PI_CODING_AGENT_DIR: dir };
+  };
+
+  it("reads a login (the key and its proxy) and a bare API key pi stored for the provider", () => {
+    const env = store(JSON.stringify({ litellm: { type: "oauth", access: "sk-1", refresh: "", expires: 1, baseUrl: "http://p" }, other: { type: "api_key", key: "sk-2" } }));
+    assert.deepEqual(storedCredential("litellm", env), { ok: true, value: { type: "oauth", access: "sk-1", baseUrl: "http://p" } });
+    assert.deepEqual(storedCredential("other", env), { ok: true, value: { type: "api_key", key: "sk-2" } });
+  });
+
+  it("has nothing for no file, no entry, a key pi resolves itself ($VAR, !command), or an empty login without a proxy", () => {
+    assert.deepEqual(storedCredential("litellm", store(undefined)), { ok: true, value: undefined });
+    const env = store(JSON.stringify({ a: { type: "api_key", key: "$TEAM_KEY" }, b: { type: "api_key", key: "!pass show litellm" }, c: { type: "oauth", access: "" } }));
+    for (const provider of ["a", "b", "c", "litellm"]) assert.deepEqual(storedCredential(provider, env), { ok: true, value: undefined }, provider);
+  });
+
+  it("says a store that is not JSON cannot be read, quoting none of it", () => {
+    const result = storedCredential("litellm", store('{"litellm": {"access": "sk-secret-in-a-broken-file"'));
+    assert.equal(result.ok, false);
+    assert.doesNotMatch(result.ok ? "" : result.problem, /sk-secret/);
   });
 });

@@ -72,7 +72,9 @@ export interface LoginCallbacks {
 
 /** What a login returns for pi to keep in its credential store (`auth.json`), plus fields of our own. */
 export interface LoginCredentials {
+  /** What `getApiKey` turns into the request key (for a LiteLLM login, the key itself). */
   access: string;
+  /** What `refreshToken` would refresh with; a proxy key has none. */
   refresh: string;
   /** When pi calls `refreshToken`, in epoch milliseconds. */
   expires: number;
@@ -86,8 +88,11 @@ export interface LoginCredentials {
 export interface ProviderLogin {
   /** The name `/login` lists. */
   name: string;
+  /** Asks the user and gives what pi stores; throws one line when it cannot succeed. */
   login(callbacks: LoginCallbacks): Promise<LoginCredentials>;
+  /** Called once `expires` has passed: gives the credentials to store instead. */
   refreshToken(credentials: LoginCredentials): Promise<LoginCredentials>;
+  /** The key a request carries, from the stored credentials. */
   getApiKey(credentials: LoginCredentials): string;
 }
 

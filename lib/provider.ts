@@ -44,6 +44,12 @@ export interface ProviderOptions {
   recheckAfterMs?: number;
   /** The provider's entry in pi's `/login`, registered with its models. */
   login?: ProviderLogin;
+  /**
+   * Keys pi may hand this provider that were set for something else: a stored login the environment
+   * or settings win over, or the key of the proxy a login replaced (pi keeps a key a registration
+   * gave). A request never carries one; it carries the provider's own key instead.
+   */
+  foreignKeys?: readonly string[];
 }
 
 /** Why a discovery registered nothing: the proxy's failure, or `no-models` when it answered with none for pi. */
@@ -110,6 +116,7 @@ export class LiteLLMProvider {
   /** Settings that cannot take effect on the registered models, said once at start. */
   #settingNotes: string[] = [];
   #budgetNoticed = false;
+  #retired = false;
 
   constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, readonly options: ProviderOptions = {}) {
     this.api = `litellm:${config.providerName}`;
@@ -220,20 +227,44 @@ export class LiteLLMProvider {
 
   /** Discovers now and re-registers; the models apply at once. Gives how many were registered, or the problem. */
   async refresh(): Promise<Result<number, RefreshProblem>> {
+    const connected = await this.connect();
+    if (connected.ok) this.publish();
+    return connected;
+  }
+
+  /**
+   * Discovers and makes the catalog this provider's, without telling pi yet ({@link publish} does):
+   * a login checks a proxy this way before it is used. Gives how many models it has, or the problem.
+   */
+  async connect(): Promise<Result<number, RefreshProblem>> {
     const result = await discover(this.config, this.options.fetch);
     if (!result.ok) {
       this.#problem = result.problem.message;
       return { ok: false, problem: { kind: result.problem.kind, message: this.#problem } };
     }
     const catalog = this.#withRoutes(result.value);
-    const registered = this.#register(catalog, false);
-    if (!registered.ok) {
-      this.#problem = registered.problem;
-      return { ok: false, problem: { kind: "no-models", message: registered.problem } };
+    const adopted = this.#adopt(catalog, false);
+    if (!adopted.ok) {
+      this.#problem = adopted.problem;
+      return { ok: false, problem: { kind: "no-models", message: adopted.problem } };
     }
-    this.cache.write(catalog);
     this.#problem = undefined;
-    return registered;
+    return { ok: true, value: adopted.value.length };
+  }
+
+  /** Registers the catalog {@link connect} adopted with pi, and caches it for the next start. */
+  publish(): void {
+    if (!this.#catalog) return;
+    this.#register(this.#catalog, false);
+    this.cache.write(this.#catalog);
+  }
+
+  /**
+   * Stops this provider from registering again: a login replaced it, and a refresh still under way
+   * must not put the old proxy back.
+   */
+  retire(): void {
+    this.#retired = true;
   }
 
   /**
@@ -383,6 +414,7 @@ export class LiteLLMProvider {
 
   /** Registers a catalog's models with pi; gives how many, or why there are none. */
   #register(catalog: Catalog, fromCache: boolean): Result<number> {
+    if (this.#retired) return { ok: false, problem: `${this.config.providerName} was replaced by a login` };
     const adopted = this.#adopt(catalog, fromCache);
     if (!adopted.ok) return adopted;
     const models = adopted.value;
@@ -406,7 +438,7 @@ export class LiteLLMProvider {
         printModeNote: (line) => this.#notify ? undefined : this.#warn?.(line),
         spent: (spend, maxBudget) => this.#spent(spend, maxBudget),
         diagnose: () => this.#diagnose(),
-        ...(this.config.keyFromLogin ? {} : { apiKey: providerApiKey(this.config.apiKey) }),
+        keyFor: (fromPi) => (fromPi !== undefined && this.options.foreignKeys?.includes(fromPi) ? this.#ownKey : fromPi),
         keyVariable: this.config.apiKeyVariable,
         urlVariable: this.config.baseUrlVariable,
         secrets: this.config.secrets,
@@ -415,6 +447,11 @@ export class LiteLLMProvider {
       }),
     });
     return { ok: true, value: models.length };
+  }
+
+  /** The key this provider's requests carry in place of a foreign one: its pinned key, or none for a login's (pi's to look up). */
+  get #ownKey(): string {
+    return providerApiKey(this.config.keyFromLogin ? undefined : this.config.apiKey);
   }
 
   /**

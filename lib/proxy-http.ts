@@ -73,7 +73,7 @@ const STATUS_KINDS: Readonly<Record<number, FailureKind>> = {
 
 /**
  * LiteLLM's answer to a key other than its master key when it runs without a database (400, type
- * `no_db_connection`; `litellm/proxy/auth/user_api_key_auth.py`): the key cannot be checked at all.
+ * `no_db_connection`, BerriAI/litellm `litellm/proxy/auth/user_api_key_auth.py`; seen on the real LiteLLM 1.106.12): the key cannot be checked at all.
  */
 export const NO_DATABASE = /No connected db/i;
 

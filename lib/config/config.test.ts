@@ -288,6 +288,45 @@ describe("settings in the configuration", () => {
   });
 });
 
+describe("resolveConfigs() with a stored /login", () => {
+  const login = { baseUrl: "http://login:4000", apiKey: "$sk-login-literal" };
+  const main = (env: Record<string, string>, settings = {}, stored: typeof login | { apiKey: string } = login) => resolveConfigs(env, settings, "settings", [], stored).configs[0];
+
+  it("is the proxy and key with nothing else configured, its key taken as written (never as a $VAR)", () => {
+    const config = main({});
+    assert.deepEqual([config?.baseUrl, config?.apiKey, config?.keyFromLogin, config?.apiKeyVariable], ["http://login:4000", "$sk-login-literal", true, "/login litellm"]);
+    assert.ok(config?.secrets.includes("$sk-login-literal"));
+  });
+
+  it("loses to the environment and to settings, URL and key alike", () => {
+    assert.equal(main({ LITELLM_BASE_URL: "http://env" })?.baseUrl, "http://env");
+    assert.equal(main({}, { baseUrl: "http://settings" })?.baseUrl, "http://settings");
+    const keyed = main({ LITELLM_API_KEY: "sk-env" });
+    assert.deepEqual([keyed?.baseUrl, keyed?.apiKey, keyed?.keyFromLogin], ["http://login:4000", "sk-env", undefined]);
+    assert.equal(main({}, { apiKey: "sk-settings" })?.apiKey, "sk-settings");
+  });
+
+  it("keeps its key from any other proxy the environment names", () => {
+    const config = main({ LITELLM_BASE_URL: "http://elsewhere:4000" });
+    assert.deepEqual([config?.baseUrl, config?.apiKey], ["http://elsewhere:4000", undefined]);
+    assert.equal(main({ LITELLM_BASE_URL: "http://login:4000/v1/" })?.apiKey, "$sk-login-literal");
+  });
+
+  it("wins over the OPENAI_* fallback; a bare stored key never goes to OPENAI_BASE_URL", () => {
+    const openai = { OPENAI_BASE_URL: "http://other-tool:8080", OPENAI_API_KEY: "sk-openai" };
+    assert.deepEqual([main(openai)?.baseUrl, main(openai)?.apiKey], ["http://login:4000", "$sk-login-literal"]);
+    const bare = main(openai, {}, { apiKey: "sk-bare" });
+    assert.deepEqual([bare?.baseUrl, bare?.apiKey], ["http://other-tool:8080", "sk-openai"]);
+    assert.equal(main({ LITELLM_BASE_URL: "http://env" }, {}, { apiKey: "sk-bare" })?.apiKey, "sk-bare");
+  });
+
+  it("gives an alias on the same proxy its key pinned: only the main provider holds the login in pi's store", () => {
+    const { configs } = resolveConfigs({}, { aliases: { "litellm-batch": {} } }, "settings", [], login);
+    const alias = configs.find((config) => config.providerName === "litellm-batch");
+    assert.deepEqual([alias?.apiKey, alias?.keyFromLogin], ["$sk-login-literal", undefined]);
+  });
+});
+
 describe("resolveReference()", () => {
   it("reads $VAR and ${VAR}, and leaves anything else as it is", () => {
     assert.deepEqual(resolveReference("$A", { A: "1" }), { ok: true, value: { value: "1", variable: "A" } });

@@ -81,7 +81,9 @@ type Env = Readonly<Record<string, string | undefined>>;
  * checked against (none for a bare key stored by pi's own API-key login, which is the provider's).
  */
 export interface StoredLogin {
+  /** The proxy root the key was checked against; absent for a bare key. */
   baseUrl?: string;
+  /** The key; empty for a proxy without keys. */
   apiKey: string;
 }
 
@@ -240,6 +242,7 @@ function proxyConfig(
   env: Env,
   problems: string[],
   keySetting: string = ENV.apiKey,
+  holdsLogin = false,
 ): Result<LiteLLMConfig> {
   const normalized = normalizeBaseUrl(url.raw, url.variable);
   if (!normalized.ok) return normalized;
@@ -254,7 +257,8 @@ function proxyConfig(
       baseUrl: normalized.value,
       baseUrlVariable: url.variable,
       apiKey: resolved.value,
-      ...(key?.literal && resolved.value ? { keyFromLogin: true } : {}),
+      // Only the main provider has the login in pi's store; an alias sharing its key pins it.
+      ...(holdsLogin && key?.literal && resolved.value ? { keyFromLogin: true } : {}),
       apiKeyVariable: resolved.variable ?? key?.variable ?? keySetting,
       ...shared,
       secrets: [...new Set([...(resolved.value ? [resolved.value] : []), ...shared.secrets])],
@@ -308,7 +312,7 @@ export function resolveConfigs(
   const key = url && firstSource([
     [nonEmpty(env[ENV.apiKey]), ENV.apiKey],
     [settings.apiKey, `${at}.apiKey`],
-    [login && sameRoot(login.baseUrl ?? url.raw, url.raw) ? nonEmpty(login.apiKey) : undefined, loggedIn, true],
+    [login && loginServes(login, url) ? nonEmpty(login.apiKey) : undefined, loggedIn, true],
     [url.variable === ENV.fallbackBaseUrl ? nonEmpty(env[ENV.fallbackApiKey]) : undefined, ENV.fallbackApiKey],
   ]);
   const configs: LiteLLMConfig[] = [];
@@ -318,7 +322,7 @@ export function resolveConfigs(
   if (url && taken.includes(mainName)) {
     mainOff = `${at}.providerName: "${mainName}" is one of pi's own providers, whose models it would replace; pick another name`;
   } else if (url) {
-    const resolved = proxyConfig(mainName, url, key, shared(settings, at), env, problems);
+    const resolved = proxyConfig(mainName, url, key, shared(settings, at), env, problems, ENV.apiKey, true);
     if (resolved.ok) configs.push(main = withMcp(resolved.value, settings.mcp ?? true, [], `${at}.mcp`, problems));
     else mainOff = resolved.problem;
   }
@@ -350,8 +354,16 @@ export function resolveConfigs(
   return configs.length > 0 ? { configs, problems } : { configs, problems, off: mainOff };
 }
 
+/**
+ * Whether a stored login's key may go to the provider's URL: a login's to the proxy it was made for;
+ * a bare key pi stored for the provider to a URL set for it, never to the `OPENAI_BASE_URL` fallback.
+ */
+function loginServes(login: StoredLogin, url: Source): boolean {
+  return login.baseUrl === undefined ? url.variable !== ENV.fallbackBaseUrl : sameRoot(login.baseUrl, url.raw);
+}
+
 /** Whether two proxy URLs name the same root (`/v1` and trailing slashes aside). */
-function sameRoot(one: string, other: string): boolean {
+export function sameRoot(one: string, other: string): boolean {
   const [a, b] = [normalizeBaseUrl(one, ""), normalizeBaseUrl(other, "")];
   return a.ok && b.ok && a.value === b.value;
 }

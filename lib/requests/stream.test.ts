@@ -83,6 +83,16 @@ describe("createStream()", () => {
     assert.deepEqual(calls[1]?.options?.headers, {});
   });
 
+  it("sends the key keyFor gives for pi's, and pi's own key without keyFor", () => {
+    const calls: Call[] = [];
+    const profile = (m: Model<string>) => profileOf({ id: m.id }, { modelOverrides: [] });
+    const swapped = createStream({ profileOf: profile, wireStream: recordingWireStream(calls), keyFor: (fromPi) => (fromPi === "sk-stored-login" ? "sk-env" : fromPi) });
+    swapped(model("gpt-5"), CONTEXT, { apiKey: "sk-stored-login" });
+    swapped(model("gpt-5"), CONTEXT, { apiKey: "sk-from-api-key-flag" });
+    createStream({ profileOf: profile, wireStream: recordingWireStream(calls) })(model("gpt-5"), CONTEXT, { apiKey: "sk-pi" });
+    assert.deepEqual(calls.map((call) => call.options?.apiKey), ["sk-env", "sk-from-api-key-flag", "sk-pi"]);
+  });
+
   it("passes the abort signal and thinking level through untouched", () => {
     const calls: Call[] = [];
     const controller = new AbortController();

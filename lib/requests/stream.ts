@@ -94,10 +94,11 @@ export interface StreamDependencies {
   /** Called with a line print mode would otherwise not show (an overflow pi handles itself). */
   printModeNote?(line: string): void;
   /**
-   * The key every request carries, whatever pi looked up: pi puts a key stored by `/login` before the
-   * provider's own, while the environment and settings must win over a login. Unset, pi's key is sent.
+   * The key a request carries, given the one pi looked up. pi puts a key stored by `/login` before
+   * the provider's own, and keeps a key an earlier registration gave: the provider swaps such keys
+   * for its own. Unset, pi's key is sent.
    */
-  apiKey?: string;
+  keyFor?(fromPi: string | undefined): string | undefined;
   /** The variable or setting the key comes from, for lines about the key. */
   keyVariable?: string;
   /** The variable or setting the proxy URL comes from, for lines about reaching it. */
@@ -176,7 +177,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const target = { ...model, api: wireApi, baseUrl };
       const delegated: ProviderEventOptions = {
         ...options,
-        ...(dependencies.apiKey === undefined ? {} : { apiKey: dependencies.apiKey }),
+        ...(dependencies.keyFor ? { apiKey: dependencies.keyFor(options?.apiKey) } : {}),
         // pi-ai's clients would resend a 429 or 5xx by themselves, whatever it was; the kind decides here.
         maxRetries: 0,
         headers: { ...options?.headers, ...sessionHeader },
