@@ -100,7 +100,7 @@ export function loginCredentials(login: StoredLogin): LoginCredentials {
  * const login = providerLogin({
  *   providerName: "litellm",
  *   known: () => ({}),
- *   connect: async (proxy) => ({ ok: true, value: `models at ${proxy.baseUrl}` }),
+ *   connect: async (proxy) => ({ ok: true, value: { line: `models at ${proxy.baseUrl}`, use: () => {} } }),
  * });
  * login.getApiKey({ access: "sk-1", refresh: "", expires: 0 }); // "sk-1"
  * ```
