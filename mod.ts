@@ -12,7 +12,7 @@
 
 import process from "node:process";
 import { registerLiteLLMCommand } from "./lib/command.ts";
-import { DEFAULT_PROVIDER_NAME, resolveConfigs, type StoredLogin } from "./lib/config/config.ts";
+import { DEFAULT_PROVIDER_NAME, type LiteLLMConfig, resolveConfigs, type StoredLogin } from "./lib/config/config.ts";
 import { loadSettings } from "./lib/config/settings.ts";
 import { foreignKeys, loginOf, mainProviderLogin } from "./lib/login.ts";
 import { builtinProviders, type ExtensionAPI, type ProviderLogin, registerLogin, type SessionContext, stateDir, storedCredential, warn as warnOnStderr } from "./lib/pi.ts";
@@ -49,6 +49,18 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
         const now = storedCredential(mainName, env);
         return now.ok ? loginOf(now.value) : undefined;
       };
+      /**
+       * Whether pi's store still holds the login a configuration's key came from: `false` once it has
+       * held it and no longer does (a `/logout`); a login pi is about to store counts as held.
+       */
+      const holds = (config: LiteLLMConfig) => {
+        let seen = false;
+        return () => {
+          const held = storedLogin()?.apiKey === config.apiKey;
+          seen ||= held;
+          return held || !seen;
+        };
+      };
       const configure = (login: StoredLogin | undefined) => resolveConfigs(env, loaded.settings, "settings.json", taken, login);
       const atLoad = stored.ok ? loginOf(stored.value) : undefined;
       const { configs, problems, off } = configure(atLoad);
@@ -69,7 +81,7 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
         },
         stored: storedLogin,
         create: (config, loggedIn): LiteLLMProvider =>
-          new LiteLLMProvider(pi, config, { ...providerOptions, ...(login ? { login } : {}), foreignKeys: foreignKeys(config, loggedIn, mainProvider()?.config) }),
+          new LiteLLMProvider(pi, config, { ...providerOptions, ...(login ? { login } : {}), foreignKeys: foreignKeys(config, loggedIn, mainProvider()?.config), loggedIn: holds(config) }),
         install(provider) {
           const replaced = mainProvider();
           replaced?.retire();
@@ -85,7 +97,8 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
       if (login) registerLogin(pi, mainName, login, LOGIN_BASE_URL);
       for (const config of configs) {
         const main = config.providerName === mainName;
-        providers.push(new LiteLLMProvider(pi, config, { ...providerOptions, ...(login && main ? { login } : {}), ...(main ? { foreignKeys: foreignKeys(config, atLoad) } : {}) }));
+        const mainOptions = main ? { foreignKeys: foreignKeys(config, atLoad), loggedIn: holds(config), ...(login ? { login } : {}) } : {};
+        providers.push(new LiteLLMProvider(pi, config, { ...providerOptions, ...mainOptions }));
       }
       pi.on("session_start", (_event, ctx) => {
         session = ctx;

@@ -304,8 +304,12 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
   if (scenario.messagesRoute !== false) app.post("/v1/messages", chat(() => "anthropic-messages"));
   app.get("/model_group/info", management("model_group/info", () => ({ data: modelGroupRows(scenario.models) })));
   app.get("/key/info", async (c) => {
-    if (!authorized(c)) return c.json(auth.body as object, 401);
+    if (!authorized(c)) {
+      record(c, { status: 401 });
+      return c.json(auth.body as object, 401);
+    }
     const key = scenario.key;
+    record(c, { status: key ? 200 : 400 });
     if (!key) return c.json({ error: { message: "No connected db.", type: "no_db_connection", param: "None", code: "400" } }, 400);
     return c.json({ key: "hashed", info: { spend: key.spend, max_budget: key.maxBudget, budget_reset_at: key.resetsAt ?? null, expires: key.expires ?? null, models: key.models ?? [] } });
   });

@@ -143,6 +143,23 @@ export function loginSuite(): ConformanceSuite {
         },
       },
       {
+        name: "in-process: after /logout removes the login, the extension's own requests (/litellm's /key/info) no longer carry its key",
+        async run() {
+          const agentDir = temporaryDirectory("pi-litellm-login-agent-");
+          const auth = join(agentDir, "auth.json");
+          writeFileSync(auth, JSON.stringify({ litellm: { type: "oauth", access: API_KEY, refresh: "", expires: 0, baseUrl: fake.url } }));
+          const extension = await loadExtension({ ...NOTHING_CONFIGURED, PI_CODING_AGENT_DIR: agentDir });
+          const status = async () => {
+            const before = fake.requests.length;
+            await extension.commands.get("litellm")!.handler("", { ui: { notify() {} } });
+            return fake.requests.slice(before).filter((request) => request.path === "/key/info").map((request) => request.headers.authorization ?? null);
+          };
+          assert.deepEqual(await status(), [`Bearer ${API_KEY}`]);
+          writeFileSync(auth, "{}");
+          assert.deepEqual(await status(), [null]);
+        },
+      },
+      {
         name: "in-process: a credential store that is not JSON costs one line that quotes none of it, and /login is still offered",
         async run() {
           const agentDir = temporaryDirectory("pi-litellm-login-agent-");

@@ -56,6 +56,21 @@ async function settled(run: Promise<void> | undefined): Promise<void> {
 }
 
 describe("LiteLLMProvider", () => {
+  it("a login's key: its own requests carry it while pi's store holds it, and no key after /logout", async () => {
+    const sent: (string | null)[] = [];
+    const pi = { registerProvider() {} } as unknown as ExtensionAPI;
+    const fetchImpl: typeof fetch = async (_url, init) => {
+      sent.push(new Headers(init?.headers).get("authorization"));
+      return new Response("{}");
+    };
+    let stored = true;
+    const provider = new LiteLLMProvider(pi, { ...CONFIG, keyFromLogin: true }, { fetch: fetchImpl, loggedIn: () => stored });
+    await provider.keyInfo();
+    stored = false;
+    await provider.keyInfo();
+    assert.deepEqual(sent, [`Bearer ${CONFIG.apiKey}`, null]);
+  });
+
   it("cold start: discovers, registers and caches", async () => {
     const { registered, make } = setup([["gpt-5", "claude-haiku-4-5"]]);
     const provider = make();

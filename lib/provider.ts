@@ -50,6 +50,8 @@ export interface ProviderOptions {
    * gave). A request never carries one; it carries the provider's own key instead.
    */
   foreignKeys?: readonly string[];
+  /** For a provider whose key is a login's: whether pi's store still holds it (a `/logout` removes it). */
+  loggedIn?(): boolean;
 }
 
 /** Why a discovery registered nothing: the proxy's failure, or `no-models` when it answered with none for pi. */
@@ -237,7 +239,7 @@ export class LiteLLMProvider {
    * a login checks a proxy this way before it is used. Gives how many models it has, or the problem.
    */
   async connect(): Promise<Result<number, RefreshProblem>> {
-    const result = await discover(this.config, this.options.fetch);
+    const result = await discover(this.#requestConfig, this.options.fetch);
     if (!result.ok) {
       this.#problem = result.problem.message;
       return { ok: false, problem: { kind: result.problem.kind, message: this.#problem } };
@@ -278,7 +280,7 @@ export class LiteLLMProvider {
     if (context.allowNetwork === false) return undefined;
     const catalog = this.#catalog;
     if (!context.force && catalog && !this.#fromCache && Date.now() - catalog.fetchedAt < STALE_REFRESH_INTERVAL_MS) return undefined;
-    const result = await discover(this.config, this.options.fetch);
+    const result = await discover(this.#requestConfig, this.options.fetch);
     if (!result.ok) throw new Error(result.problem.message);
     const live = this.#withRoutes(result.value);
     const adopted = this.#adopt(live, false);
@@ -296,7 +298,7 @@ export class LiteLLMProvider {
   async #refreshCache(): Promise<void> {
     this.#background = { state: "running" };
     try {
-      const result = await discover(this.config, this.options.fetch);
+      const result = await discover(this.#requestConfig, this.options.fetch);
       if (result.ok) this.cache.write(this.#withRoutes(result.value));
       this.#background = result.ok ? { state: "done", models: result.value.models.length } : { state: "failed", problem: result.problem.message };
     } catch (error) {
@@ -362,7 +364,7 @@ export class LiteLLMProvider {
    * `/litellm mcp` asks: `server-tool: what it does`.
    */
   async mcpTools(): Promise<Result<string[]>> {
-    const result = await getJson(proxyRequest(this.config, "/mcp-rest/tools/list", this.options.fetch));
+    const result = await getJson(proxyRequest(this.#requestConfig, "/mcp-rest/tools/list", this.options.fetch));
     if (!result.ok) return { ok: false, problem: result.problem.message };
     const body = result.value as { tools?: unknown } | unknown[];
     const tools = Array.isArray(body) ? body : Array.isArray((body as { tools?: unknown }).tools) ? (body as { tools: unknown[] }).tools : [];
@@ -380,7 +382,7 @@ export class LiteLLMProvider {
 
   /** `/key/info` for this provider's key, read when `/litellm` asks, never at startup. */
   async keyInfo(): Promise<Result<KeyInfo>> {
-    const result = await getJson(proxyRequest(this.config, "/key/info", this.options.fetch));
+    const result = await getJson(proxyRequest(this.#requestConfig, "/key/info", this.options.fetch));
     return result.ok ? { ok: true, value: readKeyInfo(result.value) } : { ok: false, problem: result.problem.message };
   }
 
@@ -447,6 +449,16 @@ export class LiteLLMProvider {
       }),
     });
     return { ok: true, value: models.length };
+  }
+
+  /**
+   * The configuration the extension's own requests use (discovery, `/key/info`, MCP tools): after a
+   * `/logout`, a login's key is no longer sent, as pi no longer sends it either.
+   */
+  get #requestConfig(): LiteLLMConfig {
+    if (!this.config.keyFromLogin || (this.options.loggedIn?.() ?? true)) return this.config;
+    const { apiKey: _forgotten, ...config } = this.config;
+    return { ...config, apiKey: undefined };
   }
 
   /** The key this provider's requests carry in place of a foreign one: its pinned key, or none for a login's (pi's to look up). */
