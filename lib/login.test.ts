@@ -243,6 +243,7 @@ describe("loginOf()", () => {
     assert.deepEqual(loginOf({ type: "oauth", access: "sk-1", baseUrl: "http://p" }), { apiKey: "sk-1", baseUrl: "http://p" });
     assert.deepEqual(loginOf({ type: "api_key", key: "sk-2" }), { apiKey: "sk-2" });
     assert.deepEqual(loginOf({ type: "oauth", access: "sk-3", baseUrl: "http://p:4000/v1/" }), { apiKey: "sk-3", baseUrl: "http://p:4000" });
+    assert.equal(loginOf({ type: "oauth", access: "sk-4", baseUrl: "not a url" }), undefined, "its key was set for that proxy only");
     assert.equal(loginOf(undefined), undefined);
   });
 });

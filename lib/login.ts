@@ -48,6 +48,7 @@ export interface KnownProxy {
 
 /** A proxy that answered a login: the line saying what it has, and how to start using it. */
 export interface ConnectedProxy {
+  /** What the proxy has, for the login dialog: "LiteLLM: 12 models at …; /model lists them". */
   line: string;
   /** Makes it the provider's, its models in pi: called once the user can no longer cancel. */
   use(): void;
@@ -79,9 +80,11 @@ export function foreignKeys(config: LiteLLMConfig, stored: StoredLogin | undefin
 export function loginOf(credential: StoredCredential | undefined): StoredLogin | undefined {
   if (!credential) return undefined;
   if (credential.type === "api_key") return { apiKey: credential.key };
-  // A hand-edited store may hold `/v1` or a trailing slash; an unusable URL leaves a bare key.
-  const root = credential.baseUrl === undefined ? undefined : normalizeBaseUrl(credential.baseUrl, "auth.json");
-  return { apiKey: credential.access, ...(root?.ok ? { baseUrl: root.value } : {}) };
+  if (credential.baseUrl === undefined) return { apiKey: credential.access };
+  // A hand-edited store may hold `/v1` or a trailing slash. A URL that is not one makes no login: its
+  // key was set for that proxy, not for whatever URL is configured.
+  const root = normalizeBaseUrl(credential.baseUrl, "auth.json");
+  return root.ok ? { apiKey: credential.access, baseUrl: root.value } : undefined;
 }
 
 /** The credential pi stores for a login: the key as pi's access token, and the proxy it was checked against. */
