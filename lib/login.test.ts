@@ -45,7 +45,7 @@ function answeringWith(...problems: RefreshProblem[]): Connect {
 }
 
 function loginWith(known: KnownProxy, connect: Connect) {
-  return providerLogin({ providerName: "litellm", known: () => known, connect });
+  return providerLogin({ known: () => known, connect });
 }
 
 describe("the /login flow", () => {

@@ -56,8 +56,6 @@ export interface ConnectedProxy {
 
 /** What the login needs from the extension. */
 export interface LoginDependencies {
-  /** The provider's name, as `/login` and every line name it. */
-  providerName: string;
   /** Read when the login starts, so it offers what is true then. */
   known(): KnownProxy;
   /** One discovery with the login; nothing changes for pi until `use()`. */
@@ -101,7 +99,6 @@ export function loginCredentials(login: StoredLogin): LoginCredentials {
  * import { providerLogin } from "./login.ts";
  *
  * const login = providerLogin({
- *   providerName: "litellm",
  *   known: () => ({}),
  *   connect: async (proxy) => ({ ok: true, value: { line: `models at ${proxy.baseUrl}`, use: () => {} } }),
  * });
@@ -233,7 +230,6 @@ export function knownProxy(main: MainProvider): KnownProxy {
  */
 export function mainProviderLogin(main: MainProvider): ProviderLogin {
   return providerLogin({
-    providerName: main.providerName,
     known: () => knownProxy(main),
     async connect(login) {
       const config = main.configure(login);
