@@ -44,8 +44,17 @@ export const REQUEST_TIME_FIXTURES: readonly string[] = [
   "litellm-backend-rate-limit",
 ];
 
-/** Whether the pi under test compacts after an overflow in print mode: 0.73 does, 0.87 and 1.x do not. */
-const compactsInPrintMode = () => /^0\.(?:[0-7]?\d|8[0-6])\./.test(piVersion());
+/**
+ * Whether the pi under test prints the answer it gets after compacting in print mode: 0.87 and 1.x
+ * do; 0.73 compacts and is answered, but prints nothing.
+ */
+const printsAnswerAfterCompaction = () => !/^0\.(?:[0-7]?\d|8[0-6])\./.test(piVersion());
+
+/**
+ * Without something beyond `keepRecentTokens` to summarise (two short turns), pi 0.87 and 1.x do
+ * not compact at all, in print mode or the TUI; 0.73 compacts anyway.
+ */
+const compactsShortConversations = () => !printsAnswerAfterCompaction();
 
 /** pi's compaction asks the model for a summary of the conversation so far. */
 const isSummaryRequest = (request: RecordedRequest) => /summar/i.test(JSON.stringify(request.body));
@@ -176,11 +185,15 @@ export function requestTimeSuite(): ConformanceSuite {
           }
         },
       },
-      {
-        name: "context overflow in a session: pi does not resend the failed turn as is; a pi that compacts in print mode (0.73) summarises and is answered",
+      ...[true, false].map((compactable): ConformanceCase => ({
+        name: compactable
+          ? "context overflow in print mode, with history to compact (as a real overflow has): pi compacts and is answered; 0.87 and 1.x print the answer, 0.73 prints nothing; one line says what to do"
+          : "context overflow in print mode, two short turns: pi does not resend the failed turn as is; only 0.73 compacts",
         async run() {
-          const session = join(work, "overflow-session.jsonl");
-          const agentDir = join(work, "agent-overflow");
+          const session = join(work, `overflow-session-${compactable}.jsonl`);
+          const agentDir = join(work, `agent-overflow-${compactable}`);
+          mkdirSync(agentDir, { recursive: true });
+          if (compactable) writeFileSync(join(agentDir, "settings.json"), JSON.stringify(COMPACT_SHORT_CONVERSATIONS));
           const args = ["--session", session, "--model", "litellm/overflow-model"];
           const first = await runPi([...args, "-p", "Remember the word lantern."], env(), { cwd: work, agentDir });
           assertCleanRun(first);
@@ -192,22 +205,18 @@ export function requestTimeSuite(): ConformanceSuite {
             const requests = fresh.requests.filter((request) => request.model === "overflow-model");
             assert.equal(requests[0]?.fixture, "litellm-context-window");
             assert.equal(requests.filter((request) => request.fixture === "litellm-context-window").length, 1, "the overflowed turn is not resent as it was");
-            // Print mode prints nothing after an overflow on any pi (see the control below): one line says what to do.
             assert.deepEqual(plain(second.stderr).split("\n").filter((line) => line.includes("LiteLLM")), [
-              "pi-litellm-provider: LiteLLM: the conversation is longer than overflow-model's context window; print mode may end without an answer, so open the session in pi's TUI (pi -c, or --session) to compact it and go on",
+              "pi-litellm-provider: LiteLLM: the conversation is longer than overflow-model's context window; pi compacts it and sends the turn again. If no answer follows, open the session in pi's TUI (pi -c, or --session) to see it or go on",
             ]);
-            // pi 0.87 and 1.x end a print-mode run after an overflow without compacting, with their own providers too.
-            if (compactsInPrintMode()) {
-              assert.ok(requests.some(isSummaryRequest), "pi asked for a summary: it compacted");
-              assert.equal(requests.at(-1)?.status, 200, "compacted, sent again and answered");
-            } else {
-              assert.ok(!requests.some(isSummaryRequest), "this pi did not compact in print mode before; if it does now, require it");
-            }
+            const compacted = requests.some(isSummaryRequest);
+            assert.equal(compacted, compactable || compactsShortConversations(), `pi ${piVersion()} compacted: ${compacted}`);
+            if (compacted) assert.equal(requests.at(-1)?.status, 200, "compacted, sent again and answered");
+            assert.equal(second.stdout.includes("Hello from overflow-model."), compacted && printsAnswerAfterCompaction(), `stdout ${JSON.stringify(second.stdout)}`);
           } finally {
             await fresh.close();
           }
         },
-      },
+      })),
       {
         name: "context overflow in pi's TUI: pi compacts, sends the turn again and shows the answer",
         async run() {
@@ -235,7 +244,7 @@ export function requestTimeSuite(): ConformanceSuite {
         },
       },
       {
-        name: "control, without the extension: the same overflow through a provider of pi's own (models.json, openai-completions) compacts in print mode exactly where ours does",
+        name: "control, without the extension: the same overflow through a provider of pi's own (models.json, openai-completions), history to compact: compacted on every pi, the answer printed exactly where ours is",
         async run() {
           const session = join(work, "overflow-own-provider.jsonl");
           const agentDir = join(work, "agent-overflow-own-provider");
@@ -243,6 +252,7 @@ export function requestTimeSuite(): ConformanceSuite {
             mkdirSync(agentDir, { recursive: true });
             const provider = { baseUrl: `${url}/v1`, api: "openai-completions", apiKey: API_KEY, models: [{ id: "overflow-model", contextWindow: 128_000, maxTokens: 4_096 }] };
             writeFileSync(join(agentDir, "models.json"), JSON.stringify({ providers: { plain: provider } }));
+            writeFileSync(join(agentDir, "settings.json"), JSON.stringify(COMPACT_SHORT_CONVERSATIONS));
           };
           const args = ["--session", session, "--model", "plain/overflow-model"];
           ownProvider(fake.url);
@@ -253,7 +263,9 @@ export function requestTimeSuite(): ConformanceSuite {
             const second = await runPi([...args, "-p", "Which word?"], {}, { cwd: work, agentDir, extension: null });
             const requests = fresh.requests.filter((request) => request.model === "overflow-model");
             assert.equal(requests[0]?.fixture, "litellm-context-window");
-            assert.equal(requests.some(isSummaryRequest), compactsInPrintMode(), `pi ${piVersion()} compacted: ${requests.some(isSummaryRequest)}; exit ${second.code}, stdout ${JSON.stringify(second.stdout)}`);
+            const compacted = requests.some(isSummaryRequest);
+            assert.ok(compacted, `pi ${piVersion()} compacted: ${compacted}`);
+            assert.equal(second.stdout.includes("Hello from overflow-model."), printsAnswerAfterCompaction(), `pi ${piVersion()}: exit ${second.code}, stdout ${JSON.stringify(second.stdout)}`);
           } finally {
             await fresh.close();
           }

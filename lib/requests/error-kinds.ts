@@ -184,9 +184,10 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     then: "pi compacts the conversation and sends the shorter turn",
     // pi recognises `context_length_exceeded` on every version and compacts instead of failing the turn.
     line: (_text, { model }) => `LiteLLM: the conversation is longer than ${model}'s context window (context_length_exceeded)`,
-    // pi 0.73 compacts and answers in print mode without printing the answer; 0.87 and 1.x exit 0 without compacting.
+    // In print mode pi 0.73 compacts and is answered but prints nothing; 0.87 and 1.x print the answer,
+    // and compact only when there is history beyond keepRecentTokens to summarise.
     printModeNote: ({ model }) =>
-      `LiteLLM: the conversation is longer than ${model}'s context window; print mode may end without an answer, so open the session in pi's TUI (pi -c, or --session) to compact it and go on`,
+      `LiteLLM: the conversation is longer than ${model}'s context window; pi compacts it and sends the turn again. If no answer follows, open the session in pi's TUI (pi -c, or --session) to see it or go on`,
     example: "litellm.ContextWindowExceededError: litellm.BadRequestError: AnthropicException - prompt is too long: 213462 tokens > 200000 maximum",
   },
   {
