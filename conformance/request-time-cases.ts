@@ -233,6 +233,7 @@ export function requestTimeSuite(): ConformanceSuite {
             await terminal.waitFor("context_length_exceeded");
             await terminal.waitFor("Hello from overflow-model.", 60_000);
             assert.equal(await quit(terminal), 0);
+            assert.ok(!terminal.text.includes("If no answer follows"), "the print-mode line stays out of the TUI, which shows pi's compaction");
             // The overflow, then pi's summary (0.87 and later ask twice, for the history and the split turn), then the turn again over it.
             const seen = fresh.requests.filter((request) => request.model === "overflow-model").map((request) => [request.status, isSummaryRequest(request)]);
             assert.deepEqual(seen[0], [400, false], JSON.stringify(seen));
