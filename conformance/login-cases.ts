@@ -15,7 +15,7 @@ import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { collect, loadExtension } from "./harness.ts";
 import { filesUnder } from "./leaks.ts";
 import { runPi } from "./pi-cli.ts";
-import { logIn, pickLiteLLM, quit, tui } from "./pi-tui.ts";
+import { inTui, logIn, pickLiteLLM, tui } from "./pi-tui.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
@@ -52,12 +52,7 @@ export function loginSuite(): ConformanceSuite {
           const agentDir = temporaryDirectory("pi-litellm-login-agent-");
           const project = temporaryDirectory("pi-litellm-login-project-");
           const terminal = tui(agentDir, project);
-          try {
-            await logIn(terminal, fake.url, ["sk-typed-wrong-0000", API_KEY]);
-            assert.equal(await quit(terminal), 0);
-          } finally {
-            await terminal.close();
-          }
+          await inTui(terminal, () => logIn(terminal, fake.url, ["sk-typed-wrong-0000", API_KEY]));
           assert.deepEqual(stored(agentDir).litellm, { type: "oauth", access: API_KEY, refresh: "", expires: Date.UTC(9999, 0, 1), baseUrl: fake.url });
 
           const before = fake.requests.length;
@@ -76,17 +71,14 @@ export function loginSuite(): ConformanceSuite {
           const agentDir = temporaryDirectory("pi-litellm-login-agent-");
           const project = temporaryDirectory("pi-litellm-login-project-");
           const terminal = tui(agentDir, project);
-          try {
+          await inTui(terminal, async () => {
             await logIn(terminal, fake.url, [API_KEY]);
             terminal.type("/logout");
             await terminal.waitFor("/logout");
             terminal.type(KEYS.enter);
             await pickLiteLLM(terminal, "logout");
             await terminal.waitFor("Logged out of LiteLLM");
-            assert.equal(await quit(terminal), 0);
-          } finally {
-            await terminal.close();
-          }
+          });
           assert.equal(stored(agentDir).litellm, undefined);
           const run = await runPi(["--no-session", "--model", "litellm/gpt-4o", "-p", "Say hello."], NOTHING_CONFIGURED, { agentDir, cwd: project });
           assert.match(run.stderr, /LiteLLM provider is off: run \/login and pick LiteLLM/);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { MOD_TS, PI_CLI, PI_NODE } from "./pi-cli.ts";
 import { cleanEnvironment, KEYS, Terminal } from "./terminal.ts";
 
@@ -68,3 +69,30 @@ export async function send(terminal: Terminal, prompt: string): Promise<void> {
  * turns do not.
  */
 export const COMPACT_SHORT_CONVERSATIONS = { compaction: { keepRecentTokens: 1 } } as const;
+
+/** Drives pi's TUI, then leaves it as a user does (pi must exit 0); the terminal is closed whatever happens. */
+export async function inTui(terminal: Terminal, drive: () => Promise<void>): Promise<void> {
+  try {
+    await drive();
+    assert.equal(await quit(terminal), 0);
+  } finally {
+    await terminal.close();
+  }
+}
+
+/** Sends a prompt whose turn overflows, and waits for pi to show the overflow and then `answer`. */
+export async function overflowThenAnswer(terminal: Terminal, prompt: string, answer: string): Promise<void> {
+  await send(terminal, prompt);
+  await terminal.waitFor("context_length_exceeded");
+  await terminal.waitFor(answer, 60_000);
+}
+
+/**
+ * The requests of an overflow pi recovered from, as `[status, carries pi's summary]`: the overflow,
+ * then pi's summary (0.87 and later ask twice, for the history and the split turn), then the turn
+ * again over it.
+ */
+export function assertCompactedAndRetried(seen: readonly (readonly [number, boolean])[]): void {
+  assert.deepEqual(seen[0], [400, false], JSON.stringify(seen));
+  assert.ok(seen.length >= 3 && seen.slice(1).every(([status, summary]) => status === 200 && summary), JSON.stringify(seen));
+}

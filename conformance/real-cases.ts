@@ -20,7 +20,7 @@ import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { FIXTURES_DIR } from "./fixtures.ts";
 import { NOTHING_CONFIGURED } from "./login-cases.ts";
-import { COMPACT_SHORT_CONVERSATIONS, logIn, quit, send, tui } from "./pi-tui.ts";
+import { assertCompactedAndRetried, COMPACT_SHORT_CONVERSATIONS, inTui, logIn, overflowThenAnswer, tui } from "./pi-tui.ts";
 import { collect, type LoadedExtension, loadExtension, plain, streamWithoutExtension } from "./harness.ts";
 import { runPi } from "./pi-cli.ts";
 import { POLICY_CASES, type PolicyCase } from "./policy-cases.ts";
@@ -308,13 +308,8 @@ function tuiSuite(): ConformanceSuite {
         async run() {
           const agentDir = temporaryDirectory("pi-litellm-real-login-agent-");
           const terminal = tui(agentDir, work);
-          try {
-            const refusal = `LiteLLM at ${proxy.url} has no database to check keys against, so only its master key works`;
-            await logIn(terminal, proxy.url, ["sk-not-this-proxys-key-01", MASTER_KEY], refusal);
-            assert.equal(await quit(terminal), 0);
-          } finally {
-            await terminal.close();
-          }
+          const refusal = `LiteLLM at ${proxy.url} has no database to check keys against, so only its master key works`;
+          await inTui(terminal, () => logIn(terminal, proxy.url, ["sk-not-this-proxys-key-01", MASTER_KEY], refusal));
           const run = await runPi(["--no-session", "--model", "litellm/my-company-model", "-p", "Say hello."], NOTHING_CONFIGURED, { agentDir, cwd: work });
           assertCleanRun(run);
           assert.match(run.stdout, /Hello from my-company-model\./);
@@ -331,17 +326,8 @@ function tuiSuite(): ConformanceSuite {
           assertCleanRun(await runPi([...args, "-p", "Remember the word lantern."], env, { cwd: work, agentDir }));
           const before = upstreams.requests.length;
           const terminal = tui(agentDir, work, args, env);
-          try {
-            await send(terminal, "Which word?");
-            await terminal.waitFor("context_length_exceeded");
-            await terminal.waitFor("Hello from claude-small-window.", 60_000);
-            assert.equal(await quit(terminal), 0);
-          } finally {
-            await terminal.close();
-          }
-          const seen = upstreams.requests.slice(before).map((request) => [request.status, /summar/i.test(JSON.stringify(request.body.messages))]);
-          assert.deepEqual(seen[0], [400, false], JSON.stringify(seen));
-          assert.ok(seen.length >= 3 && seen.slice(1).every(([status, summary]) => status === 200 && summary), JSON.stringify(seen));
+          await inTui(terminal, () => overflowThenAnswer(terminal, "Which word?", "Hello from claude-small-window."));
+          assertCompactedAndRetried(upstreams.requests.slice(before).map((request) => [request.status, /summar/i.test(JSON.stringify(request.body.messages))] as const));
         },
       },
     ],

@@ -14,7 +14,7 @@ import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, type FakeModel, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
 import { collect, loadExtension, plain } from "./harness.ts";
 import { piVersion, runPi } from "./pi-cli.ts";
-import { COMPACT_SHORT_CONVERSATIONS, quit, send, tui } from "./pi-tui.ts";
+import { assertCompactedAndRetried, COMPACT_SHORT_CONVERSATIONS, inTui, overflowThenAnswer, tui } from "./pi-tui.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
@@ -229,17 +229,10 @@ export function requestTimeSuite(): ConformanceSuite {
           const fresh = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
           const terminal = tui(agentDir, work, ["--session", session, "--model", "litellm/overflow-model"], env(fresh.url));
           try {
-            await send(terminal, "Which word?");
-            await terminal.waitFor("context_length_exceeded");
-            await terminal.waitFor("Hello from overflow-model.", 60_000);
-            assert.equal(await quit(terminal), 0);
+            await inTui(terminal, () => overflowThenAnswer(terminal, "Which word?", "Hello from overflow-model."));
             assert.ok(!terminal.text.includes("If no answer follows"), "the print-mode line stays out of the TUI, which shows pi's compaction");
-            // The overflow, then pi's summary (0.87 and later ask twice, for the history and the split turn), then the turn again over it.
-            const seen = fresh.requests.filter((request) => request.model === "overflow-model").map((request) => [request.status, isSummaryRequest(request)]);
-            assert.deepEqual(seen[0], [400, false], JSON.stringify(seen));
-            assert.ok(seen.length >= 3 && seen.slice(1).every(([status, summary]) => status === 200 && summary), JSON.stringify(seen));
+            assertCompactedAndRetried(fresh.requests.filter((request) => request.model === "overflow-model").map((request) => [request.status, isSummaryRequest(request)] as const));
           } finally {
-            await terminal.close();
             await fresh.close();
           }
         },

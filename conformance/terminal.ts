@@ -23,6 +23,8 @@ export class Terminal {
   /** What the program printed, decoded but not yet cleaned: an escape sequence may still be arriving. */
   #raw = "";
   #text = "";
+  /** {@link text} with runs of white space as one space, what {@link waitFor} reads. */
+  #flat = "";
   #closed = false;
   /** Where the next {@link waitFor} starts reading (in the text with white space collapsed): text already matched is not matched again. */
   #read = 0;
@@ -37,6 +39,7 @@ export class Terminal {
     const take = (chunk: string) => {
       this.#raw += chunk;
       this.#text = this.#raw.replace(ESCAPES, "");
+      this.#flat = this.#text.replace(/\s+/g, " ");
       for (const wake of this.#waiters) wake();
     };
     // Decoded as a stream: a character split across two chunks stays one character.
@@ -66,7 +69,7 @@ export class Terminal {
     return new Promise((resolve, reject) => {
       let ended = false;
       const check = () => {
-        const rest = this.#text.replace(/\s+/g, " ").slice(this.#read);
+        const rest = this.#flat.slice(this.#read);
         const match = typeof expected === "string" ? (rest.includes(expected) ? { index: rest.indexOf(expected), 0: expected } : null) : expected.exec(rest);
         if (match) {
           done();

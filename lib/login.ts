@@ -70,7 +70,7 @@ export interface LoginDependencies {
 export function foreignKeys(config: LiteLLMConfig, stored: StoredLogin | undefined, replaced?: LiteLLMConfig): string[] {
   const keys: string[] = [];
   if (!config.keyFromLogin && stored?.apiKey) keys.push(stored.apiKey);
-  if (replaced?.apiKey && !replaced.keyFromLogin && !(config.keyFromLogin && replaced.apiKey === config.apiKey)) keys.push(replaced.apiKey);
+  if (replaced?.apiKey && !replaced.keyFromLogin && replaced.apiKey !== config.apiKey) keys.push(replaced.apiKey);
   return keys;
 }
 
