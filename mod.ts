@@ -45,10 +45,8 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
       const taken = builtinProviders();
       const mainName = loaded.settings.providerName ?? DEFAULT_PROVIDER_NAME;
       const stored = storedCredential(mainName, env);
-      const storedLogin = () => {
-        const now = storedCredential(mainName, env);
-        return now.ok ? loginOf(now.value) : undefined;
-      };
+      /** The login pi's store holds: as read at load, or read afresh (a `/logout` may have removed it). */
+      const storedLogin = (read = storedCredential(mainName, env)) => (read.ok ? loginOf(read.value) : undefined);
       /**
        * Whether pi's store still holds the login a configuration's key came from: `false` once it has
        * held it and no longer does (a `/logout`); a login pi is about to store counts as held.
@@ -62,7 +60,7 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
         };
       };
       const configure = (login: StoredLogin | undefined) => resolveConfigs(env, loaded.settings, "settings.json", taken, login);
-      const atLoad = stored.ok ? loginOf(stored.value) : undefined;
+      const atLoad = storedLogin(stored);
       const { configs, problems, off } = configure(atLoad);
       secrets = configs.flatMap((config) => config.secrets);
       for (const problem of [...loaded.problems, ...(stored.ok ? [] : [stored.problem]), ...problems]) warn(problem);
@@ -79,7 +77,7 @@ export function litellmExtension(options: ExtensionOptions = {}): (pi: Extension
           const main = configs.find((config) => config.providerName === mainName);
           return main ? { ok: true, value: main } : { ok: false, problem: off ?? `${mainName} has no proxy of its own` };
         },
-        stored: storedLogin,
+        stored: () => storedLogin(),
         create: (config, loggedIn): LiteLLMProvider =>
           new LiteLLMProvider(pi, config, { ...providerOptions, ...(login ? { login } : {}), foreignKeys: foreignKeys(config, loggedIn, mainProvider()?.config), loggedIn: holds(config) }),
         install(provider) {
