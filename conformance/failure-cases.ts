@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { assertCleanRun } from "./cli-cases.ts";
 import { type FakeLiteLLM, type FakeModel, type Scenario, startFakeLiteLLM } from "./fake-litellm.ts";
 import { Hono } from "hono";
+import { plain } from "./harness.ts";
 import { runPi } from "./pi-cli.ts";
 import { freePort, serveLoopback } from "./loopback.ts";
 import { API_KEY, manyModels } from "./scenario.ts";
@@ -124,7 +125,7 @@ export function failureSuite(): ConformanceSuite {
             assertCleanRun(run, 1);
             const reached = elsewhere.requests.slice(before).filter((request) => request.method === "POST");
             assert.deepEqual(reached, [], "no request followed the redirect");
-            assert.match(run.stdout + run.stderr, /LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/messages; the request was not sent there, so the key stays with the proxy\. If the proxy moved, set LITELLM_BASE_URL to its new address/);
+            assert.match(plain(run.stdout + run.stderr), /LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/messages; the request was not sent there, so the key stays with the proxy\. If the proxy moved, set LITELLM_BASE_URL to its new address/);
             assert.doesNotMatch(run.stdout + run.stderr, /gw-secret-redirect-77/);
           } finally {
             await redirecting.close();
