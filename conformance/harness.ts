@@ -9,7 +9,7 @@
 import type { AssistantMessage, AssistantMessageEventStream, Context, ExtensionAPI, Model, SimpleStreamOptions } from "../lib/pi.ts";
 import { WIRE_API_TABLE, wireStream } from "../lib/requests/wire-apis.ts";
 import type { WireApi } from "../lib/types.ts";
-import { litellmExtension } from "../mod.ts";
+import { type ExtensionOptions, litellmExtension } from "../mod.ts";
 import { assertNoSecrets, filesUnder } from "./leaks.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
@@ -46,7 +46,11 @@ export function userContext(text = "Say hello."): Context {
  * Loads the extension with the given environment; registrations land in the returned maps. The
  * project directory is a fresh one unless `cwd` says otherwise, so no stray `.pi/settings.json` applies.
  */
-export async function loadExtension(env: Record<string, string | undefined>, cwd = temporaryDirectory("pi-litellm-project-")): Promise<LoadedExtension> {
+export async function loadExtension(
+  env: Record<string, string | undefined>,
+  cwd = temporaryDirectory("pi-litellm-project-"),
+  options: Pick<ExtensionOptions, "projectTrust"> = {},
+): Promise<LoadedExtension> {
   const providers = new Map<string, RegisteredProvider>();
   const commands = new Map<string, RegisteredCommand>();
   const handlers = new Map<string, ((event: unknown, ctx: unknown) => unknown)[]>();
@@ -61,7 +65,7 @@ export async function loadExtension(env: Record<string, string | undefined>, cwd
   } as unknown as ExtensionAPI;
   // Learned rules go to a throwaway agent directory unless the test shares one between instances.
   const agentEnv = { PI_CODING_AGENT_DIR: temporaryDirectory("pi-litellm-agent-"), ...env };
-  await litellmExtension({ env: agentEnv, cwd, warn: (line) => warnings.push(line) })(pi);
+  await litellmExtension({ env: agentEnv, cwd, warn: (line) => warnings.push(line), ...options })(pi);
   assertNoSecrets(env, { ...Object.fromEntries(warnings.map((line, index) => [`warning ${index}`, line])), ...filesUnder(agentEnv.PI_CODING_AGENT_DIR) });
 
   const model = (id: string, providerName = "litellm"): Model<string> => {
@@ -79,7 +83,9 @@ export async function loadExtension(env: Record<string, string | undefined>, cwd
     model,
     stream: (id, options = {}, context = userContext()) => {
       const provider = providers.get("litellm")!;
-      return provider.config.streamSimple!(model(id) as never, context, { apiKey: provider.config.apiKey, ...options });
+      // pi hands the registered provider's key and headers, looked up per request.
+      const headers = provider.config.headers ? { headers: provider.config.headers } : {};
+      return provider.config.streamSimple!(model(id) as never, context, { apiKey: provider.config.apiKey, ...headers, ...options });
     },
   };
 }

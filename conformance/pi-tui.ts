@@ -48,6 +48,17 @@ export async function logIn(terminal: Terminal, url: string, keys: readonly stri
   await terminal.waitFor("Logged in to LiteLLM");
 }
 
+/** pi's trust prompt (pi 0.87 and later), in the order it lists its answers. */
+const TRUST_ANSWERS = ["Trust", "Trust parent folder", "Trust (this session only)", "Do not trust", "Do not trust (this session only)"] as const;
+
+/** Answers pi's trust prompt for the project the TUI starts in. */
+export async function answerTrustPrompt(terminal: Terminal, answer: typeof TRUST_ANSWERS[number]): Promise<void> {
+  await terminal.waitFor("Trust project folder?");
+  await terminal.waitFor(TRUST_ANSWERS.at(-1)!);
+  terminal.type(KEYS.down.repeat(TRUST_ANSWERS.indexOf(answer)));
+  terminal.type(KEYS.enter);
+}
+
 /** Leaves the TUI as a user does (ctrl+d on an empty editor) and returns pi's exit code. */
 export async function quit(terminal: Terminal): Promise<number> {
   terminal.type(KEYS.ctrlD);

@@ -14,6 +14,7 @@ import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { runPi } from "./pi-cli.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
+import { piHasProjectTrust } from "./trust-cases.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
 const BATCH_KEY = "sk-batch-second-key-5b1e";
@@ -97,9 +98,11 @@ export function settingsSuite(): ConformanceSuite {
         },
       },
       {
-        name: "the project's settings win over the user's",
+        name: "the project's settings, once pi trusts the project, win over the user's",
         async run() {
-          const run = await runPi(["--list-models", "team"], keys, dirs(settings(), { providerName: "team", hideModels: [] }));
+          // pi 0.87 and later load a project's settings only once it is trusted; 0.73 always does.
+          const trusted = piHasProjectTrust() ? ["--approve"] : [];
+          const run = await runPi(["--list-models", "team", ...trusted], keys, dirs(settings(), { providerName: "team", hideModels: [] }));
           assertCleanRun(run);
           assert.match(run.stdout + run.stderr, /^team\s+databricks-claude-sonnet-4\s/m);
         },

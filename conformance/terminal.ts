@@ -13,7 +13,7 @@ import { temporaryDirectory } from "./temporary.ts";
 const ESCAPES = /\x1b\[[0-9;?<>=]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78cDEHM]|\r/g;
 
 /** Keys as a terminal sends them. */
-export const KEYS = { enter: "\r", escape: "\x1b", ctrlD: "\x04", ctrlC: "\x03" } as const;
+export const KEYS = { enter: "\r", escape: "\x1b", ctrlD: "\x04", ctrlC: "\x03", down: "\x1b[B" } as const;
 
 const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 

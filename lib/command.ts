@@ -131,9 +131,10 @@ const SUBCOMMANDS: readonly Subcommand[] = [
 ];
 
 /**
- * Registers `/litellm`. `problem` is shown instead of a status when no provider could be configured.
+ * Registers `/litellm` over the list of providers in use (read when it runs: a login or a trust
+ * decision changes it). `problem` says why there is none, shown instead of a status.
  */
-export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly LiteLLMProvider[], problem?: string): void {
+export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly LiteLLMProvider[], problem: () => string | undefined = () => undefined): void {
   pi.registerCommand("litellm", {
     description: `LiteLLM proxy: ${SUBCOMMANDS.map((subcommand) => `${subcommand.name} (${subcommand.description})`).join(", ")}`,
     getArgumentCompletions: (prefix: string) => {
@@ -143,7 +144,7 @@ export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly Lit
     handler: async (args, ctx) => {
       const notify: Notify = (message, type) => ctx.ui.notify(message, type);
       // A login during the session fills the list after the command was registered.
-      if (providers.length === 0) return notify(problem ?? "LiteLLM: no provider is configured", "warning");
+      if (providers.length === 0) return notify(problem() ?? "LiteLLM: no provider is configured", "warning");
       const name = args.trim() || "status";
       const subcommand = SUBCOMMANDS.find((candidate) => candidate.name === name);
       if (!subcommand) return notify(`Unknown subcommand "${name}"; use ${SUBCOMMANDS.map((candidate) => `/litellm ${candidate.name}`).join(", ")}`, "warning");

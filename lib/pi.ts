@@ -25,6 +25,7 @@ import {
 } from "@mariozechner/pi-ai";
 import * as piAi from "@mariozechner/pi-ai";
 import type { ExtensionAPI, ProviderModelConfig as ProviderModelConfig073 } from "@mariozechner/pi-coding-agent";
+import * as piCodingAgent from "@mariozechner/pi-coding-agent";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -131,6 +132,52 @@ export function storedCredential(provider: string, env: Readonly<Record<string, 
   return { ok: true, value: undefined };
 }
 
+/**
+ * The project-trust decisions pi has made before extensions load (pi 0.87 and later), read with pi's
+ * own code: its `parseArgs` for `--approve` / `--no-approve`, its `ProjectTrustStore` for the decision
+ * saved with `/trust` for the directory or a parent.
+ */
+export interface PiProjectTrust {
+  /** `true` for `--approve`, `false` for `--no-approve`, `undefined` for neither; `null` when pi's arguments cannot be read. */
+  commandLine(): boolean | undefined | null;
+  /** The saved decision nearest to `cwd`, `undefined` when there is none or it cannot be read. */
+  saved(cwd: string): boolean | undefined;
+}
+
+/** pi's project-trust API as pi 0.87 and later export it. */
+interface PiTrustExports {
+  ProjectTrustStore?: new (agentDir: string) => { get(cwd: string): boolean | null };
+  parseArgs?: (args: string[]) => { projectTrustOverride?: boolean };
+}
+
+/**
+ * pi's project trust, where this pi has it (its `ProjectTrustStore` is exported); `undefined` on a pi
+ * without project trust (0.73), which loads a project's settings itself.
+ */
+export function piProjectTrust(agentDirectory: string, argv: readonly string[] = process.argv.slice(2)): PiProjectTrust | undefined {
+  const { ProjectTrustStore: Store, parseArgs } = piCodingAgent as PiTrustExports;
+  if (typeof Store !== "function") return undefined;
+  return {
+    commandLine() {
+      if (typeof parseArgs !== "function") return null;
+      try {
+        const override = parseArgs([...argv]).projectTrustOverride;
+        return typeof override === "boolean" ? override : undefined;
+      } catch {
+        return null;
+      }
+    },
+    saved(cwd) {
+      try {
+        const decision = new Store(agentDirectory).get(cwd);
+        return typeof decision === "boolean" ? decision : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
 /** Registers a provider with pi; the fields an older pi does not know it simply does not read. */
 export function registerProvider(pi: ExtensionAPI, name: string, registration: ProviderRegistration): void {
   pi.registerProvider(name, registration as Parameters<ExtensionAPI["registerProvider"]>[1]);
@@ -224,6 +271,10 @@ export interface ModelRef {
 /** What the extension reads from pi's context at session start. */
 export interface SessionContext {
   hasUI: boolean;
+  /** The session's directory (pi 0.87 and later): `/resume` can enter another project. */
+  cwd?: string;
+  /** Whether pi trusts the session's project (pi 0.87 and later). */
+  isProjectTrusted?: () => boolean;
   ui: { notify(message: string, type?: "info" | "warning" | "error"): void };
   model?: { provider: string; id: string } | undefined;
   sessionManager?: { getBranch?(): readonly unknown[] };

@@ -197,7 +197,7 @@ describe("/litellm", () => {
 
   it("says what to set when the extension is not configured", async () => {
     const { commands, make } = setup([[]]);
-    registerLiteLLMCommand(make().pi, [], "LiteLLM provider is off: set LITELLM_BASE_URL");
+    registerLiteLLMCommand(make().pi, [], () => "LiteLLM provider is off: set LITELLM_BASE_URL");
     const { notices, ctx } = context();
     await commands.get("litellm")!.handler("", ctx);
     assert.deepEqual(notices, [["LiteLLM provider is off: set LITELLM_BASE_URL", "warning"]]);

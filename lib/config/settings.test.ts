@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { layerSettings, loadSettings, readSettingsFile } from "./settings.ts";
+import { layerSettings, readProjectSettings, readSettingsFile, readUserSettings } from "./settings.ts";
 import { temporaryDirectory } from "../../conformance/temporary.ts";
 
 
@@ -63,8 +63,8 @@ describe("readSettingsFile()", () => {
   });
 
   it("is quiet about a missing file or section, and one line about broken JSON", () => {
-    assert.deepEqual(readSettingsFile("/nonexistent/settings.json", "x"), { settings: {}, problems: [] });
-    assert.deepEqual(readSettingsFile(file({ theme: "dark" }), "x"), { settings: {}, problems: [] });
+    assert.deepEqual(readSettingsFile("/nonexistent/settings.json", "x"), { settings: {}, found: false, problems: [] });
+    assert.deepEqual(readSettingsFile(file({ theme: "dark" }), "x"), { settings: {}, found: false, problems: [] });
     const broken = readSettingsFile(file("{ nope"), "x");
     assert.equal(broken.problems.length, 1);
     assert.match(broken.problems[0]!, /^x is not valid JSON( \(at character \d+\))?; its litellm section is ignored$/);
@@ -91,13 +91,21 @@ describe("layerSettings()", () => {
   });
 });
 
-describe("loadSettings()", () => {
-  it("reads the agent directory's settings and the project's over them", () => {
+describe("readUserSettings() and readProjectSettings()", () => {
+  it("read the agent directory's settings, with pi's defaultProjectTrust, and the project's apart", () => {
     const agent = temporaryDirectory("agent-");
     const project = temporaryDirectory("project-");
-    writeFileSync(join(agent, "settings.json"), JSON.stringify({ litellm: { baseUrl: "http://user", providerName: "mine" } }));
+    writeFileSync(join(agent, "settings.json"), JSON.stringify({ defaultProjectTrust: "always", litellm: { baseUrl: "http://user", providerName: "mine" } }));
     mkdirSync(join(project, ".pi"));
-    writeFileSync(join(project, ".pi", "settings.json"), JSON.stringify({ litellm: { baseUrl: "http://project" } }));
-    assert.deepEqual(loadSettings({ PI_CODING_AGENT_DIR: agent }, project).settings, { baseUrl: "http://project", providerName: "mine" });
+    writeFileSync(join(project, ".pi", "settings.json"), JSON.stringify({ defaultProjectTrust: "always", litellm: { baseUrl: "http://project" } }));
+    assert.deepEqual(readUserSettings({ PI_CODING_AGENT_DIR: agent }), {
+      settings: { baseUrl: "http://user", providerName: "mine" },
+      found: true,
+      problems: [],
+      defaultProjectTrust: "always",
+    });
+    // A project cannot set how much projects are trusted: only the user's file says that.
+    assert.deepEqual(readProjectSettings(project), { settings: { baseUrl: "http://project" }, found: true, problems: [] });
+    assert.deepEqual(readProjectSettings(temporaryDirectory("empty-")), { settings: {}, found: false, problems: [] });
   });
 });

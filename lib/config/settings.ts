@@ -167,16 +167,26 @@ function readProxy(raw: Raw, where: string, problems: string[], allowAliases: bo
   return settings;
 }
 
+/** One settings file as read: its `litellm` section, whether it has one, and the lines about it. */
+export interface SettingsFile {
+  settings: LiteLLMSettings;
+  /** The file has a `litellm` section, valid or not. */
+  found: boolean;
+  problems: string[];
+  /** pi's own `defaultProjectTrust` from the same file (it means something in the user's file only). */
+  defaultProjectTrust?: unknown;
+}
+
 /**
  * Reads the `litellm` section of one settings file. A missing file or section is no problem; an
  * unreadable file or invalid field is one line each.
  */
-export function readSettingsFile(path: string, label: string): { settings: LiteLLMSettings; problems: string[] } {
+export function readSettingsFile(path: string, label: string): SettingsFile {
   let content: string;
   try {
     content = readFileSync(path, "utf8");
   } catch {
-    return { settings: {}, problems: [] };
+    return { settings: {}, found: false, problems: [] };
   }
   let parsed: unknown;
   try {
@@ -184,13 +194,15 @@ export function readSettingsFile(path: string, label: string): { settings: LiteL
   } catch (error) {
     // The parser's message quotes the file around the error, which may be a key: only the position is said.
     const position = /position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
-    return { settings: {}, problems: [`${label} is not valid JSON${position ? ` (at character ${position})` : ""}; its litellm section is ignored`] };
+    return { settings: {}, found: true, problems: [`${label} is not valid JSON${position ? ` (at character ${position})` : ""}; its litellm section is ignored`] };
   }
-  const section = isObject(parsed) ? parsed.litellm : undefined;
-  if (section === undefined) return { settings: {}, problems: [] };
+  const file = isObject(parsed) ? parsed : {};
+  const trust = "defaultProjectTrust" in file ? { defaultProjectTrust: file.defaultProjectTrust } : {};
+  const section = file.litellm;
+  if (section === undefined) return { settings: {}, found: false, problems: [], ...trust };
   const problems: string[] = [];
-  if (!isObject(section)) return { settings: {}, problems: [`${label} litellm: expected an object; ignoring it`] };
-  return { settings: readProxy(section, `${label} litellm`, problems, true), problems };
+  if (!isObject(section)) return { settings: {}, found: true, problems: [`${label} litellm: expected an object; ignoring it`], ...trust };
+  return { settings: readProxy(section, `${label} litellm`, problems, true), found: true, problems, ...trust };
 }
 
 function mergeRecords<T>(under: Record<string, T> | undefined, over: Record<string, T> | undefined, merge: (a: T, b: T) => T): Record<string, T> | undefined {
@@ -212,12 +224,19 @@ export function layerSettings(under: LiteLLMSettings, over: LiteLLMSettings): Li
   return { ...merged, ...(headers && { headers }), ...(models && { models }), ...(aliases && { aliases }) };
 }
 
-/**
- * The `litellm` section as pi would see it: `<agent dir>/settings.json`, with the project's
- * `.pi/settings.json` (under `cwd`) layered over it.
- */
-export function loadSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): { settings: LiteLLMSettings; problems: string[] } {
-  const user = readSettingsFile(join(agentDir(env), "settings.json"), "~/.pi/agent/settings.json");
-  const project = readSettingsFile(join(cwd, ".pi", "settings.json"), ".pi/settings.json");
-  return { settings: layerSettings(user.settings, project.settings), problems: [...user.problems, ...project.problems] };
+/** How lines name the user's settings file, wherever the agent directory is. */
+export const USER_SETTINGS_LABEL = "~/.pi/agent/settings.json";
+
+/** How lines name the project's settings file. */
+export const PROJECT_SETTINGS_LABEL = ".pi/settings.json";
+
+/** The user's settings: `<agent dir>/settings.json`. */
+export function readUserSettings(env: Readonly<Record<string, string | undefined>>): SettingsFile {
+  return readSettingsFile(join(agentDir(env), "settings.json"), USER_SETTINGS_LABEL);
+}
+
+/** A project's settings: `.pi/settings.json` under `cwd`, read but applied only once pi trusts the project. */
+export function readProjectSettings(cwd: string): SettingsFile {
+  const { defaultProjectTrust: _userOnly, ...project } = readSettingsFile(join(cwd, ".pi", "settings.json"), PROJECT_SETTINGS_LABEL);
+  return project;
 }

@@ -1,0 +1,266 @@
+/**
+ * The extension's startup, and what changes it during a session. What configures it is gathered
+ * once (the environment, the user's settings, the project's settings with pi's trust in them, pi's
+ * stored login), every provider's configuration is resolved in one place, then the providers are
+ * built. When a session starts, pi's trust decision, made after the extension loaded, may change
+ * which settings apply: the providers whose configuration changes are built again.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { registerLiteLLMCommand } from "./command.ts";
+import { type ConfigResult, DEFAULT_PROVIDER_NAME, type LiteLLMConfig, resolveConfigs, type StoredLogin } from "./config/config.ts";
+import { layerSettings, type LiteLLMSettings, readProjectSettings, readUserSettings, type SettingsFile } from "./config/settings.ts";
+import { type ProjectTrust, projectApplies, sayProjectSkipped, trustAtLoad, trustAtSession } from "./config/trust.ts";
+import { foreignKeys, loginOf, mainProviderLogin } from "./login.ts";
+import {
+  agentDir,
+  builtinProviders,
+  type ExtensionAPI,
+  type PiProjectTrust,
+  piProjectTrust,
+  type ProviderLogin,
+  registerLogin,
+  type SessionContext,
+  stateDir,
+  storedCredential,
+  warn as warnOnStderr,
+} from "./pi.ts";
+import { LiteLLMProvider, type ProviderOptions } from "./provider.ts";
+import { redact } from "./secrets.ts";
+
+/** Where `/login` is offered from before a login gives the provider a proxy of its own: LiteLLM's default port. */
+const LOGIN_BASE_URL = "http://localhost:4000/v1";
+
+/** What the extension reads from its surroundings; tests replace them. */
+export interface ExtensionOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The project directory whose `.pi/settings.json` applies once trusted; pi's working directory by default. */
+  cwd?: string;
+  fetch?: typeof fetch;
+  /** Where one-line problems go; stderr by default. */
+  warn?: (line: string) => void;
+  /** pi's project trust as this pi has it; `null` for a pi without it. Read from pi by default. */
+  projectTrust?: PiProjectTrust | null;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What configures the extension, gathered once at load. */
+interface Inputs {
+  env: Env;
+  user: SettingsFile;
+  /** The project as known at load: its directory, its settings, and pi's trust in it. */
+  project: { cwd: string; file: SettingsFile; trust: ProjectTrust };
+  /** pi's own provider names, which ours may not take. */
+  taken: readonly string[];
+}
+
+function gather(options: ExtensionOptions): Inputs {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const user = readUserSettings(env);
+  const pi = options.projectTrust === undefined ? piProjectTrust(agentDir(env)) : options.projectTrust ?? undefined;
+  const file = readProjectSettings(cwd);
+  // Only a project with a section has something to trust.
+  const trust: ProjectTrust = file.found ? trustAtLoad(pi, cwd, user.defaultProjectTrust) : { state: "pending" };
+  return { env, user, project: { cwd, file, trust }, taken: builtinProviders() };
+}
+
+/**
+ * Loads the extension into pi. Never throws: pi keeps its other providers whatever happens here.
+ */
+export async function startExtension(pi: ExtensionAPI, options: ExtensionOptions = {}): Promise<void> {
+  const warn = options.warn ?? warnOnStderr;
+  let extension: Extension | undefined;
+  try {
+    extension = new Extension(pi, gather(options), warn, options.fetch);
+    await extension.start();
+  } catch (error) {
+    warn(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, extension?.secrets ?? []));
+  }
+}
+
+/** The project whose settings the providers are built from now: its directory, its settings, whether they apply. */
+interface AppliedProject {
+  cwd: string;
+  file: SettingsFile;
+  applies: boolean;
+}
+
+/** The extension in pi: its providers, the settings they come from, its `/login`. */
+class Extension {
+  /** The providers in use, in the order of their configuration; `/litellm` reads this very list. */
+  readonly providers: LiteLLMProvider[] = [];
+  #project: AppliedProject;
+  #off: string | undefined;
+  #session: SessionContext | undefined;
+  /** Lines already said, so a rebuild does not repeat what the start said. */
+  #said = new Set<string>();
+  #login: ProviderLogin | undefined;
+  #loginName: string | undefined;
+
+  constructor(readonly pi: ExtensionAPI, readonly inputs: Inputs, readonly warn: (line: string) => void, readonly fetchImpl?: typeof globalThis.fetch) {
+    const { cwd, file, trust } = inputs.project;
+    this.#project = { cwd, file, applies: file.found && projectApplies(trust) };
+  }
+
+  /** Every value no line may show, across the providers in use. */
+  get secrets(): string[] {
+    return this.providers.flatMap((provider) => [...provider.config.secrets]);
+  }
+
+  /** The settings that apply now: the user's, with the project's over them once trusted. */
+  get #settings(): LiteLLMSettings {
+    return this.#project.applies ? layerSettings(this.inputs.user.settings, this.#project.file.settings) : this.inputs.user.settings;
+  }
+
+  get #mainName(): string {
+    return this.#settings.providerName ?? DEFAULT_PROVIDER_NAME;
+  }
+
+  /** The login pi's store holds for the main provider, read afresh (a `/logout` may have removed it). */
+  #storedLogin(): StoredLogin | undefined {
+    const read = storedCredential(this.#mainName, this.inputs.env);
+    return read.ok ? loginOf(read.value) : undefined;
+  }
+
+  #configure(login: StoredLogin | undefined): ConfigResult {
+    return resolveConfigs(this.inputs.env, this.#settings, "settings.json", this.inputs.taken, login);
+  }
+
+  /** Says a line once: a rebuild reports only what is new. */
+  #say(line: string, say: (line: string) => void = this.warn): void {
+    if (this.#said.has(line)) return;
+    this.#said.add(line);
+    say(line);
+  }
+
+  /**
+   * Whether pi's store still holds the login a configuration's key came from: `false` once it has
+   * held it and no longer does (a `/logout`); a login pi is about to store counts as held.
+   */
+  #holds(config: LiteLLMConfig): () => boolean {
+    let seen = false;
+    return () => {
+      const held = this.#storedLogin()?.apiKey === config.apiKey;
+      seen ||= held;
+      return held || !seen;
+    };
+  }
+
+  #providerOptions(): ProviderOptions {
+    return { stateDir: stateDir(this.inputs.env), ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) };
+  }
+
+  get #mainProvider(): LiteLLMProvider | undefined {
+    return this.providers.find((provider) => provider.config.providerName === this.#mainName);
+  }
+
+  /** The provider for one configuration, the main one with its login. */
+  #create(config: LiteLLMConfig, stored: StoredLogin | undefined): LiteLLMProvider {
+    const main = config.providerName === this.#mainName;
+    const login = main && this.#loginName === config.providerName ? this.#login : undefined;
+    const mainOptions = main ? { foreignKeys: foreignKeys(config, stored, this.#mainProvider?.config), loggedIn: this.#holds(config) } : {};
+    return new LiteLLMProvider(this.pi, config, { ...this.#providerOptions(), ...mainOptions, ...(login ? { login } : {}) });
+  }
+
+  /** Offers `/login` for the main provider, unless its name is one of pi's own (those are refused for ours). */
+  #offerLogin(): void {
+    const name = this.#mainName;
+    if (this.#loginName === name || this.inputs.taken.includes(name)) return;
+    this.#loginName = name;
+    this.#login = mainProviderLogin({
+      providerName: name,
+      configure: (candidate) => {
+        const { configs, off } = this.#configure(candidate);
+        const main = configs.find((config) => config.providerName === name);
+        return main ? { ok: true, value: main } : { ok: false, problem: off ?? `${name} has no proxy of its own` };
+      },
+      stored: () => this.#storedLogin(),
+      create: (config, loggedIn) => this.#create(config, loggedIn),
+      install: (provider) => {
+        const replaced = this.#mainProvider;
+        replaced?.retire();
+        this.providers.splice(replaced ? this.providers.indexOf(replaced) : 0, replaced ? 1 : 0, provider);
+        try {
+          if (this.#session) provider.sessionStarted(this.#session, this.warn);
+        } catch {
+          // A session pi has retired (after /reload) has no notices to give; the next start sets them.
+        }
+      },
+    });
+    // Offered at once, so a proxy that is down or not configured yet can still be logged in to.
+    registerLogin(this.pi, name, this.#login, LOGIN_BASE_URL);
+  }
+
+  /** At load: every provider built, registered and discovering at once. */
+  async start(): Promise<void> {
+    const { user, project } = this.inputs;
+    for (const problem of user.problems) this.#say(problem);
+    if (this.#project.applies) for (const problem of project.file.problems) this.#say(problem);
+    if (project.file.found && project.trust.state === "untrusted") sayProjectSkipped(project.cwd, (line) => this.#say(line));
+    const stored = storedCredential(this.#mainName, this.inputs.env);
+    if (!stored.ok) this.#say(stored.problem);
+    this.#offerLogin();
+    this.pi.on("session_start", (_event, ctx) => this.#sessionStarted(ctx as SessionContext));
+    registerLiteLLMCommand(this.pi, this.providers, () => this.#off);
+    await this.#build();
+  }
+
+  /**
+   * Builds the providers the settings now call for, keeping those whose configuration is unchanged:
+   * a changed one is retired and built again, one whose name is gone leaves pi.
+   */
+  async #build(say: (line: string) => void = this.warn): Promise<void> {
+    const stored = this.#storedLogin();
+    const { configs, problems, off } = this.#configure(stored);
+    this.#off = off;
+    for (const problem of problems) this.#say(problem, say);
+    this.#offerLogin();
+    const key = (config: LiteLLMConfig) => JSON.stringify(config);
+    const kept = new Map(this.providers.map((provider) => [key(provider.config), provider]));
+    const next = configs.map((config) => kept.get(key(config)) ?? this.#create(config, stored));
+    for (const provider of this.providers.filter((provider) => !next.includes(provider))) {
+      provider.retire();
+      if (!configs.some((config) => config.providerName === provider.config.providerName)) this.pi.unregisterProvider(provider.config.providerName);
+    }
+    const started = next.filter((provider) => !this.providers.includes(provider));
+    this.providers.splice(0, this.providers.length, ...next);
+    // No request: pi connects registered MCP servers when the session starts.
+    for (const provider of started) {
+      const refused = provider.registerMcp();
+      if (refused) this.#say(refused, say);
+    }
+    // Every provider discovers at once, so several proxies cost one discovery timeout, not several.
+    const outcomes = await Promise.all(started.map((provider) => provider.start()));
+    const named = this.providers.length > 1;
+    outcomes.forEach((lines, index) => {
+      for (const problem of lines) this.#say(named ? `${started[index]!.config.providerName}: ${problem}` : problem, say);
+    });
+  }
+
+  /**
+   * At each session start, pi has decided on the project's trust: its settings apply from now on if
+   * pi trusts it, and not if it does not, whatever was known at load; a session in another
+   * directory (`/resume`) brings that project's settings, on the same terms.
+   */
+  async #sessionStarted(ctx: SessionContext): Promise<void> {
+    this.#session = ctx;
+    const trusted = trustAtSession(ctx);
+    const notice = (line: string) => ctx.hasUI ? ctx.ui.notify(line, "warning") : this.warn(line);
+    if (trusted !== undefined) {
+      const cwd = ctx.cwd ?? this.#project.cwd;
+      const file = cwd === this.#project.cwd ? this.#project.file : readProjectSettings(cwd);
+      if (file.found && !trusted) sayProjectSkipped(cwd, notice);
+      const applies = file.found && trusted;
+      if (applies !== this.#project.applies || cwd !== this.#project.cwd) {
+        this.#project = { cwd, file, applies };
+        if (applies) for (const problem of file.problems) this.#say(problem, notice);
+        await this.#build(notice);
+      }
+    }
+    for (const provider of this.providers) provider.sessionStarted(ctx, this.warn);
+  }
+}
