@@ -228,6 +228,12 @@ export function registerMcpServer(pi: ExtensionAPI, name: string, config: McpSer
   }
 }
 
+/** Takes back an MCP server this extension registered, where pi has MCP; a pi without it has nothing to take back. */
+export function unregisterMcpServer(pi: ExtensionAPI, name: string): void {
+  const unregister = (pi as { unregisterMcpServer?: (name: string) => void }).unregisterMcpServer;
+  if (typeof unregister === "function") unregister.call(pi, name);
+}
+
 /** pi 0.73 caps the default output budget at this many tokens; the Azure path applies the same cap. */
 const DEFAULT_MAX_TOKENS_CAP = 32_000;
 

@@ -69,6 +69,20 @@ describe("fetchWithinOrigin()", () => {
     assert.equal(elsewhere.seen.length, 0);
   });
 
+  it("refuses a redirect to another origin for a Request too, whatever redirect mode it asks for, with the same line", async () => {
+    for (const redirect of ["manual", "follow", "error"] as const) {
+      const request = new Request(`${proxy.url}/moved`, { method: "POST", headers: { "api-key": "sk-azure-secret" }, body: '{"model":"gpt-5"}', redirect });
+      const response = await fetchWithinOrigin(fetch, request);
+      assert.equal(response.status, 307, redirect);
+      const body = await response.json() as { error: { message: string } };
+      assert.match(body.error.message, /redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/, redirect);
+    }
+    assert.equal(elsewhere.seen.length, 0);
+    const followed = await fetchWithinOrigin(fetch, new Request(`${proxy.url}/same`, { method: "POST", headers: { "x-api-key": "k2" }, body: "again" }));
+    assert.deepEqual(await followed.json(), { ok: true });
+    assert.deepEqual([proxy.seen.at(-1)!.path, proxy.seen.at(-1)!.body], ["/final", "again"]);
+  });
+
   it("follows a redirect within the proxy's origin with the same method, headers and body", async () => {
     const response = await fetchWithinOrigin(fetch, `${proxy.url}/same`, { method: "POST", headers: { "x-api-key": "k1" }, body: "payload" });
     assert.deepEqual(await response.json(), { ok: true });

@@ -95,8 +95,12 @@ export async function fetchWithinOrigin(
   init: RequestInit = {},
   urlVariable?: string,
 ): Promise<Response> {
-  // A Request cannot be sent twice: its redirects are not followed at all, and nothing leaves for elsewhere.
-  if (input instanceof Request) return fetchImpl(new Request(input, { ...init, redirect: "manual" }));
+  // A Request's body can be read once: read here, it goes as any other body, and a redirect is refused alike.
+  if (input instanceof Request) {
+    const request = new Request(input, init);
+    const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+    return fetchWithinOrigin(fetchImpl, request.url, { method: request.method, headers: request.headers, body, signal: request.signal }, urlVariable);
+  }
   let url = new URL(String(input));
   let request: RequestInit = { ...init, redirect: "manual" };
   for (let hop = 0;; hop++) {

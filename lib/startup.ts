@@ -25,6 +25,7 @@ import {
   type SessionContext,
   stateDir,
   storedCredential,
+  unregisterMcpServer,
   warn as warnOnStderr,
 } from "./pi.ts";
 import { LiteLLMProvider, type ProviderOptions } from "./provider.ts";
@@ -224,7 +225,9 @@ class Extension {
     const next = configs.map((config) => kept.get(key(config)) ?? this.#create(config, stored));
     for (const provider of this.providers.filter((provider) => !next.includes(provider))) {
       provider.retire();
-      if (!configs.some((config) => config.providerName === provider.config.providerName)) this.pi.unregisterProvider(provider.config.providerName);
+      const { providerName, mcp } = provider.config;
+      if (!configs.some((config) => config.providerName === providerName)) this.pi.unregisterProvider(providerName);
+      if (mcp && !configs.some((config) => config.mcp?.name === mcp.name)) unregisterMcpServer(this.pi, mcp.name);
     }
     const started = next.filter((provider) => !this.providers.includes(provider));
     this.providers.splice(0, this.providers.length, ...next);

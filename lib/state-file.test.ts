@@ -5,8 +5,13 @@ import { describe, it } from "node:test";
 import { readJsonFile, STALE_LOCK_MS, updateJsonFile, writeFileAtomically } from "./state-file.ts";
 import { temporaryDirectory } from "../conformance/temporary.ts";
 
-
 const dir = () => temporaryDirectory("state-");
+
+/** Makes a file look as old as one a process that died long ago left. */
+function age(file: string): void {
+  const old = (Date.now() - STALE_LOCK_MS - 1_000) / 1000;
+  utimesSync(file, old, old);
+}
 
 describe("state files", () => {
   it("reads no file as nothing, and names a file that is not JSON", () => {
@@ -24,32 +29,67 @@ describe("state files", () => {
     assert.deepEqual(readdirSync(where), ["taken.json"]);
   });
 
-  it("applies a change to the file as it is now, and leaves it alone when the change refuses", () => {
+  it("applies a change to the file as it is now, and leaves it alone when the change refuses", async () => {
     const file = join(dir(), "sub", "state.json");
-    updateJsonFile(file, () => ({ ok: true, value: { count: 1 } }));
-    updateJsonFile(file, (current) => ({ ok: true, value: { count: (current as { count: number }).count + 1 } }));
+    await updateJsonFile(file, () => ({ ok: true, value: { count: 1 } }));
+    await updateJsonFile(file, (current) => ({ ok: true, value: { count: (current as { count: number }).count + 1 } }));
     assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { count: 2 });
-    assert.deepEqual(updateJsonFile(file, () => ({ ok: false, problem: "newer" })), { ok: false, problem: "newer" });
+    assert.deepEqual(await updateJsonFile(file, () => ({ ok: false, problem: "newer" })), { ok: false, problem: "newer" });
     assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { count: 2 });
-    assert.deepEqual(readdirSync(join(file, "..")), ["state.json"]);
+    // One released lock generation is all the lock leaves.
+    assert.deepEqual(readdirSync(join(file, "..")).sort(), ["state.json", "state.json.locks"]);
+    assert.deepEqual(readdirSync(`${file}.locks`).map((name) => readFileSync(join(`${file}.locks`, name), "utf8")), ["released"]);
   });
 
-  it("a holder that outlived its lock does not remove the lock another process took since", () => {
+  it("with the lock free, the file is written before the update returns", () => {
     const file = join(dir(), "state.json");
-    updateJsonFile(file, () => {
-      // Meanwhile our lock went stale, was broken and taken by another process.
-      writeFileSync(`${file}.lock`, "another-process-token");
+    void updateJsonFile(file, () => ({ ok: true, value: { now: true } }));
+    assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { now: true });
+  });
+
+  it("a holder that outlived its lock does not release the lock another process took since", async () => {
+    const file = join(dir(), "state.json");
+    await updateJsonFile(file, () => {
+      // Meanwhile our lock went stale, and another process created the next generation.
+      writeFileSync(join(`${file}.locks`, "1"), "another-process-token");
       return { ok: true, value: { mine: true } };
     });
-    assert.equal(readFileSync(`${file}.lock`, "utf8"), "another-process-token");
+    assert.equal(readFileSync(join(`${file}.locks`, "1"), "utf8"), "another-process-token");
   });
 
-  it("breaks a lock left by a process that died", () => {
+  it("breaks a lock left by a process that died", async () => {
     const file = join(dir(), "state.json");
-    writeFileSync(`${file}.lock`, "");
-    const old = (Date.now() - STALE_LOCK_MS - 1_000) / 1000;
-    utimesSync(`${file}.lock`, old, old);
-    assert.equal(updateJsonFile(file, () => ({ ok: true, value: { done: true } })).ok, true);
-    assert.deepEqual(readdirSync(join(file, "..")), ["state.json"]);
+    mkdirSync(`${file}.locks`);
+    writeFileSync(join(`${file}.locks`, "7"), "a-dead-process-token");
+    age(join(`${file}.locks`, "7"));
+    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: { done: true } }))).ok, true);
+    assert.deepEqual(readdirSync(`${file}.locks`), ["8"]);
+  });
+
+  it("a lock another process takes while this one breaks a stale lock stays that process's: this one waits for it, without blocking", async () => {
+    const file = join(dir(), "state.json");
+    const locks = `${file}.locks`;
+    mkdirSync(locks);
+    writeFileSync(join(locks, "3"), "a-dead-process-token");
+    age(join(locks, "3"));
+    let changes = 0;
+    let breaking = true;
+    const update = updateJsonFile(file, () => {
+      changes++;
+      return { ok: true, value: { after: "the other process" } };
+    }, false, {
+      freeFound(generation) {
+        // The race: the other process breaks the same stale lock and takes the next generation first.
+        if (breaking) writeFileSync(join(locks, String(generation + 1)), "the-other-process-token");
+        breaking = false;
+      },
+    });
+    // Still the other process's, and this update waits on a timer: the test runs on meanwhile.
+    assert.equal(readFileSync(join(locks, "4"), "utf8"), "the-other-process-token");
+    assert.equal(changes, 0);
+    writeFileSync(join(locks, "4"), "released");
+    assert.equal((await update).ok, true);
+    assert.equal(changes, 1);
+    assert.deepEqual(readdirSync(locks), ["5"]);
   });
 });

@@ -3,17 +3,21 @@
  * updated by several pi processes at once without any of them losing what another wrote.
  *
  * An update re-reads the file, applies the caller's change to what it finds, writes a temporary
- * file and renames it over the old one, all under a lock file taken with `O_EXCL`. A rename alone
- * cannot be made conditional on the file being unchanged, so two processes updating together would
- * each write back a copy without the other's change; the lock closes that window. It is held for
- * one read and one write, readers never take it, and a lock left by a process that died is broken
- * after {@link STALE_LOCK_MS}.
+ * file and renames it over the old one, all under a lock: a rename alone cannot be made conditional
+ * on the file being unchanged. The lock is a generation, `<file>.locks/<n>`, created with `O_EXCL`:
+ * whoever creates the next number holds it, until it writes `released` there or its file goes stale
+ * (its process died). No process ever removes a lock another may hold: breaking a stale lock is
+ * creating the next generation, which only one process can do, so a lock taken while another
+ * process breaks a stale one stays its holder's. Only generations below one's own are removed.
+ *
+ * An update whose lock is free happens at once; one whose lock is held waits with timers, never
+ * blocking pi's thread, and gives up after {@link LOCK_WAIT_MS}.
  *
  * @module
  */
 
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 import process from "node:process";
 import type { Result } from "./types.ts";
 
@@ -26,6 +30,9 @@ export const STALE_LOCK_MS = 5_000;
  * for milliseconds, but many processes saving at once on a loaded machine queue for seconds.
  */
 const LOCK_WAIT_MS = 10_000;
+
+/** What a lock generation says once its holder is done. */
+const RELEASED = "released";
 
 /** A file's parsed JSON, `undefined` when there is no file, or why it cannot be read. */
 export function readJsonFile(file: string): Result<unknown> {
@@ -43,9 +50,14 @@ export function readJsonFile(file: string): Result<unknown> {
   }
 }
 
+/** A name of this process's own for a temporary file or a lock. */
+function uniqueName(): string {
+  return `${process.pid}-${Math.random().toString(36).slice(2)}`;
+}
+
 /** Writes a whole file or nothing: a temporary file beside it, renamed over it; the temporary never stays. */
 export function writeFileAtomically(file: string, text: string): Result<void> {
-  const temporary = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  const temporary = `${file}.${uniqueName()}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(temporary, text, { mode: 0o600 });
@@ -57,77 +69,119 @@ export function writeFileAtomically(file: string, text: string): Result<void> {
   }
 }
 
-/** Blocks the thread for a few milliseconds: the update is synchronous, so a timer would not do. */
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** The lock generations present in a lock directory, lowest first. */
+function generations(dir: string): number[] {
+  return readdirSync(dir).filter((name) => /^\d+$/.test(name)).map(Number).sort((a, b) => a - b);
 }
 
-/** The lock's content now, or `undefined` when there is none. */
-function lockContent(lockFile: string): string | undefined {
+/** Where a generation stands: `held` by a live process, or `free` (released, or left by one that died). */
+function generationState(file: string, now: number): "held" | "free" {
   try {
-    return readFileSync(lockFile, "utf8");
+    if (readFileSync(file, "utf8") === RELEASED) return "free";
+    return now - statSync(file).mtimeMs > STALE_LOCK_MS ? "free" : "held";
   } catch {
-    return undefined;
+    // Removed meanwhile by a newer holder: the next look finds that one.
+    return "held";
   }
+}
+
+/** Watches a lock at its one race: tests take another lock there, as a process running alongside would. */
+export interface LockObserver {
+  /** Called when the newest generation was found free, before this process creates the next. */
+  freeFound?(generation: number): void;
 }
 
 /**
- * Takes the lock file; `undefined` when another process holds it for longer than {@link LOCK_WAIT_MS}.
- * The lock holds a token of its own: a holder releases only its own lock, and a stale lock is
- * broken only if it is still the one found stale, so a late holder never removes a newer one.
+ * One try at the lock: the release function when this process now holds it, `busy` when another
+ * does. Never waits.
  */
-function lock(file: string): (() => void) | undefined {
-  const lockFile = `${file}.lock`;
-  const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  mkdirSync(dirname(file), { recursive: true });
-  for (;;) {
-    try {
-      const descriptor = openSync(lockFile, "wx", 0o600);
-      try {
-        writeSync(descriptor, token);
-      } finally {
-        closeSync(descriptor);
-      }
-      return () => {
-        if (lockContent(lockFile) === token) rmSync(lockFile, { force: true });
-      };
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== "EEXIST") throw error;
-    }
-    try {
-      const found = lockContent(lockFile);
-      if (Date.now() - statSync(lockFile).mtimeMs > STALE_LOCK_MS && lockContent(lockFile) === found) rmSync(lockFile, { force: true });
-    } catch {
-      // Released meanwhile: take it on the next turn.
-    }
-    if (Date.now() > deadline) return undefined;
-    pause(2);
+function tryLock(file: string, observer: LockObserver = {}): (() => void) | "busy" {
+  const dir = `${file}.locks`;
+  mkdirSync(dir, { recursive: true });
+  const newest = generations(dir).at(-1) ?? -1;
+  if (newest >= 0) {
+    if (generationState(join(dir, String(newest)), Date.now()) === "held") return "busy";
+    observer.freeFound?.(newest);
   }
+  const mine = join(dir, String(newest + 1));
+  const token = uniqueName();
+  let descriptor: number;
+  try {
+    descriptor = openSync(mine, "wx", 0o600);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "EEXIST") return "busy";
+    throw error;
+  }
+  try {
+    writeSync(descriptor, token);
+  } finally {
+    closeSync(descriptor);
+  }
+  // A process that looked before a newer holder cleaned up can create a number below it: it holds nothing.
+  const present = generations(dir);
+  if (present.at(-1)! > newest + 1) {
+    rmSync(mine, { force: true });
+    return "busy";
+  }
+  for (const older of present.filter((generation) => generation <= newest)) rmSync(join(dir, String(older)), { force: true });
+  return () => {
+    try {
+      if (readFileSync(mine, "utf8") !== token) return;
+      writeFileAtomically(mine, RELEASED);
+    } catch {
+      // Broken as stale and removed by a newer holder: nothing is left to release.
+    }
+  };
 }
+
+/** Resolves after `ms`; a timer, so pi's thread runs meanwhile. */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Re-reads a JSON file and writes back what `change` makes of it, under the lock. `change` sees
  * the file as it is now (`undefined` when there is none) and returns the new content, or a problem
  * to leave the file as it is (one from a newer version, one it does not understand). A file that
  * is not JSON is left alone too, unless `replaceBroken` says it is a cache worth rebuilding.
+ *
+ * With the lock free, the file is written and the result returned at once; with it held, a promise
+ * of the result settles once the lock was had, or given up on.
  */
-export function updateJsonFile<T>(file: string, change: (current: unknown) => Result<T>, replaceBroken = false): Result<T> {
-  let release: (() => void) | undefined;
-  try {
-    release = lock(file);
-  } catch (error) {
-    return { ok: false, problem: `${file} cannot be written (${(error as { code?: string }).code ?? String(error)})` };
-  }
-  if (!release) return { ok: false, problem: `${file} stayed locked by another pi process for ${LOCK_WAIT_MS / 1000} s` };
-  try {
-    const current = readJsonFile(file);
-    if (!current.ok && !(replaceBroken && existsSync(file))) return current;
-    const next = change(current.ok ? current.value : undefined);
-    if (!next.ok) return next;
-    const written = writeFileAtomically(file, `${JSON.stringify(next.value, null, 2)}\n`);
-    return written.ok ? next : written;
-  } finally {
-    release();
-  }
+export function updateJsonFile<T>(
+  file: string,
+  change: (current: unknown) => Result<T>,
+  replaceBroken = false,
+  observer?: LockObserver,
+): Result<T> | Promise<Result<T>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  const attempt = (): Result<T> | "busy" => {
+    let release: (() => void) | "busy";
+    try {
+      release = tryLock(file, observer);
+    } catch (error) {
+      return { ok: false, problem: `${file} cannot be written (${(error as { code?: string }).code ?? String(error)})` };
+    }
+    if (release === "busy") return Date.now() > deadline ? { ok: false, problem: `${file} stayed locked by another pi process for ${LOCK_WAIT_MS / 1000} s` } : "busy";
+    try {
+      const current = readJsonFile(file);
+      if (!current.ok && !(replaceBroken && existsSync(file))) return current;
+      const next = change(current.ok ? current.value : undefined);
+      if (!next.ok) return next;
+      const written = writeFileAtomically(file, `${JSON.stringify(next.value, null, 2)}\n`);
+      return written.ok ? next : written;
+    } catch (error) {
+      // Settled, never rejected: a save nobody awaits must not end pi with an unhandled rejection.
+      return { ok: false, problem: `${file} was not updated (${error instanceof Error ? error.message : String(error)})` };
+    } finally {
+      release();
+    }
+  };
+  const first = attempt();
+  if (first !== "busy") return first;
+  return (async () => {
+    for (let pause = 2;; pause = Math.min(pause * 2, 50)) {
+      await sleep(pause);
+      const result = attempt();
+      if (result !== "busy") return result;
+    }
+  })();
 }

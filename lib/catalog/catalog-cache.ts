@@ -104,11 +104,12 @@ export class CatalogCache {
   /**
    * Stores a catalog. Unserved routes merge with those already stored (another pi process may have
    * found one) unless `routes` is `"replace"` (they were forgotten). A cache that cannot be written
-   * is only a slower next start.
+   * is only a slower next start. Written at once unless another pi process holds the file's lock;
+   * the promise, when there is one, settles once it is written or given up on.
    */
-  write(catalog: Catalog, routes: RouteWrite = "merge"): void {
-    if (this.file === undefined || catalog.models.length === 0) return;
-    updateJsonFile(this.file, (current) => {
+  write(catalog: Catalog, routes: RouteWrite = "merge"): Promise<unknown> | undefined {
+    if (this.file === undefined || catalog.models.length === 0) return undefined;
+    const written = updateJsonFile(this.file, (current) => {
       if (isRecord(current) && typeof current.version === "number" && current.version > VERSION) {
         return { ok: false, problem: "written by a newer version; left as it is" };
       }
@@ -119,5 +120,6 @@ export class CatalogCache {
       const content: CacheFile = { version: VERSION, proxy: this.#proxy, keyHash: this.#keyHash, catalog: merged };
       return { ok: true, value: content };
     }, true);
+    return written instanceof Promise ? written : undefined;
   }
 }

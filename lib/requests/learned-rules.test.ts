@@ -101,6 +101,7 @@ describe("LearnedRules", () => {
       process.stdout.write("ready\\n");
       await new Promise((resolve) => process.stdin.once("data", resolve));
       for (let i = 0; i < 40; i++) rules.learn({ model: "m-" + process_, wireApi: "openai-completions", field: "f" + i, reason: "400" });
+      await rules.saved;
       process.stdin.destroy();`;
     const children = Array.from({ length: 16 }, (_, index) =>
       spawn(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", worker, file, `http://proxy-${index % 8}`, String(index)], { stdio: ["pipe", "pipe", "inherit"] })
@@ -113,7 +114,24 @@ describe("LearnedRules", () => {
     const stored = JSON.parse(readFileSync(file, "utf8")) as { proxies: Record<string, unknown[]> };
     assert.equal(Object.values(stored.proxies).flat().length, 640);
     assert.equal(Object.keys(stored.proxies).length, 8);
-    assert.deepEqual(readdirSync(dirname(file)), ["learned-rules.json"]);
+    assert.deepEqual(readdirSync(dirname(file)).sort(), ["learned-rules.json", "learned-rules.json.locks"]);
+  });
+
+  it("while another pi process holds the lock, a rule applies at once and pi's thread runs on; the rule is written once the lock is let go", async () => {
+    const file = fileIn();
+    const rules = new LearnedRules(file, "http://a");
+    mkdirSync(`${file}.locks`, { recursive: true });
+    writeFileSync(join(`${file}.locks`, "0"), "another-pi-process");
+    assert.equal(rules.learn(RULE), true);
+    assert.deepEqual(rules.fieldsFor("acme-1", "openai-completions"), ["store"]);
+    // The thread is free: a callback queued now runs while the save still waits.
+    let ranMeanwhile = false;
+    await new Promise<void>((resolve) => setImmediate(() => resolve(void (ranMeanwhile = true))));
+    assert.equal(ranMeanwhile, true);
+    assert.throws(() => readFileSync(file, "utf8"), /ENOENT/);
+    writeFileSync(join(`${file}.locks`, "0"), "released");
+    await rules.saved;
+    assert.deepEqual(new LearnedRules(file, "http://a").fieldsFor("acme-1", "openai-completions"), ["store"]);
   });
 
   it("keeps rules in memory when the file cannot be written", () => {

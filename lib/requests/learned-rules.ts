@@ -67,6 +67,9 @@ export class LearnedRules {
   /** When this process last forgot the proxy's rules: stored rules learned before then are dropped. */
   #forgotAt: string | undefined;
   #problem: string | undefined;
+  #saving: Promise<void> = Promise.resolve();
+  /** A save waits for the lock: later ones wait for it, so this process's saves never overtake each other. */
+  #waiting = false;
 
   /**
    * @param file Where rules persist; `undefined` keeps them in memory.
@@ -119,26 +122,62 @@ export class LearnedRules {
     return Array.isArray(stored) ? stored.filter(isRule) : [];
   }
 
-  /** Merges this process's changes into the file as it is now, and takes on what others added. */
+  /** Settles once every change made so far is in the file, or given up on (the rules then stay in memory). */
+  get saved(): Promise<void> {
+    return this.#saving;
+  }
+
+  /**
+   * Merges this process's changes into the file: at once when its lock is free, else once another
+   * process lets go of it, and a later save after it. Never waits on pi's thread.
+   */
   #save(): void {
     if (this.file === undefined || this.#problem !== undefined) return;
     const file = this.file;
+    if (this.#waiting) {
+      this.#saving = this.#saving.then(() => this.#write(file));
+      return;
+    }
+    const waiting = this.#write(file);
+    if (!waiting) return;
+    this.#waiting = true;
+    this.#saving = waiting.finally(() => this.#waiting = false);
+  }
+
+  /**
+   * One save: the file as it is now with this process's changes merged in, and what others added
+   * taken on. A promise only while it waits for the lock.
+   */
+  #write(file: string): Promise<void> | undefined {
+    let written: LearnedRule[] = [];
     const saved = updateJsonFile(file, (current) => {
       const content = understood(current, file);
       if (!content.ok) return content;
-      const forgotAt = this.#forgotAt;
       const stored: unknown[] = Array.isArray(content.value.proxies[this.proxy]) ? content.value.proxies[this.proxy]! : [];
-      const kept = stored.filter(isRule).filter((rule) => forgotAt === undefined || rule.learnedAt > forgotAt);
-      const added = this.#learned.filter((rule) => !kept.some((known) => sameRule(known, rule)));
+      const kept = this.#sinceForgotten(stored.filter(isRule));
+      written = [...this.#learned];
+      const added = written.filter((rule) => !kept.some((known) => sameRule(known, rule)));
       // Entries this version cannot apply (a newer wire API, say) are another version's: written back as found.
       const foreign = stored.filter((entry) => !isRule(entry));
       const rules = [...kept, ...added, ...foreign] as LearnedRule[];
       // Other proxies' entries, and the file's other fields, are written back as found.
       return { ok: true, value: { ...content.value, proxies: { ...content.value.proxies, [this.proxy]: rules } } };
     });
-    if (!saved.ok) return;
-    // Written under the lock, they stay: a later save by anyone merges into them.
-    this.#learned = [];
-    this.#rules = this.#applicable(saved.value.proxies[this.proxy]);
+    const takeOn = (result: Result<RulesFile>) => {
+      if (!result.ok) return;
+      // Written under the lock, they stay: a later save by anyone merges into them. Rules learned while it waited are still to write.
+      this.#learned = this.#learned.filter((rule) => !written.includes(rule));
+      const stored = this.#sinceForgotten(this.#applicable(result.value.proxies[this.proxy]));
+      this.#rules = [...stored, ...this.#learned.filter((rule) => !stored.some((known) => sameRule(known, rule)))];
+    };
+    if (saved instanceof Promise) return saved.then(takeOn);
+    takeOn(saved);
+    return undefined;
+  }
+
+  /** Rules learned after this process last forgot the proxy's rules. */
+  #sinceForgotten(rules: LearnedRule[]): LearnedRule[] {
+    const forgotAt = this.#forgotAt;
+    return forgotAt === undefined ? rules : rules.filter((rule) => rule.learnedAt > forgotAt);
   }
 }

@@ -333,6 +333,19 @@ describe("routes and replay rules", () => {
     assert.equal(unnamed.length, 1, "no wait named, nothing sent again");
   });
 
+  it("redacts a key holding 429 or 500 from a line pi must not resend, as from any other", async () => {
+    const key = "sk-live-4290-5000-abcdef";
+    const stream = createStream({
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+      secrets: [key],
+      // A proxy whose body echoes the key in a kind pi must not resend (a redirect refused, quoted whole).
+      wireStream: () => (target) => failedStream(target, `307 redirected to another origin with key=${key}`),
+    });
+    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    assert.doesNotMatch(message.errorMessage ?? "", /sk-live|4\u2060?290|abcdef/);
+    assert.match(message.errorMessage ?? "", /key=\*\*\*/);
+  });
+
   it("never learns from a replay rule, never retries it, and says in one line what to do", async () => {
     const learned: string[] = [];
     const payloads: unknown[] = [];

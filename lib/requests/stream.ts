@@ -248,9 +248,10 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       };
       const note = kind?.printModeNote;
       if (note) quietly(() => dependencies.printModeNote?.(note(context)));
-      const line = rule ? replayFailureLine(rule, model.id, profile.wireApi) : kind ? kind.line(text, context) : text;
+      // Redacted before anything is inserted into it: a key holding `429` must still be found.
+      const line = redact(rule ? replayFailureLine(rule, model.id, profile.wireApi) : kind ? kind.line(text, context) : text, dependencies.secrets ?? []);
       const final = rule || kind?.retry === "never" || kind?.retry === "after-wait" ? unretryable(line) : line;
-      return { ...event, error: { ...event.error, errorMessage: redact(final, dependencies.secrets ?? []) } };
+      return { ...event, error: { ...event.error, errorMessage: final } };
     };
 
     /** A connection failure is worth one probe of the proxy: the line then names the real cause. */
