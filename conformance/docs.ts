@@ -12,6 +12,9 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ERROR_KINDS, type RetryPolicy } from "../lib/requests/error-kinds.ts";
+import { readProxyError } from "../lib/requests/error-text.ts";
+import { MAX_WAIT_MS, ONCE_WAIT_MS } from "../lib/requests/stream.ts";
+import { plainLine } from "../lib/requests/turn-retry.ts";
 import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/families.ts";
 import { REJECTION_RULES } from "../lib/requests/policy.ts";
 import { WIRE_API_TABLE } from "../lib/requests/wire-apis.ts";
@@ -60,19 +63,22 @@ export function routeTable(): string {
   return ["| Wire API | LiteLLM route | Key sent as | Default for | A replayed tool turn keeps |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
+/** How each retry policy reads, from the constants the stream uses. */
 const RETRIES: Readonly<Record<RetryPolicy, string>> = {
   never: "no: sent once",
-  "after-wait": "yes, after the wait LiteLLM names (at most 30 s), up to 3 times",
-  pi: "by pi's own turn retry (pi-ai's client does not resend it)",
+  "after-wait": `once more, after the wait LiteLLM names (at most ${MAX_WAIT_MS / 1000} s)`,
+  once: `once more, after the backend's retry-after (at most ${ONCE_WAIT_MS.longest / 1000} s; ${ONCE_WAIT_MS.unnamed / 1000} s when none is named)`,
+  compact: "pi compacts the conversation and sends the shorter turn",
 };
 
 /** The request-time table: each LiteLLM error kind, how it is recognised, the line, the retry. */
 export function errorTable(): string {
   const context = { model: "gpt-5", baseUrl: "http://localhost:4000", keyVariable: "LITELLM_API_KEY" };
-  const rows = ERROR_KINDS.map((row) => {
-    const by = [row.types && `type ${code(row.types)}`, row.pattern && "message", row.statuses && `status ${row.statuses.join(", ")}`].filter(Boolean).join(", then ");
-    const said = row.line(row.example, context);
-    const line = said === row.example ? "LiteLLM's own text" : said.replaceAll("|", "\\|");
+  const rows = ERROR_KINDS.map((row, index) => {
+    const by = index === ERROR_KINDS.length - 1
+      ? "any other error from the proxy"
+      : [row.types && `type ${code(row.types)}`, row.pattern && "message", row.classes && `class ${code(row.classes)}`, row.statuses && `status ${row.statuses.join(", ")}`].filter(Boolean).join(", then ");
+    const line = plainLine(row.line(row.example, context, readProxyError(row.example))).replaceAll("|", "\\|");
     return `| ${row.kind} | ${by} | ${line} | ${row.then ?? RETRIES[row.retry]} |`;
   });
   return ["| Kind | Recognised by | What you read (for its example) | Sent again |", "| --- | --- | --- | --- |", ...rows].join("\n");

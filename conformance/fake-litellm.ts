@@ -39,7 +39,11 @@ export interface FakeModel {
   reply?: Reply;
   /** Pause between streamed chunks, in milliseconds. */
   chunkDelayMs?: number;
-  /** What LiteLLM says each answer cost (`x-litellm-response-cost`), in dollars. */
+  /**
+   * What LiteLLM says each answer cost, in dollars: as LiteLLM 1.106 and 1.110 stream it, `usage.cost`
+   * in the last chat chunk (with `include_usage`) and in `response.completed`, nowhere on
+   * `/v1/messages`; `x-litellm-response-cost` only on answers that are not streamed, which pi never asks for.
+   */
   responseCost?: number;
   /** The key may list the model but not call it (LiteLLM's 403 `key_model_access_denied`). */
   denied?: boolean;
@@ -239,7 +243,6 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
         return answer(replay.status, replay.body, replay.id);
       }
       record(c, { wireApi, model: modelId, body, status: 200 });
-      if (model.responseCost !== undefined) c.header("x-litellm-response-cost", String(model.responseCost));
       if (scenario.key) {
         c.header("x-litellm-key-spend", String(scenario.key.spend));
         c.header("x-litellm-key-max-budget", String(scenario.key.maxBudget));
@@ -250,7 +253,7 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
       const cached = identity !== undefined && cache.has(identity) ? Math.floor(prompt * 0.8) : 0;
       if (identity !== undefined) cache.add(identity);
       const reply = scriptedReply(model.servedBy, turn, model.reply ?? { text: `Hello from ${model.id}.` });
-      const usage: ReplyUsage = { prompt, completion: estimateTokens(reply.text), cached };
+      const usage: ReplyUsage = { prompt, completion: estimateTokens(reply.text), cached, ...(model.responseCost === undefined ? {} : { cost: model.responseCost }) };
       if (wireApi === "anthropic-messages") {
         return streamSSE(c, async (stream) => {
           for (const frame of messageEvents(modelId, reply, usage)) {

@@ -22,6 +22,8 @@ export interface ReplyUsage {
   prompt: number;
   completion: number;
   cached: number;
+  /** What LiteLLM says the answer cost: `usage.cost` in a stream's last chat chunk and in `response.completed` (LiteLLM 1.106 and 1.110). */
+  cost?: number;
 }
 
 /** Splits text into `count` nearly equal, non-empty pieces. */
@@ -69,6 +71,7 @@ export function chatChunks(model: string, reply: Reply, usage: ReplyUsage | unde
         total_tokens: usage.prompt + usage.completion,
         prompt_tokens_details: { cached_tokens: usage.cached },
         cache_read_input_tokens: usage.cached,
+        ...(usage.cost === undefined ? {} : { cost: usage.cost }),
       },
     });
   }
@@ -116,6 +119,7 @@ export function responseEvents(model: string, reply: Reply, usage: ReplyUsage, i
         total_tokens: usage.prompt + usage.completion,
         input_tokens_details: { cached_tokens: usage.cached },
         output_tokens_details: { reasoning_tokens: 0 },
+        ...(usage.cost === undefined ? {} : { cost: usage.cost }),
       },
     },
   });

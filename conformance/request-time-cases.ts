@@ -29,8 +29,11 @@ const MODELS: readonly FakeModel[] = [
   { id: "denied-model", servedBy: "lenient", denied: true },
   { id: "overflow-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-context-window", times: 1 } },
   { id: "busy-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-backend-rate-limit" } },
+  { id: "busy-once-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-backend-rate-limit", times: 1 } },
   { id: "healthy-model", servedBy: "lenient" },
   { id: "priced-model", servedBy: "lenient", responseCost: 0.0042, deployments: [{ input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 }] },
+  // No prices anywhere: only LiteLLM's usage.cost can give the turn a cost.
+  { id: "gpt-5-unpriced", servedBy: "lenient", responseCost: 0.0421 },
 ];
 
 /** The fixtures this suite replays, for the check that every fixture is used. */
@@ -75,10 +78,10 @@ export function requestTimeSuite(): ConformanceSuite {
   const lineOf = (output: string) => plain(output).split("\n").filter((line) => line.includes("LiteLLM"));
 
   const once: ConformanceCase[] = [
-    { model: "budget-model", line: /^LiteLLM: the key's budget is used up \(spent \$12\.50 of \$10\.00\); ask the proxy's admin/ },
+    { model: "budget-model", line: /^LiteLLM refused budget-model: the key is out of budget \(spent \$12\.50 of \$10\.00\); ask the proxy's admin/ },
     // A proxy before 1.106 answers the budget with a 429, which pi-ai and pi would otherwise resend nine times.
-    { model: "budget-429-model", line: /^LiteLLM: the key's budget is used up \(spent \$12\.50 of \$10\.00\)/ },
-    { model: "expired-model", line: /^LiteLLM: the key expired on 2026-01-01 00:00:00; ask for a new one and set it in LITELLM_API_KEY/ },
+    { model: "budget-429-model", line: /^LiteLLM refused budget-429-model: the key is out of budget \(spent \$12\.50 of \$10\.00\)/ },
+    { model: "expired-model", line: /^LiteLLM refused expired-model: the key expired on 2026-01-01 00:00:00; ask for a new one and set it in LITELLM_API_KEY/ },
     { model: "denied-model", line: /^LiteLLM: this key may not use denied-model; it may use us\.anthropic\.claude-haiku-4-5-20251001-v1:0/ },
   ].map(({ model, line }) => ({
     name: `${model}: sent once, neither pi-ai's client nor pi's turn retry repeats it, one line, exit 1 at once`,
@@ -105,19 +108,23 @@ export function requestTimeSuite(): ConformanceSuite {
     },
     cases: [
       ...once,
-      {
-        name: "cost: pi's turn costs what LiteLLM's x-litellm-response-cost says, split in proportion to the metadata prices",
+      ...([["priced-model", "openai-completions", 0.0042], ["gpt-5-unpriced", "openai-responses", 0.0421]] as const).map(([model, wireApi, cost]): ConformanceCase => ({
+        name: `cost over ${wireApi}: pi's turn costs what LiteLLM's usage.cost in the stream's last event says, on every pi${model === "priced-model" ? ", split in proportion to the metadata prices" : ", for a model without prices"}`,
         async run() {
-          const run = await runPi(["--no-session", "--model", "litellm/priced-model", "--mode", "json", "Say hello."], env(), { cwd: work, agentDir: join(work, "agent-cost") });
+          const run = await runPi(["--no-session", "--model", `litellm/${model}`, "--mode", "json", "Say hello."], { ...env(), LITELLM_WIRE_API: `${model}=${wireApi}` }, {
+            cwd: work,
+            agentDir: join(work, `agent-cost-${model}`),
+          });
           assertCleanRun(run);
           const ends = run.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { type: string; message?: { role: string; usage: { input: number; output: number; cost: Record<string, number> } } });
           const answer = ends.filter((event) => event.type === "message_end" && event.message?.role === "assistant").at(-1)!.message!;
-          assert.equal(answer.usage.cost.total, 0.0042);
+          assert.equal(answer.usage.cost.total, cost);
+          if (model !== "priced-model") return;
           const { input, output } = answer.usage;
-          const expectedInput = 0.0042 * (input * 3) / (input * 3 + output * 15);
+          const expectedInput = cost * (input * 3) / (input * 3 + output * 15);
           assert.ok(Math.abs(answer.usage.cost.input! - expectedInput) < 1e-12, `input ${answer.usage.cost.input} vs ${expectedInput}`);
         },
-      },
+      })),
       {
         name: "spend: one notice per session past 90 % of the key's budget, and /litellm shows spend, budget, reset and expiry from /key/info",
         async run() {
@@ -161,15 +168,29 @@ export function requestTimeSuite(): ConformanceSuite {
         },
       },
       {
-        name: "a backend's own 429 (LiteLLM already retried it): pi-ai's client does not resend it, pi's own turn retry does, as configured",
+        name: "a backend's own persistent 429 (LiteLLM already retried it): sent once more after a short wait, then one line pi does not resend, with pi's turn retry on",
         async run() {
           const agentDir = join(work, "agent-busy");
           mkdirSync(agentDir, { recursive: true });
           writeFileSync(join(agentDir, "settings.json"), JSON.stringify({ retry: { enabled: true, maxRetries: 2, baseDelayMs: 10 } }));
           const { run, requests } = await ask("busy-model", [], agentDir);
           assertCleanRun(run, 1);
-          assert.equal(requests.length, 3, "one request and pi's two retries; pi-ai's client resending would make nine");
-          assert.match(run.stdout + run.stderr, /RateLimitError/);
+          assert.equal(requests.length, 2, `the request and one more; pi's turn retry would add two, pi-ai's client six: ${requests.map((request) => request.status)}`);
+          const lines = lineOf(run.stdout + run.stderr);
+          assert.equal(lines.length, 1, run.stdout + run.stderr);
+          assert.match(
+            lines[0]!.replace(/^Error: /, ""),
+            /^LiteLLM: busy-model's backend \(Anthropic\) refused it, its quota exceeded for now, also when sent again after LiteLLM's own retries: "Number of request tokens has exceeded your per-minute rate limit"; try again in a minute/,
+          );
+        },
+      },
+      {
+        name: "a backend's 429 that clears: the one more try is answered",
+        async run() {
+          const { run, requests } = await ask("busy-once-model");
+          assertCleanRun(run);
+          assert.equal(run.stdout.trim(), "Hello from busy-once-model.");
+          assert.deepEqual(requests.map((request) => request.status), [429, 200]);
         },
       },
       {

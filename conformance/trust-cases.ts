@@ -137,18 +137,47 @@ export function trustSuite(): ConformanceSuite {
         },
       },
       {
-        name: "in-process: trusted at load by a saved decision, declined at session start (a project_trust handler said no): back to the user's proxy, with the line",
+        name: "in-process: a saved decision with no cached catalog of the project's: the user's settings until the session start confirms the trust, then the project's",
         async run() {
           reset();
           const dirs = checkout();
           const extension = await loaded(dirs, { saved: true });
-          assert.ok(repository.requests.length > 0, "a saved decision applies at load");
+          assert.deepEqual(repository.requests, [], "pi asks project_trust handlers before the saved decision: nothing before the session start");
+          await sessionStart(extension, dirs.cwd, true);
           reset();
+          assert.match(await turn(extension), /Hello from gpt-4o\./);
+          assertApplied();
+        },
+      },
+      {
+        name: "in-process: a saved decision with the catalog a trusted run cached: the project's models at load from the cache, nothing sent to its host; declined at session start (a project_trust handler said no), back to the user's proxy, with the line",
+        async run() {
+          const dirs = checkout();
+          await loaded(dirs, { commandLine: true });
+          reset();
+          const extension = await loaded(dirs, { saved: true });
+          assert.equal(extension.providers.get("litellm")?.config.models?.some((model) => model.id === "claude-haiku-4-5"), false, "the project's hideModels, from its cached catalog");
+          const early = await collect(extension.stream("gpt-4o"));
+          assert.match(early.message.errorMessage ?? "", /pi has not confirmed it trusts yet/);
+          assert.deepEqual(repository.requests, [], "nothing reaches the project's host before pi confirms");
           const notices: string[] = [];
           await sessionStart(extension, dirs.cwd, false, notices);
           assert.match(await turn(extension), /Hello from gpt-4o\./);
           assertUntouched(0);
           assert.deepEqual([...extension.warnings, ...notices].filter((line) => line === SKIPPED_LINE), [SKIPPED_LINE]);
+        },
+      },
+      {
+        name: "in-process: the same, confirmed at session start: the providers from the cache send from then on",
+        async run() {
+          const dirs = checkout();
+          await loaded(dirs, { commandLine: true });
+          reset();
+          const extension = await loaded(dirs, { saved: true });
+          assert.deepEqual(repository.requests, []);
+          await sessionStart(extension, dirs.cwd, true);
+          assert.match(await turn(extension), /Hello from gpt-4o\./);
+          assertApplied();
         },
       },
       {

@@ -140,8 +140,8 @@ export function storedCredential(provider: string, env: Readonly<Record<string, 
 export interface PiProjectTrust {
   /** `true` for `--approve`, `false` for `--no-approve`, `undefined` for neither; `null` when pi's arguments cannot be read. */
   commandLine(): boolean | undefined | null;
-  /** The saved decision nearest to `cwd`, `undefined` when there is none or it cannot be read. */
-  saved(cwd: string): boolean | undefined;
+  /** The saved decision nearest to `cwd`, `undefined` when there is none; `null` when it cannot be read. */
+  saved(cwd: string): boolean | undefined | null;
 }
 
 /** pi's project-trust API as pi 0.87 and later export it. */
@@ -172,7 +172,8 @@ export function piProjectTrust(agentDirectory: string, argv: readonly string[] =
         const decision = new Store(agentDirectory).get(cwd);
         return typeof decision === "boolean" ? decision : undefined;
       } catch {
-        return undefined;
+        // A busy or broken trust.json hides the decision, which may be a "no".
+        return null;
       }
     },
   };
@@ -202,6 +203,29 @@ export function builtinProviders(): readonly string[] {
     return typeof list === "function" ? list() : [];
   } catch {
     return [];
+  }
+}
+
+/**
+ * pi 0.73's turn retry, which pi-ai does not export (pi-coding-agent 0.73 `_isRetryableError`): any
+ * of these anywhere in the error text, numbers inside other numbers too.
+ */
+const PI_073_TURN_RETRY =
+  /overloaded|provider.?returned.?error|rate.?limit|too many requests|429|500|502|503|504|service.?unavailable|server.?error|internal.?error|network.?error|connection.?error|connection.?refused|connection.?lost|websocket.?closed|websocket.?error|other side closed|fetch failed|upstream.?connect|reset before headers|socket hang up|ended without|http2 request did not get a response|timed? out|timeout|terminated|retry delay/i;
+
+/**
+ * Whether pi would send a turn again that failed with this error text: pi's own judgement where
+ * pi-ai exports it (`isRetryableAssistantError`, pi 0.87 and later, which honours non-retryable
+ * phrases such as "out of budget"), pi 0.73's pattern otherwise. Context overflows aside (pi
+ * compacts those).
+ */
+export function piResendsTurn(errorMessage: string): boolean {
+  const judge = (piAi as { isRetryableAssistantError?: (message: { stopReason: string; errorMessage: string }) => boolean }).isRetryableAssistantError;
+  if (typeof judge !== "function") return PI_073_TURN_RETRY.test(errorMessage);
+  try {
+    return judge({ stopReason: "error", errorMessage }) === true;
+  } catch {
+    return PI_073_TURN_RETRY.test(errorMessage);
   }
 }
 

@@ -26,7 +26,8 @@ import {
 } from "./pi.ts";
 import type { ConnectionCause } from "./requests/error-kinds.ts";
 import { type FailureKind, getJson } from "./proxy-http.ts";
-import { guardRedirects, printable, redact } from "./secrets.ts";
+import { printable, redact } from "./secrets.ts";
+import { guardProxy } from "./requests/proxy-fetch.ts";
 import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./requests/spend.ts";
 import { createStream, type StreamProfile } from "./requests/stream.ts";
 import type { Catalog, Result, WireApi } from "./types.ts";
@@ -52,6 +53,11 @@ export interface ProviderOptions {
   foreignKeys?: readonly string[];
   /** For a provider whose key is a login's: whether pi's store still holds it (a `/logout` removes it). */
   loggedIn?(): boolean;
+  /**
+   * The provider comes from a project pi is expected, not yet known, to trust: it registers its
+   * cached catalog and sends nothing (no request, no MCP server) until {@link LiteLLMProvider.trustConfirmed}.
+   */
+  awaitsTrust?: boolean;
 }
 
 /** Why a discovery registered nothing: the proxy's failure, or `no-models` when it answered with none for pi. */
@@ -119,13 +125,18 @@ export class LiteLLMProvider {
   #settingNotes: string[] = [];
   #budgetNoticed = false;
   #retired = false;
+  /** Whether it may send anything: not while its project's trust awaits pi's confirmation. */
+  #online: boolean;
+  /** The MCP registration put off until the project's trust is confirmed. */
+  #mcpDeferred = false;
 
   constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, readonly options: ProviderOptions = {}) {
     this.api = `litellm:${config.providerName}`;
+    this.#online = options.awaitsTrust !== true;
     const dir = options.stateDir;
     this.rules = new LearnedRules(dir === undefined ? undefined : join(dir, "learned-rules.json"), config.baseUrl);
     this.cache = new CatalogCache(dir, config.baseUrl, config.apiKey);
-    guardRedirects(config.baseUrl, config.baseUrlVariable);
+    guardProxy(config.baseUrl, config.baseUrlVariable);
   }
 
   /** The catalog currently registered, if any. */
@@ -151,6 +162,11 @@ export class LiteLLMProvider {
   registerMcp(): string | undefined {
     const mcp = this.config.mcp;
     if (!mcp) return undefined;
+    // pi connects an MCP server at session start, with the key: not before the project is trusted.
+    if (!this.#online) {
+      this.#mcpDeferred = true;
+      return undefined;
+    }
     const url = `${this.config.baseUrl}/mcp`;
     const headers = { ...this.config.headers, ...(this.config.apiKey ? { "x-litellm-api-key": `Bearer ${this.config.apiKey}` } : {}) };
     const registered = registerMcpServer(this.pi, mcp.name, {
@@ -165,6 +181,25 @@ export class LiteLLMProvider {
       return problem;
     }
     this.#mcp = registered.value ? { state: "registered", name: mcp.name, url } : { state: "unsupported" };
+    return undefined;
+  }
+
+  /**
+   * pi trusts the project this provider's settings came from: it may send from now on, and
+   * registers the MCP server it put off. Gives the line when pi refused that registration.
+   */
+  trustConfirmed(): string | undefined {
+    if (this.#online) return undefined;
+    this.#online = true;
+    if (!this.#mcpDeferred) return undefined;
+    this.#mcpDeferred = false;
+    return this.registerMcp();
+  }
+
+  /** Why this provider may not send now (replaced, or its project's trust not confirmed); `undefined` when it may. */
+  get #barred(): string | undefined {
+    if (this.#retired) return `${this.config.providerName} was replaced; its requests go to the provider now registered under that name`;
+    if (!this.#online) return `${this.config.providerName} comes from this project's settings, which pi has not confirmed it trusts yet`;
     return undefined;
   }
 
@@ -209,6 +244,8 @@ export class LiteLLMProvider {
       const registered = this.#register(cached, true);
       if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.#recheck();
       if (!registered.ok) problems.push(registered.problem);
+    } else if (!this.#online) {
+      problems.push(`${this.config.providerName}: no cached catalog, and nothing is asked of ${this.config.baseUrl} before pi trusts the project`);
     } else {
       const registered = await this.refresh();
       if (!registered.ok) problems.push(registered.problem.message);
@@ -218,7 +255,7 @@ export class LiteLLMProvider {
 
   /** Starts the background refresh of a warm start, once; an unref'd timer lets a short run end first. */
   #recheck(): void {
-    if (this.#background?.state !== "scheduled" || this.#backgroundRun) return;
+    if (this.#background?.state !== "scheduled" || this.#backgroundRun || this.#barred) return;
     this.#backgroundRun = new Promise((resolve) => unrefTimer(setTimeout(() => void this.#refreshCache().then(resolve), 0)));
   }
 
@@ -239,6 +276,8 @@ export class LiteLLMProvider {
    * a login checks a proxy this way before it is used. Gives how many models it has, or the problem.
    */
   async connect(): Promise<Result<number, RefreshProblem>> {
+    const barred = this.#barred;
+    if (barred) return { ok: false, problem: { kind: "http", message: barred } };
     const result = await discover(this.#requestConfig, this.options.fetch);
     if (!result.ok) {
       this.#problem = result.problem.message;
@@ -277,7 +316,7 @@ export class LiteLLMProvider {
    */
   async #liveModels(context: RefreshModelsContext): Promise<ProviderModelConfig[] | undefined> {
     // pi also asks offline (at startup, after each registration): the models it has stay, unasked.
-    if (context.allowNetwork === false) return undefined;
+    if (context.allowNetwork === false || this.#barred) return undefined;
     const catalog = this.#catalog;
     if (!context.force && catalog && !this.#fromCache && Date.now() - catalog.fetchedAt < STALE_REFRESH_INTERVAL_MS) return undefined;
     const result = await discover(this.#requestConfig, this.options.fetch);
@@ -329,6 +368,7 @@ export class LiteLLMProvider {
    * background, at most once a minute, and applies (and is cached) when it arrives.
    */
   #catalogStale(): void {
+    if (this.#barred) return;
     const now = Date.now();
     if (now - this.#staleRefreshAt < STALE_REFRESH_INTERVAL_MS) return;
     this.#staleRefreshAt = now;
@@ -364,6 +404,8 @@ export class LiteLLMProvider {
    * `/litellm mcp` asks: `server-tool: what it does`.
    */
   async mcpTools(): Promise<Result<string[]>> {
+    const barred = this.#barred;
+    if (barred) return { ok: false, problem: barred };
     const result = await getJson(proxyRequest(this.#requestConfig, "/mcp-rest/tools/list", this.options.fetch));
     if (!result.ok) return { ok: false, problem: result.problem.message };
     const body = result.value as { tools?: unknown } | unknown[];
@@ -382,6 +424,8 @@ export class LiteLLMProvider {
 
   /** `/key/info` for this provider's key, read when `/litellm` asks, never at startup. */
   async keyInfo(): Promise<Result<KeyInfo>> {
+    const barred = this.#barred;
+    if (barred) return { ok: false, problem: barred };
     const result = await getJson(proxyRequest(this.#requestConfig, "/key/info", this.options.fetch));
     return result.ok ? { ok: true, value: readKeyInfo(result.value) } : { ok: false, problem: result.problem.message };
   }
@@ -426,12 +470,14 @@ export class LiteLLMProvider {
       // A login's key is pi's to look up per request (so /logout applies at once); others are pinned.
       ...(this.config.keyFromLogin ? {} : { apiKey: providerApiKey(this.config.apiKey) }),
       ...(this.options.login ? { oauth: this.options.login } : {}),
-      ...(Object.keys(this.config.headers).length > 0 ? { headers: { ...this.config.headers } } : {}),
+      // Always given: pi keeps the headers of an earlier registration under this name otherwise.
+      headers: { ...this.config.headers },
       api: this.api,
       models,
       // pi ≥ 0.87 asks for the live catalog itself (when /model opens); older pis never call it.
       refreshModels: (context) => this.#liveModels(context),
       streamSimple: createStream({
+        barred: () => this.#barred,
         root: this.config.baseUrl,
         profileOf: (model) => this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config, this.#unserved),
         unserved: (wireApi) => this.#routeUnserved(wireApi),

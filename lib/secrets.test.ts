@@ -1,25 +1,8 @@
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { getJson } from "./proxy-http.ts";
-import { fetchWithinOrigin, guardRedirects, hasControlCharacters, printable, redact } from "./secrets.ts";
-
-/** A loopback server that records what reached it and answers with `reply`. */
-async function recorder(reply: (request: IncomingMessage, url: string) => { status: number; headers?: Record<string, string>; body?: string }) {
-  const seen: { path: string; headers: IncomingMessage["headers"]; body: string }[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => body += chunk);
-    request.on("end", () => {
-      seen.push({ path: request.url ?? "", headers: request.headers, body });
-      const answer = reply(request, url);
-      response.writeHead(answer.status, answer.headers).end(answer.body ?? "");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+import { fetchWithinOrigin, hasControlCharacters, printable, redact } from "./secrets.ts";
+import { recorder } from "../conformance/recorder.ts";
 
 describe("redact()", () => {
   it("replaces every occurrence of every secret", () => {
@@ -103,34 +86,5 @@ describe("fetchWithinOrigin()", () => {
     const quoting: typeof fetch = async () => new Response("the upstream was redirected to another origin", { status: 400 });
     const result = await getJson({ url: "http://proxy.test/v1/models", timeoutMs: 1_000, keyVariable: "K", urlVariable: "U", fetch: quoting });
     assert.equal(result.ok ? "ok" : result.problem.kind, "http");
-  });
-
-  it("keeps guarding after pi reloads the extension: a fresh copy of the module adds its roots to the one guard", async () => {
-    const original = globalThis.fetch;
-    try {
-      guardRedirects(`${elsewhere.url}/first`, "LITELLM_BASE_URL");
-      const reloaded = await import(`./secrets.ts?reload=${Date.now()}`) as typeof import("./secrets.ts");
-      assert.notEqual(reloaded.guardRedirects, guardRedirects, "a fresh copy, as pi's reload loads one");
-      reloaded.guardRedirects(proxy.url, "LITELLM_BASE_URL");
-      const guarded = await fetch(`${proxy.url}/moved`, { headers: { "x-api-key": "sk-1" } });
-      assert.equal(guarded.status, 307);
-      assert.equal(elsewhere.seen.length, 0);
-    } finally {
-      globalThis.fetch = original;
-    }
-  });
-
-  it("guards the global fetch for a registered proxy root only", async () => {
-    const original = globalThis.fetch;
-    try {
-      guardRedirects(proxy.url, "LITELLM_BASE_URL");
-      const guarded = await fetch(`${proxy.url}/moved`, { headers: { "api-key": "sk-1" } });
-      assert.equal(guarded.status, 307);
-      assert.equal(elsewhere.seen.length, 0);
-      const other = await fetch(`${elsewhere.url}/anything`);
-      assert.equal(other.status, 200);
-    } finally {
-      globalThis.fetch = original;
-    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Keeping secrets in: configured secrets are blanked out of every line the extension prints or
- * hands to pi, text from the proxy is made safe for a terminal, and requests to a proxy never follow
- * a redirect to another origin, where the key and secret headers would go with them.
+ * hands to pi, text from the proxy is made safe for a terminal, and a request to a proxy never
+ * follows a redirect to another origin, where the key and secret headers would go with it.
  *
  * @module
  */
@@ -126,34 +126,4 @@ export async function fetchWithinOrigin(
     }
     url = next;
   }
-}
-
-const GUARD = Symbol.for("pi-litellm-provider.redirect-guard");
-const ROOTS = Symbol.for("pi-litellm-provider.guarded-roots");
-
-/**
- * Proxy roots whose requests the global guard keeps within their origin, with the variable to name.
- * Kept on `globalThis` beside the guard: pi's `/reload` loads a fresh copy of this module, whose
- * roots the guard installed by the first copy must still see.
- */
-const GUARDED_ROOTS: Map<string, string> = ((globalThis as { [ROOTS]?: Map<string, string> })[ROOTS] ??= new Map());
-
-/**
- * Keeps pi-ai's requests to a proxy within the proxy's origin. pi-ai builds its SDK clients with
- * the global `fetch`, which follows redirects anywhere and keeps headers such as `api-key` and
- * `x-api-key` on the way; the guard wraps it once, for URLs under a registered root only, so every
- * other request pi makes is untouched.
- */
-export function guardRedirects(root: string, urlVariable: string): void {
-  GUARDED_ROOTS.set(root, urlVariable);
-  const current = globalThis.fetch as typeof fetch & { [GUARD]?: true };
-  if (current[GUARD]) return;
-  const guarded = Object.assign((input: string | URL | Request, init?: RequestInit) => {
-    const url = input instanceof Request ? input.url : String(input);
-    for (const [guardedRoot, variable] of GUARDED_ROOTS) {
-      if (url === guardedRoot || url.startsWith(`${guardedRoot}/`)) return fetchWithinOrigin(current, input, init, variable);
-    }
-    return current(input, init);
-  }, { [GUARD]: true as const });
-  globalThis.fetch = guarded;
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { realpathSync } from "node:fs";
 import process from "node:process";
 import { registerLiteLLMCommand } from "./command.ts";
 import { type ConfigResult, DEFAULT_PROVIDER_NAME, type LiteLLMConfig, resolveConfigs, type StoredLogin } from "./config/config.ts";
@@ -88,6 +89,17 @@ interface AppliedProject {
   cwd: string;
   file: SettingsFile;
   applies: boolean;
+  /** pi's trust in it is expected but not yet confirmed: its providers send nothing meanwhile. */
+  awaitsTrust: boolean;
+}
+
+/** A directory as the file system names it, so a path through a symlink is the same project. */
+function canonical(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
 
 /** The extension in pi: its providers, the settings they come from, its `/login`. */
@@ -99,17 +111,20 @@ class Extension {
   #session: SessionContext | undefined;
   /** Lines already said, so a rebuild does not repeat what the start said. */
   #said = new Set<string>();
+  /** Values no line may show, of every configuration used in this process. */
+  #secrets = new Set<string>();
   #login: ProviderLogin | undefined;
   #loginName: string | undefined;
 
   constructor(readonly pi: ExtensionAPI, readonly inputs: Inputs, readonly warn: (line: string) => void, readonly fetchImpl?: typeof globalThis.fetch) {
     const { cwd, file, trust } = inputs.project;
-    this.#project = { cwd, file, applies: file.found && projectApplies(trust) };
+    const expected = file.found && trust.state === "expected";
+    this.#project = { cwd, file, applies: expected || (file.found && projectApplies(trust)), awaitsTrust: expected };
   }
 
-  /** Every value no line may show, across the providers in use. */
+  /** Every value no line may show, across the configurations used so far. */
   get secrets(): string[] {
-    return this.providers.flatMap((provider) => [...provider.config.secrets]);
+    return [...this.#secrets];
   }
 
   /** The settings that apply now: the user's, with the project's over them once trusted. */
@@ -128,7 +143,9 @@ class Extension {
   }
 
   #configure(login: StoredLogin | undefined): ConfigResult {
-    return resolveConfigs(this.inputs.env, this.#settings, "settings.json", this.inputs.taken, login);
+    const result = resolveConfigs(this.inputs.env, this.#settings, "settings.json", this.inputs.taken, login);
+    for (const config of result.configs) for (const secret of config.secrets) this.#secrets.add(secret);
+    return result;
   }
 
   /** Says a line once: a rebuild reports only what is new. */
@@ -151,49 +168,57 @@ class Extension {
     };
   }
 
-  #providerOptions(): ProviderOptions {
-    return { stateDir: stateDir(this.inputs.env), ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}) };
-  }
-
   get #mainProvider(): LiteLLMProvider | undefined {
     return this.providers.find((provider) => provider.config.providerName === this.#mainName);
   }
 
   /** The provider for one configuration, the main one with its login. */
-  #create(config: LiteLLMConfig, stored: StoredLogin | undefined): LiteLLMProvider {
+  #create(config: LiteLLMConfig, stored: StoredLogin | undefined, awaitsTrust = false): LiteLLMProvider {
     const main = config.providerName === this.#mainName;
     const login = main && this.#loginName === config.providerName ? this.#login : undefined;
     const mainOptions = main ? { foreignKeys: foreignKeys(config, stored, this.#mainProvider?.config), loggedIn: this.#holds(config) } : {};
-    return new LiteLLMProvider(this.pi, config, { ...this.#providerOptions(), ...mainOptions, ...(login ? { login } : {}) });
+    const options: ProviderOptions = {
+      stateDir: stateDir(this.inputs.env),
+      ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
+      ...mainOptions,
+      ...(login ? { login } : {}),
+      ...(awaitsTrust ? { awaitsTrust } : {}),
+    };
+    return new LiteLLMProvider(this.pi, config, options);
   }
 
-  /** Offers `/login` for the main provider, unless its name is one of pi's own (those are refused for ours). */
+  /**
+   * Offers `/login` for the main provider, unless its name is one of pi's own (those are refused for
+   * ours); again when a rebuild took its registration away.
+   */
   #offerLogin(): void {
     const name = this.#mainName;
-    if (this.#loginName === name || this.inputs.taken.includes(name)) return;
-    this.#loginName = name;
-    this.#login = mainProviderLogin({
-      providerName: name,
-      configure: (candidate) => {
-        const { configs, off } = this.#configure(candidate);
-        const main = configs.find((config) => config.providerName === name);
-        return main ? { ok: true, value: main } : { ok: false, problem: off ?? `${name} has no proxy of its own` };
-      },
-      stored: () => this.#storedLogin(),
-      create: (config, loggedIn) => this.#create(config, loggedIn),
-      install: (provider) => {
-        const replaced = this.#mainProvider;
-        replaced?.retire();
-        this.providers.splice(replaced ? this.providers.indexOf(replaced) : 0, replaced ? 1 : 0, provider);
-        try {
-          if (this.#session) provider.sessionStarted(this.#session, this.warn);
-        } catch {
-          // A session pi has retired (after /reload) has no notices to give; the next start sets them.
-        }
-      },
-    });
+    if (this.inputs.taken.includes(name)) return;
+    if (this.#loginName !== name) {
+      this.#loginName = name;
+      this.#login = mainProviderLogin({
+        providerName: name,
+        configure: (candidate) => {
+          const { configs, off } = this.#configure(candidate);
+          const main = configs.find((config) => config.providerName === name);
+          return main ? { ok: true, value: main } : { ok: false, problem: off ?? `${name} has no proxy of its own` };
+        },
+        stored: () => this.#storedLogin(),
+        create: (config, loggedIn) => this.#create(config, loggedIn),
+        install: (provider) => {
+          const replaced = this.#mainProvider;
+          replaced?.retire();
+          this.providers.splice(replaced ? this.providers.indexOf(replaced) : 0, replaced ? 1 : 0, provider);
+          try {
+            if (this.#session) provider.sessionStarted(this.#session, this.warn);
+          } catch {
+            // A session pi has retired (after /reload) has no notices to give; the next start sets them.
+          }
+        },
+      });
+    }
     // Offered at once, so a proxy that is down or not configured yet can still be logged in to.
-    registerLogin(this.pi, name, this.#login, LOGIN_BASE_URL);
+    if (!this.#mainProvider?.catalog) registerLogin(this.pi, name, this.#login!, LOGIN_BASE_URL);
   }
 
   /** At load: every provider built, registered and discovering at once. */
@@ -201,34 +226,46 @@ class Extension {
     const { user, project } = this.inputs;
     for (const problem of user.problems) this.#say(problem);
     if (this.#project.applies) for (const problem of project.file.problems) this.#say(problem);
-    if (project.file.found && project.trust.state === "untrusted") sayProjectSkipped(project.cwd, (line) => this.#say(line));
+    if (project.file.found && project.trust.state === "untrusted") sayProjectSkipped(canonical(project.cwd), (line) => this.#say(line));
     const stored = storedCredential(this.#mainName, this.inputs.env);
     if (!stored.ok) this.#say(stored.problem);
-    this.#offerLogin();
     this.pi.on("session_start", (_event, ctx) => this.#sessionStarted(ctx as SessionContext));
     registerLiteLLMCommand(this.pi, this.providers, () => this.#off);
+    if (this.#project.awaitsTrust && !this.#expectedFromCache()) this.#project = { ...this.#project, applies: false, awaitsTrust: false };
     await this.#build();
   }
 
   /**
-   * Builds the providers the settings now call for, keeping those whose configuration is unchanged:
-   * a changed one is retired and built again, one whose name is gone leaves pi.
+   * Whether every provider of a project whose trust is expected has its catalog cached: only then
+   * is it used at load, from the cache, sending nothing; otherwise the user's settings apply until
+   * the session start confirms the trust.
+   */
+  #expectedFromCache(): boolean {
+    const { configs } = this.#configure(this.#storedLogin());
+    return configs.length > 0 && configs.every((config) => this.#create(config, undefined, true).cache.read() !== undefined);
+  }
+
+  /**
+   * Builds the providers the settings now call for, keeping those whose configuration is unchanged.
+   * A changed or removed one is retired and its registration taken back first: pi would keep
+   * fields of it (headers, a key) that the new registration leaves out.
    */
   async #build(say: (line: string) => void = this.warn): Promise<void> {
     const stored = this.#storedLogin();
     const { configs, problems, off } = this.#configure(stored);
     this.#off = off;
     for (const problem of problems) this.#say(problem, say);
-    this.#offerLogin();
     const key = (config: LiteLLMConfig) => JSON.stringify(config);
     const kept = new Map(this.providers.map((provider) => [key(provider.config), provider]));
-    const next = configs.map((config) => kept.get(key(config)) ?? this.#create(config, stored));
-    for (const provider of this.providers.filter((provider) => !next.includes(provider))) {
+    const retired = this.providers.filter((provider) => !configs.some((config) => kept.get(key(config)) === provider));
+    for (const provider of retired) {
       provider.retire();
-      const { providerName, mcp } = provider.config;
-      if (!configs.some((config) => config.providerName === providerName)) this.pi.unregisterProvider(providerName);
+      this.pi.unregisterProvider(provider.config.providerName);
+      const mcp = provider.config.mcp;
       if (mcp && !configs.some((config) => config.mcp?.name === mcp.name)) unregisterMcpServer(this.pi, mcp.name);
     }
+    if (this.#loginName !== this.#mainName) this.#offerLogin();
+    const next = configs.map((config) => kept.get(key(config)) ?? this.#create(config, stored, this.#project.awaitsTrust));
     const started = next.filter((provider) => !this.providers.includes(provider));
     this.providers.splice(0, this.providers.length, ...next);
     // No request: pi connects registered MCP servers when the session starts.
@@ -242,28 +279,45 @@ class Extension {
     outcomes.forEach((lines, index) => {
       for (const problem of lines) this.#say(named ? `${started[index]!.config.providerName}: ${problem}` : problem, say);
     });
+    this.#offerLogin();
   }
 
   /**
-   * At each session start, pi has decided on the project's trust: its settings apply from now on if
-   * pi trusts it, and not if it does not, whatever was known at load; a session in another
-   * directory (`/resume`) brings that project's settings, on the same terms.
+   * At each session start pi has decided on the project's trust, finally: its settings apply from
+   * now on if pi trusts it, and not if it does not, whatever was known at load. A session in another
+   * directory (`/resume`) brings that project's settings, on the same terms. Never throws into pi.
    */
   async #sessionStarted(ctx: SessionContext): Promise<void> {
     this.#session = ctx;
-    const trusted = trustAtSession(ctx);
     const notice = (line: string) => ctx.hasUI ? ctx.ui.notify(line, "warning") : this.warn(line);
-    if (trusted !== undefined) {
-      const cwd = ctx.cwd ?? this.#project.cwd;
-      const file = cwd === this.#project.cwd ? this.#project.file : readProjectSettings(cwd);
-      if (file.found && !trusted) sayProjectSkipped(cwd, notice);
-      const applies = file.found && trusted;
-      if (applies !== this.#project.applies || cwd !== this.#project.cwd) {
-        this.#project = { cwd, file, applies };
-        if (applies) for (const problem of file.problems) this.#say(problem, notice);
-        await this.#build(notice);
-      }
+    try {
+      await this.#applyTrust(ctx, notice);
+      for (const provider of this.providers) provider.sessionStarted(ctx, this.warn);
+    } catch (error) {
+      notice(redact(`LiteLLM: the session start went wrong: ${error instanceof Error ? error.message : String(error)}`, this.secrets));
     }
-    for (const provider of this.providers) provider.sessionStarted(ctx, this.warn);
+  }
+
+  async #applyTrust(ctx: SessionContext, notice: (line: string) => void): Promise<void> {
+    const trusted = trustAtSession(ctx);
+    if (trusted === undefined) return;
+    const cwd = ctx.cwd ?? this.#project.cwd;
+    const same = canonical(cwd) === canonical(this.#project.cwd);
+    const file = same ? this.#project.file : readProjectSettings(cwd);
+    if (file.found && !trusted) sayProjectSkipped(canonical(cwd), notice);
+    const applies = file.found && trusted;
+    if (same && applies === this.#project.applies) {
+      if (!this.#project.awaitsTrust) return;
+      // Expected at load, confirmed now: the providers built from the cache may send from here on.
+      this.#project = { ...this.#project, awaitsTrust: false };
+      for (const provider of this.providers) {
+        const refused = provider.trustConfirmed();
+        if (refused) this.#say(refused, notice);
+      }
+      return;
+    }
+    this.#project = { cwd, file, applies, awaitsTrust: false };
+    if (applies) for (const problem of file.problems) this.#say(problem, notice);
+    await this.#build(notice);
   }
 }

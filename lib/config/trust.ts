@@ -15,13 +15,16 @@ import type { PiProjectTrust } from "../pi.ts";
 import { PROJECT_SETTINGS_LABEL, USER_SETTINGS_LABEL } from "./settings.ts";
 
 /**
- * Whether a project's settings apply, as known when the extension loads: `ungated` on a pi without
- * project trust (0.73, which loads a project's settings and extensions by itself), `pending` while pi
- * has yet to decide (nothing of the project applies meanwhile).
+ * What is known of a project's trust when the extension loads. `ungated` on a pi without project
+ * trust (0.73, which loads a project's settings and extensions by itself). `trusted` / `untrusted`
+ * when pi's command line decides: nothing comes before it. `expected` when pi's saved decision or
+ * the user's `defaultProjectTrust` says trusted: pi asks `project_trust` handlers before either, so
+ * it is confirmed when the session starts, and until then nothing is sent to the project's hosts.
+ * `pending` while pi has yet to decide (a handler, the TUI's prompt, a saved or default "no").
  */
 export type ProjectTrust =
   | { state: "ungated" }
-  | { state: "trusted" | "untrusted"; by: string }
+  | { state: "trusted" | "untrusted" | "expected"; by: string }
   | { state: "pending" };
 
 /** What the decisions at load are read from. */
@@ -33,16 +36,17 @@ interface TrustInputs {
 }
 
 /**
- * pi's order of deciding (pi-coding-agent `core/project-trust.ts`), the steps known at load. A
- * decision is `true`, `false`, `undefined` for the next step, or `null` when it cannot be read, which
- * leaves the project pending: never trusted on a guess.
+ * pi's order of deciding (pi-coding-agent `core/project-trust.ts`), the steps known at load, each
+ * giving `true`, `false`, `undefined` for the next step, or `null` when it cannot be read, which
+ * leaves the project pending: never trusted on a guess. Only the command line is final.
  */
-const DECIDED_AT_LOAD: readonly { by: string; decision(inputs: TrustInputs): boolean | undefined | null }[] = [
-  { by: "--approve / --no-approve", decision: ({ pi }) => pi.commandLine() },
-  // pi asks `project_trust` handlers here, after extensions load: the session start checks the steps below.
-  { by: "the decision saved with /trust", decision: ({ pi, cwd }) => pi.saved(cwd) },
+const DECIDED_AT_LOAD: readonly { by: string; final: boolean; decision(inputs: TrustInputs): boolean | undefined | null }[] = [
+  { by: "--approve / --no-approve", final: true, decision: ({ pi }) => pi.commandLine() },
+  // pi asks `project_trust` handlers here, after extensions load: the steps below are checked again at session start.
+  { by: "the decision saved with /trust", final: false, decision: ({ pi, cwd }) => pi.saved(cwd) },
   {
     by: `defaultProjectTrust in ${USER_SETTINGS_LABEL}`,
+    final: false,
     decision: ({ defaultProjectTrust }) => defaultProjectTrust === "always" ? true : defaultProjectTrust === "never" ? false : undefined,
   },
 ];
@@ -53,12 +57,14 @@ export function trustAtLoad(pi: PiProjectTrust | undefined, cwd: string, default
   for (const step of DECIDED_AT_LOAD) {
     const decision = step.decision({ pi, cwd, defaultProjectTrust });
     if (decision === null) return { state: "pending" };
-    if (decision !== undefined) return { state: decision ? "trusted" : "untrusted", by: step.by };
+    if (decision === undefined) continue;
+    if (step.final) return { state: decision ? "trusted" : "untrusted", by: step.by };
+    return decision ? { state: "expected", by: step.by } : { state: "pending" };
   }
   return { state: "pending" };
 }
 
-/** Whether a project's settings apply under this trust. */
+/** Whether a project's settings apply from the load on, with requests: pi's decision is final. */
 export function projectApplies(trust: ProjectTrust): boolean {
   return trust.state === "ungated" || trust.state === "trusted";
 }

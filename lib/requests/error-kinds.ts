@@ -1,43 +1,27 @@
 /**
- * LiteLLM's own answers at request time (budgets, throttling, cooldowns, keys, unknown models,
- * context overflow) and the backend's 429/5xx, as one table: how each is recognised, the one line the
- * user reads, and whether it is sent again and how.
+ * LiteLLM's answers at request time, as one table: how each kind is recognised, the one line the
+ * user reads (the model, what happened, what to do, the backend's own words without LiteLLM's
+ * wrapping), and whether and how it is sent again. The last row takes whatever no other row knows.
  *
- * A kind is recognised by LiteLLM's `error.type` where the message shows it (the Anthropic client
- * prints the whole body), else by its message, and only last by status: statuses moved between
- * LiteLLM versions (a budget was 400, then 429, and is 422 in 1.106). Sources:
- * litellm/proxy/_types.py (`ProxyErrorTypes`), litellm/exceptions.py,
- * litellm/proxy/hooks/parallel_request_limiter_v3.py, litellm/router.py (cooldowns).
+ * A kind is recognised by LiteLLM's `error.type` first, then by its exception class, then by its
+ * message, and only last by status: statuses moved between LiteLLM versions (a budget was 400, then
+ * 429, and is 422 in 1.106). Sources: litellm/proxy/_types.py (`ProxyErrorTypes`),
+ * litellm/exceptions.py, litellm/proxy/hooks/parallel_request_limiter_v3.py, litellm/router.py.
  *
  * @module
  */
 
 import { NO_DATABASE } from "../proxy-http.ts";
-import { REDIRECT_REFUSED } from "../secrets.ts";
+import { printable, REDIRECT_REFUSED } from "../secrets.ts";
+import { type ProxyError, readProxyError } from "./error-text.ts";
 import { dollarText } from "./spend.ts";
 
 /**
- * What pi's own turn retry reacts to in an error text (pi-coding-agent `_isRetryableError`): a bare
- * `500` or `429` in a figure or a port would make pi resend a request that cannot succeed.
+ * How a kind is sent again: `never`; `after-wait`, once, after the wait LiteLLM names (its own
+ * limits, a cooldown); `once` more after a short wait, for what LiteLLM already retried at the
+ * backend (a 429, a 5xx); `compact`: pi compacts the conversation and sends it shorter.
  */
-const PI_RETRY_WORDS =
-  /overloaded|provider.?returned.?error|rate.?limit|too many requests|429|500|502|503|504|service.?unavailable|server.?error|internal.?error|network.?error|connection.?error|connection.?refused|connection.?lost|websocket.?closed|websocket.?error|other side closed|fetch failed|upstream.?connect|reset before headers|socket hang up|ended without|http2 request did not get a response|timed? out|timeout|terminated|retry delay/gi;
-
-/**
- * A line pi's turn retry leaves alone: a status-like number in a figure or a port gets a word
- * joiner (U+2060, invisible) after its first digit; the line reads the same.
- *
- * @example
- * ```ts
- * unretryable("spent $500.00").includes("500"); // false
- * ```
- */
-export function unretryable(line: string): string {
-  return line.replace(PI_RETRY_WORDS, (match) => (/^\d+$/.test(match) ? `${match[0]}\u2060${match.slice(1)}` : match));
-}
-
-/** How a kind is sent again: never; by the extension after the wait LiteLLM names; by pi's own turn retry. */
-export type RetryPolicy = "never" | "after-wait" | "pi";
+export type RetryPolicy = "never" | "after-wait" | "once" | "compact";
 
 /** What a line may name besides the error itself. */
 export interface ErrorContext {
@@ -50,6 +34,8 @@ export interface ErrorContext {
   urlVariable?: string;
   /** What a probe of the proxy found after a failed connection. */
   cause?: ConnectionCause;
+  /** The request was already sent again once, for this very error. */
+  again?: boolean;
 }
 
 /** What a probe of the proxy finds after a request could not connect. */
@@ -74,9 +60,11 @@ export interface ErrorKind {
   kind: string;
   /** LiteLLM `error.type` values; matched first. */
   types?: readonly string[];
-  /** Matched against the message when no type decides. */
+  /** LiteLLM exception classes (`RateLimitError`), matched next. */
+  classes?: readonly string[];
+  /** Matched against the message (unwrapped, and as it came) when no type or class decides. */
   pattern?: RegExp;
-  /** Matched last, when neither type nor message decide. */
+  /** Matched last, when nothing else decides. */
   statuses?: readonly number[];
   /** Whether and how the request is sent again. */
   retry: RetryPolicy;
@@ -89,8 +77,8 @@ export interface ErrorKind {
    * (compaction), whose outcome print mode does not print.
    */
   printModeNote?(context: ErrorContext): string;
-  /** The line the user reads; `text` is the error as pi-ai reported it. */
-  line(text: string, context: ErrorContext): string;
+  /** The line the user reads; `text` is the error as pi-ai reported it, `error` the same taken apart. */
+  line(text: string, context: ErrorContext, error: ProxyError): string;
   /** A message in this kind, as LiteLLM phrases it, for tests and the README. */
   example: string;
 }
@@ -98,7 +86,16 @@ export interface ErrorKind {
 const capture = (text: string, pattern: RegExp): string | undefined => pattern.exec(text)?.[1]?.trim();
 const money = (value: string | undefined) => (value === undefined || Number.isNaN(Number(value)) ? undefined : dollarText(Number(value)));
 
-/** How long LiteLLM asks to wait, in milliseconds: "Try again in N seconds" or "Limit resets at: …". */
+/** The longest a backend's own words are quoted in a line. */
+const QUOTE_LENGTH = 300;
+
+/** The backend's own words, as a line quotes them: printable, one line, not too long. */
+export function quoted(message: string): string {
+  const text = printable(message);
+  return `"${text.length > QUOTE_LENGTH ? `${text.slice(0, QUOTE_LENGTH - 1)}…` : text}"`;
+}
+
+/** How LiteLLM asks to wait, in milliseconds: "Try again in N seconds" or "Limit resets at: …". */
 export function waitOf(text: string, now = Date.now()): number | undefined {
   const seconds = capture(text, /Try again in (\d+(?:\.\d+)?) seconds?/i);
   if (seconds !== undefined) return Number(seconds) * 1000;
@@ -108,9 +105,21 @@ export function waitOf(text: string, now = Date.now()): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** How long a backend asks to wait in its own words ("Please retry after 20 seconds"), in milliseconds. */
+export function backendWaitOf(message: string): number | undefined {
+  const seconds = capture(message, /retry after (\d+(?:\.\d+)?) seconds?/i) ?? capture(message, /try again in (\d+(?:\.\d+)?)\s*s(?:econds?)?\b/i);
+  return seconds === undefined ? undefined : Number(seconds) * 1000;
+}
+
+/** "gpt-5's backend (Azure)", naming the provider LiteLLM names. */
+const backendOf = (model: string, error: ProxyError) => `${model}'s backend${error.provider ? ` (${error.provider})` : ""}`;
+
+/** What LiteLLM and the extension already did before a line about the backend: said so the user need not. */
+const triedAgain = (context: ErrorContext) => context.again ? ", also when sent again after LiteLLM's own retries" : "";
+
 /**
- * The table, most specific first: the first row whose type, then pattern, then status matches wins.
- * Lines for kinds that are never retried are written so that pi's own retry does not fire on them.
+ * The table, most specific first: the first row whose type, then class, then pattern, then status
+ * matches wins. The last row matches every error of the proxy's that no other row knows.
  */
 export const ERROR_KINDS: readonly ErrorKind[] = [
   {
@@ -118,12 +127,13 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     types: ["budget_exceeded"],
     pattern: /Budget has been exceeded|exceeded budget for model/i,
     retry: "never",
-    line: (text) => {
+    // "out of budget" is also the phrase pi 0.87 and later never resend on.
+    line: (text, { model }) => {
       const spent = money(capture(text, /Current cost:\s*([0-9.]+)/));
       const max = money(capture(text, /Max budget:\s*([0-9.]+)/));
       const who = capture(text, /\b(Key|Team|User|End User|Project|Organization|Tag)=/) ?? "key";
       const figures = spent && max ? ` (spent ${spent} of ${max})` : "";
-      return `LiteLLM: the ${who.toLowerCase()}'s budget is used up${figures}; ask the proxy's admin to raise it, or wait for its reset`;
+      return `LiteLLM refused ${model}: the ${who.toLowerCase()} is out of budget${figures}; ask the proxy's admin to raise it, or wait for its reset`;
     },
     example: "Budget has been exceeded! Key=my-key (sk-...abcd) Current cost: 12.5, Max budget: 10.0",
   },
@@ -131,11 +141,11 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     kind: "throttled",
     pattern: /Rate limit exceeded for (?:api_key|key|user|team|end_user|model)|Limit resets at:/i,
     retry: "after-wait",
-    line: (text) => {
+    line: (text, { model }) => {
       const limit = capture(text, /Current limit:\s*(\d+)/);
       const type = capture(text, /Limit type:\s*(\w+)/);
       const reset = capture(text, /Limit resets at:\s*([0-9-]+ [0-9:]+(?: UTC)?)/);
-      return `LiteLLM: the proxy holds this key to ${limit ?? "its"} ${type ?? "requests"} per window${reset ? ` until ${reset}` : ""}; try again after that, or ask its admin for a higher limit`;
+      return `LiteLLM refused ${model}: the key's quota exceeded, the proxy allows it ${limit ?? "its"} ${type ?? "requests"} per window${reset ? ` until ${reset}` : ""}; try again after that, or ask its admin for a higher limit`;
     },
     example: "Rate limit exceeded for api_key: 1a2b. Limit type: requests. Current limit: 10, Remaining: 0. Limit resets at: 2026-11-25 10:00:00 UTC",
   },
@@ -151,9 +161,9 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     types: ["expired_key"],
     pattern: /Expired Key/i,
     retry: "never",
-    line: (text, { keyVariable }) => {
+    line: (text, { model, keyVariable }) => {
       const since = capture(text, /Key Expiry time\s*([0-9-]+ [0-9:]+)/);
-      return `LiteLLM: the key expired${since ? ` on ${since}` : ""}; ask for a new one and set it in ${keyVariable}`;
+      return `LiteLLM refused ${model}: the key expired${since ? ` on ${since}` : ""}; ask for a new one and set it in ${keyVariable}`;
     },
     example: "Authentication Error - Expired Key. Key Expiry time 2026-01-01 00:00:00 and current time 2026-11-25 10:00:00",
   },
@@ -179,8 +189,9 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   },
   {
     kind: "overflow",
+    classes: ["ContextWindowExceededError"],
     pattern: /ContextWindowExceededError|prompt is too long|exceeds the context window|maximum context length|input is too long|context[_ ]length[_ ]exceeded/i,
-    retry: "never",
+    retry: "compact",
     then: "pi compacts the conversation and sends the shorter turn",
     // pi recognises `context_length_exceeded` on every version and compacts instead of failing the turn.
     line: (_text, { model }) => `LiteLLM: the conversation is longer than ${model}'s context window (context_length_exceeded)`,
@@ -201,7 +212,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   {
     // LiteLLM's own credentials for the backend were refused, not the user's key.
     kind: "backend-credentials",
-    pattern: /litellm\.AuthenticationError/,
+    classes: ["AuthenticationError"],
     retry: "never",
     line: (_text, { model, baseUrl }) => `LiteLLM at ${baseUrl} holds credentials for ${model}'s backend that the backend refused; ask the proxy's admin`,
     example: "litellm.AuthenticationError: AnthropicException - invalid x-api-key. Received Model Group=claude-haiku-4-5",
@@ -222,7 +233,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     types: ["redirect_refused"],
     pattern: new RegExp(REDIRECT_REFUSED),
     retry: "never",
-    line: (text) => /LiteLLM at [^"]*?new address/.exec(text)?.[0] ?? text,
+    line: (text, _context, error) => /LiteLLM at [^"]*?new address/.exec(text)?.[0] ?? error.message,
     example: "307 LiteLLM at http://127.0.0.1:4000 redirected to another origin, http://127.0.0.2:4000/v1/chat/completions; the request was not sent there, so the key stays with the proxy. If the proxy moved, set LITELLM_BASE_URL to its new address",
   },
   {
@@ -239,45 +250,69 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     // An HTML page instead of LiteLLM's JSON: a load balancer or gateway in front of the proxy.
     kind: "gateway",
     pattern: /^\d{3}\s*<(?:!doctype|html|head|body)/i,
-    retry: "pi",
-    line: (text, { baseUrl }) => {
+    retry: "once",
+    line: (text, context) => {
       const status = /^(\d{3})/.exec(text)?.[1] ?? "";
       const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
-      return `LiteLLM at ${baseUrl} is unavailable: a gateway in front of it answered ${status}${title ? ` (${title})` : ""} with an HTML page`;
+      return `LiteLLM at ${context.baseUrl} is unavailable for ${context.model}: a gateway in front of it answered ${status}${title ? ` (${title})` : ""} with an HTML page${
+        context.again ? ", also when sent again" : ""
+      }; try again later`;
     },
     example: "502 <html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
   },
   {
-    // The backend's own 429 or 5xx, which LiteLLM already retried: pi's turn retry may try again.
-    kind: "backend-busy",
-    pattern: /litellm\.(?:RateLimitError|InternalServerError|ServiceUnavailableError|APIError|Timeout)/,
-    statuses: [429, 500, 502, 503, 504],
-    retry: "pi",
-    line: (text) => text,
-    example: "litellm.RateLimitError: AnthropicException - overloaded",
+    // The backend's own 429, which LiteLLM already retried. "quota exceeded" is also what pi 0.87 and later never resend on.
+    kind: "backend-rate-limited",
+    // Not `throttling_error`: LiteLLM gives its own limits that type too (the throttled row reads those by message).
+    types: ["rate_limit_error"],
+    classes: ["RateLimitError"],
+    statuses: [429],
+    retry: "once",
+    line: (_text, context, error) =>
+      `LiteLLM: ${backendOf(context.model, error)} refused it, its quota exceeded for now${triedAgain(context)}: ${quoted(error.message)}; try again in a minute, or pick another model with /model`,
+    example: "litellm.RateLimitError: AzureException RateLimitError - Rate limit reached for gpt-5 in organization org-x on requests per min (RPM). Please retry after 2 seconds.",
+  },
+  {
+    // The backend's own 5xx, which LiteLLM already retried.
+    kind: "backend-failed",
+    types: ["internal_server_error", "api_error", "service_unavailable", "timeout"],
+    classes: ["InternalServerError", "APIError", "ServiceUnavailableError", "APIConnectionError", "Timeout"],
+    statuses: [500, 502, 503, 504],
+    retry: "once",
+    line: (_text, context, error) =>
+      `LiteLLM: ${backendOf(context.model, error)} failed${error.status ? ` (${error.status})` : ""}${triedAgain(context)}: ${quoted(error.message)}; try again later, or pick another model with /model`,
+    example: 'litellm.InternalServerError: InternalServerError: Hosted_vllmException - {"object":"error","message":"CUDA out of memory","type":"InternalServerError","code":500}',
+  },
+  {
+    // Whatever no other row knows, from the proxy or through it: its words, unwrapped.
+    kind: "other",
+    retry: "never",
+    line: (_text, { model }, error) => `LiteLLM refused ${model}${error.status ? ` (${error.status})` : ""}: ${quoted(error.message)}; if it persists, ask the proxy's admin`,
+    example: "400 litellm.BadRequestError: OpenAIException - Invalid 'messages[2].content': string too long.",
   },
 ];
 
-/** LiteLLM's `error.type`, where the message carries the body (the Anthropic client prints it whole). */
-function typeOf(text: string): string | undefined {
-  return /"type"\s*:\s*"error"\s*,\s*"error"\s*:\s*\{\s*"type"\s*:\s*"([a-z_]+)"/.exec(text)?.[1] ?? /"error"\s*:\s*\{[^{}]*"type"\s*:\s*"([a-z_]+)"/.exec(text)?.[1];
+/** Whether an error text comes from an HTTP answer at all (a status, an envelope, LiteLLM's classes): pi's own texts do not. */
+function fromProxy(error: ProxyError): boolean {
+  return error.status !== undefined || error.type !== undefined || error.classes.length > 0;
 }
 
 /**
- * The kind of an error message as pi-ai reports it (`<status> <message or body>`), if it is one.
+ * The kind of an error message as pi-ai reports it, if it is one: by LiteLLM's type, then by
+ * message (the specific kinds name themselves there, whatever class LiteLLM wrapped them in), then
+ * by class, then by status. The last row takes every error from the proxy no other row knows; a
+ * text of pi's own (an abort, a missing key) is none.
  *
  * @example
  * ```ts
  * errorKindOf("422 Budget has been exceeded! Key=dev Current cost: 12.5, Max budget: 10.0")?.kind; // "budget"
- * errorKindOf("400 Unsupported parameter: 'store'"); // undefined
+ * errorKindOf("Request was aborted"); // undefined
  * ```
  */
-export function errorKindOf(text: string): ErrorKind | undefined {
-  const type = typeOf(text);
-  const byType = type === undefined ? undefined : ERROR_KINDS.find((row) => row.types?.includes(type));
-  if (byType) return byType;
-  const byMessage = ERROR_KINDS.find((row) => row.pattern?.test(text));
-  if (byMessage) return byMessage;
-  const status = Number(/^(\d{3})\b/.exec(text)?.[1]);
-  return ERROR_KINDS.find((row) => row.statuses?.includes(status));
+export function errorKindOf(text: string, error: ProxyError = readProxyError(text)): ErrorKind | undefined {
+  const byType = error.type === undefined ? undefined : ERROR_KINDS.find((row) => row.types?.includes(error.type!));
+  const byMessage = () => ERROR_KINDS.find((row) => row.pattern !== undefined && (row.pattern.test(error.message) || row.pattern.test(text)));
+  const byClass = () => error.classes.map((name) => ERROR_KINDS.find((row) => row.classes?.includes(name))).find((row) => row !== undefined);
+  const byStatus = () => ERROR_KINDS.find((row) => error.status !== undefined && row.statuses?.includes(error.status));
+  return byType ?? byMessage() ?? byClass() ?? byStatus() ?? (fromProxy(error) ? ERROR_KINDS.at(-1) : undefined);
 }

@@ -13,6 +13,7 @@
 import {
   type AssistantMessage,
   type AssistantMessageEventStream,
+  type Context,
   createEventStream,
   emptyAssistantMessage,
   failedStream,
@@ -22,8 +23,12 @@ import {
   type StreamSimple,
 } from "../pi.ts";
 import { type DropList, type FieldPath, filterPayload } from "./policy.ts";
-import { type ConnectionCause, errorKindOf, unretryable, waitOf } from "./error-kinds.ts";
+import { backendWaitOf, type ConnectionCause, errorKindOf, type ErrorKind, quoted, waitOf } from "./error-kinds.ts";
+import { readProxyError } from "./error-text.ts";
+import { type Observed, observing } from "./proxy-fetch.ts";
 import { eventCost, headerCost, keySpend, splitCost } from "./spend.ts";
+import { unretryable } from "./turn-retry.ts";
+import { piResendsTurn } from "../pi.ts";
 import { redact } from "../secrets.ts";
 import { learnableField } from "./rejections.ts";
 import { replayFailureLine, replayRuleOf } from "./replay-rules.ts";
@@ -46,8 +51,21 @@ export const SESSION_HEADER = "x-litellm-session-id";
 /** Times one request is sent again: after learning a field, taking a fallback route, or a wait. */
 export const MAX_RESENDS = 3;
 
-/** The longest wait LiteLLM may ask for before the extension asks again; longer ones fail at once. */
-export const MAX_WAIT_MS = 30_000;
+/**
+ * The longest wait LiteLLM may ask for (its own limit, a cooldown) before the extension asks
+ * again; longer ones fail at once. Short enough that the line comes within half a minute.
+ */
+export const MAX_WAIT_MS = 20_000;
+
+/**
+ * For a backend's 429 or 5xx, which LiteLLM already retried: the wait before the one more try when
+ * nobody names one, and the longest named wait it is sent again after (a longer one fails at once,
+ * naming it). LiteLLM's own retries take about 10 s, so the line comes well within 30 s.
+ */
+export const ONCE_WAIT_MS = { unnamed: 1_000, longest: 5_000 } as const;
+
+/** How long a line pi would still resend is answered again without a request: pi's turn retry resends within seconds. */
+const ANSWERED_FOR_MS = 60_000;
 
 /** Runs a callback of the provider's; a failing one must not leave pi's stream open. */
 function quietly(callback: () => void): void {
@@ -76,6 +94,8 @@ function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 /** What the stream function reads at request time. */
 export interface StreamDependencies {
+  /** Why the provider may not send now (replaced, or its project's trust not confirmed), read per request. */
+  barred?(): string | undefined;
   /** The profile of a registered model, read afresh per attempt: a fallback re-registers it. */
   profileOf(model: Model<string>): StreamProfile;
   /** The proxy root each wire API's base URL is built from; the model's own base URL otherwise. */
@@ -153,6 +173,26 @@ type StreamEvent = Parameters<AssistantMessageEventStream["push"]>[0];
 type AttemptPhase = { phase: "before-content"; start?: StreamEvent } | { phase: "streaming" };
 
 /**
+ * The wait before a kind's one more try: the wait LiteLLM names for its own answers; for the
+ * backend's, the `retry-after` LiteLLM passes on (`llm_provider-retry-after`), or the one the
+ * backend's words name, or a short pause.
+ */
+function waitBeforeAgain(kind: ErrorKind, message: string, observed: Observed): number | undefined {
+  if (kind.retry === "after-wait") return waitOf(message);
+  const header = Number(observed.headers?.get("retry-after") ?? observed.headers?.get("llm_provider-retry-after") ?? NaN);
+  if (Number.isFinite(header) && header >= 0) return header * 1000;
+  return backendWaitOf(readProxyError(message).message) ?? ONCE_WAIT_MS.unnamed;
+}
+
+/** A conversation's fingerprint, to know pi's turn retry of it: the same messages, in the same order. */
+function fingerprint(context: Context): string {
+  const text = JSON.stringify(context.messages);
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+  return `${text.length}:${(hash >>> 0).toString(16)}`;
+}
+
+/**
  * Creates the `streamSimple` registered with pi. The model pi passes carries the extension's own
  * api id; the model pi-ai sees carries the real wire API, so replayed history stays consistent.
  *
@@ -162,13 +202,25 @@ type AttemptPhase = { phase: "before-content"; start?: StreamEvent } | { phase: 
  */
 export function createStream(dependencies: StreamDependencies): StreamSimple {
   const streamFor = dependencies.wireStream ?? wireStream;
+  /**
+   * Final lines pi would still resend (a URL holding `500`, on a pi that allows no wording for it),
+   * per model: pi's turn retry of that very conversation is answered with the same line, unsent.
+   */
+  const answered = new Map<string, { fingerprint: string; line: string; at: number }>();
   return function streamThroughLiteLLM(model, context, options) {
+    const barred = dependencies.barred?.();
+    if (barred) return failedStream(model, barred);
+    const earlier = answered.get(model.id);
+    if (earlier && Date.now() - earlier.at < ANSWERED_FOR_MS && earlier.fingerprint === fingerprint(context)) return failedStream(model, earlier.line);
+    answered.delete(model.id);
     const sessionHeader: Record<string, string> = options?.sessionId ? { [SESSION_HEADER]: options.sessionId } : {};
     const learnedNow: FieldPath[] = [];
     /** Fields dropped for this request, kept as rules only once a request without them answers. */
     const unproven: { profile: StreamProfile; field: FieldPath; error: string }[] = [];
     /** What LiteLLM says this request cost, when it says. */
     let turnCost: number | undefined;
+    /** What the current attempt's answer said besides its content: its headers, the cost in its last events. */
+    let observed: Observed = {};
     let waited = false;
 
     const attempt = (profile: StreamProfile, sent: (payload: unknown) => void): AssistantMessageEventStream => {
@@ -195,7 +247,8 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         },
       };
       try {
-        return streamFor(wireApi)(target, context, delegated);
+        observed = {};
+        return observing(observed, () => streamFor(wireApi)(target, context, delegated));
       } catch (error) {
         // pi-ai 0.73 throws synchronously for a missing key; pi expects a stream that ends in an error.
         return failedStream(target, error instanceof Error ? error.message : String(error));
@@ -214,43 +267,54 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         quietly(() => dependencies.unserved!(profile.wireApi));
         return dependencies.profileOf(model).wireApi !== profile.wireApi ? 0 : undefined;
       }
+      // A field the backend named goes first: sent without it, the request may simply answer.
+      const field = learnableField(message, sent, profile.wireApi);
+      if (field !== undefined && !learnedNow.includes(field)) {
+        learnedNow.push(field);
+        unproven.push({ profile, field, error: message });
+        return 0;
+      }
       const kind = errorKindOf(message);
-      if (kind?.retry === "after-wait") {
-        // Once, and only when LiteLLM names the wait: a guess would only add requests it refuses.
-        const ms = waited ? undefined : waitOf(message);
-        if (ms === undefined || ms > MAX_WAIT_MS) return undefined;
+      if (kind?.retry === "after-wait" || kind?.retry === "once") {
+        // Once: LiteLLM already answered for itself, or already retried the backend.
+        const ms = waited ? undefined : waitBeforeAgain(kind, message, observed);
+        if (ms === undefined || ms > (kind.retry === "once" ? ONCE_WAIT_MS.longest : MAX_WAIT_MS)) return undefined;
         waited = true;
         return ms;
       }
-      const field = learnableField(message, sent, profile.wireApi);
-      if (field === undefined || learnedNow.includes(field)) return undefined;
-      learnedNow.push(field);
-      unproven.push({ profile, field, error: message });
-      return 0;
+      return undefined;
     };
 
     /**
      * The error pi receives: one line for a replay rule or a LiteLLM error kind instead of the
-     * backend's paragraph, never a secret. Kinds pi's own retry should see keep their text.
+     * backend's paragraph, never a secret. An error before content is final (whatever could be sent
+     * again was): pi's turn retry is kept off its line. One that broke off an answer keeps the
+     * backend's words for pi's retry, unless its kind cannot succeed.
      */
-    const explained = (profile: StreamProfile, event: StreamEvent, cause?: ConnectionCause): StreamEvent => {
+    const explained = (profile: StreamProfile, event: StreamEvent, beforeContent: boolean, cause?: ConnectionCause): StreamEvent => {
       if (event.type !== "error") return event;
       const text = event.error.errorMessage ?? "";
       const rule = replayRuleOf(text);
-      const kind = rule ? undefined : errorKindOf(text);
+      const error = readProxyError(text);
+      const kind = rule ? undefined : errorKindOf(text, error);
       if (kind?.staleCatalog) quietly(() => dependencies.stale?.(model.id));
-      const context = {
+      const about = {
         model: model.id,
         baseUrl: dependencies.root ?? model.baseUrl,
         keyVariable: dependencies.keyVariable ?? "LITELLM_API_KEY",
         urlVariable: dependencies.urlVariable ?? "LITELLM_BASE_URL",
+        again: waited,
         ...(cause ? { cause } : {}),
       };
       const note = kind?.printModeNote;
-      if (note) quietly(() => dependencies.printModeNote?.(note(context)));
+      if (note) quietly(() => dependencies.printModeNote?.(note(about)));
+      const brokeOff = !beforeContent && kind?.retry === "once";
+      const said = rule ? replayFailureLine(rule, model.id, profile.wireApi) : brokeOff ? `LiteLLM: ${model.id}'s answer broke off: ${quoted(error.message)}` : kind ? kind.line(text, about, error) : text;
       // Redacted before anything is inserted into it: a key holding `429` must still be found.
-      const line = redact(rule ? replayFailureLine(rule, model.id, profile.wireApi) : kind ? kind.line(text, context) : text, dependencies.secrets ?? []);
-      const final = rule || kind?.retry === "never" || kind?.retry === "after-wait" ? unretryable(line) : line;
+      const line = redact(said, dependencies.secrets ?? []);
+      const keepOff = (rule || kind) && !brokeOff && kind?.retry !== "compact";
+      const final = keepOff ? unretryable(line) : line;
+      if (keepOff && piResendsTurn(final)) answered.set(model.id, { fingerprint: fingerprint(context), line: final, at: Date.now() });
       return { ...event, error: { ...event.error, errorMessage: final } };
     };
 
@@ -263,12 +327,13 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     let lastEvent: Promise<void> = Promise.resolve();
 
     /** Hands pi one event of an attempt that is streaming: with LiteLLM's cost, explained, diagnosed. */
-    const deliver = (profile: StreamProfile, event: StreamEvent): void => {
-      if (event.type === "done" && turnCost !== undefined) event.message.usage.cost = splitCost(turnCost, event.message.usage, model.cost);
-      if (!needsDiagnosis(event)) return outer.push(explained(profile, event));
+    const deliver = (profile: StreamProfile, event: StreamEvent, beforeContent: boolean): void => {
+      const cost = observed.cost ?? turnCost;
+      if (event.type === "done" && cost !== undefined) event.message.usage.cost = splitCost(cost, event.message.usage, model.cost);
+      if (!needsDiagnosis(event)) return outer.push(explained(profile, event, beforeContent));
       lastEvent = dependencies.diagnose!().then(
-        (cause) => outer.push(explained(profile, event, cause)),
-        () => outer.push(explained(profile, event)),
+        (cause) => outer.push(explained(profile, event, beforeContent, cause)),
+        () => outer.push(explained(profile, event, beforeContent)),
       );
     };
 
@@ -283,6 +348,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       let sent: unknown;
       let phase: AttemptPhase = { phase: "before-content" };
       for await (const event of attempt(profile, (payload) => sent = payload)) {
+        const beforeContent = phase.phase === "before-content";
         if (phase.phase === "before-content") {
           if (event.type === "start") {
             phase = { phase: "before-content", start: event };
@@ -298,7 +364,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
           // The request without the learned fields answered: they become rules.
           if (event.type !== "error") for (const rule of unproven.splice(0)) quietly(() => dependencies.learned?.(rule.profile, rule.field, rule.error));
         }
-        deliver(profile, event);
+        deliver(profile, event, beforeContent);
       }
       if (phase.phase === "before-content" && phase.start) outer.push(phase.start);
       await lastEvent;

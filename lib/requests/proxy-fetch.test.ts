@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type RecordedReply, recorder } from "../../conformance/recorder.ts";
+import { guardProxy, type Observed, observing } from "./proxy-fetch.ts";
+
+describe("guardProxy()", () => {
+  let elsewhere: Awaited<ReturnType<typeof recorder>>;
+  let proxy: Awaited<ReturnType<typeof recorder>>;
+  const original = globalThis.fetch;
+  const lastChunk = { id: "chatcmpl-1", choices: [], usage: { prompt_tokens: 20, completion_tokens: 8, total_tokens: 28, cost: 0.0421 } };
+  before(async () => {
+    elsewhere = await recorder(() => ({ status: 200, body: '{"data":[]}' }));
+    proxy = await recorder((request): RecordedReply => {
+      if (request.url === "/moved") return { status: 307, headers: { location: `${elsewhere.url}/v1/chat/completions` } };
+      if (request.url === "/busy") return { status: 429, headers: { "llm_provider-retry-after": "2", "content-type": "application/json" }, body: '{"error":{"message":"busy"}}' };
+      const events = [{ id: "chatcmpl-1", choices: [{ index: 0, delta: { content: "Hi" } }] }, lastChunk].map((event) => `data: ${JSON.stringify(event)}\n\n`).join("");
+      return { status: 200, headers: { "content-type": "text/event-stream" }, body: `${events}data: [DONE]\n\n` };
+    });
+  });
+  after(async () => {
+    globalThis.fetch = original;
+    await elsewhere.close();
+    await proxy.close();
+  });
+
+  it("keeps a registered proxy's redirects within its origin, and leaves every other request alone", async () => {
+    guardProxy(proxy.url, "LITELLM_BASE_URL");
+    const guarded = await fetch(`${proxy.url}/moved`, { headers: { "api-key": "sk-1" } });
+    assert.equal(guarded.status, 307);
+    assert.equal(elsewhere.seen.length, 0);
+    const other = await fetch(`${elsewhere.url}/anything`);
+    assert.equal(other.status, 200);
+  });
+
+  it("keeps guarding after pi reloads the extension: a fresh copy of the module adds its roots to the one guard", async () => {
+    const reloaded = await import(`./proxy-fetch.ts?reload=${Date.now()}`) as typeof import("./proxy-fetch.ts");
+    assert.notEqual(reloaded.guardProxy, guardProxy, "a fresh copy, as pi's reload loads one");
+    reloaded.guardProxy(`${proxy.url}/second`, "LITELLM_BASE_URL");
+    const seen: Observed = {};
+    const response = await reloaded.observing(seen, () => fetch(`${proxy.url}/second/v1/chat/completions`, { method: "POST" }));
+    await response.text();
+    assert.equal(seen.cost, 0.0421, "the first copy's guard observes for the fresh copy");
+  });
+
+  it("gives the request that sent it LiteLLM's cost from a stream's last chunk, with the bytes unchanged", async () => {
+    guardProxy(proxy.url, "LITELLM_BASE_URL");
+    const seen: Observed = {};
+    const response = await observing(seen, () => fetch(`${proxy.url}/v1/chat/completions`, { method: "POST" }));
+    const text = await response.text();
+    assert.match(text, /"cost":0\.0421/);
+    assert.ok(text.endsWith("data: [DONE]\n\n"));
+    assert.equal(seen.status, 200);
+    assert.equal(seen.cost, 0.0421);
+  });
+
+  it("gives it an error answer's headers, and nothing to requests made outside it", async () => {
+    const seen: Observed = {};
+    const response = await observing(seen, () => fetch(`${proxy.url}/busy`, { method: "POST" }));
+    await response.text();
+    assert.equal(seen.status, 429);
+    assert.equal(seen.headers?.get("llm_provider-retry-after"), "2");
+    const outside = await fetch(`${proxy.url}/v1/chat/completions`, { method: "POST" });
+    assert.match(await outside.text(), /"cost"/);
+  });
+});
