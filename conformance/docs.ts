@@ -116,11 +116,11 @@ export function docsSuite(): ConformanceSuite {
       async run() {
         const dir = join(temporaryDirectory("figures-"), "figures");
         mkdirSync(dir);
-        writeFileSync(join(dir, "tests.tap"), "TAP version 13\n# tests 701\n# pass 701\n");
+        writeFileSync(join(dir, "tests.tap"), "TAP version 13\n# tests 702\n# pass 701\n# fail 1\n");
         writeFileSync(join(dir, "..", "coverage-summary.json"), JSON.stringify({ total: { statements: { pct: 97.25 }, branches: { pct: 90.5 }, functions: { pct: 96 } } }));
         writeFileSync(join(dir, "real-litellm.json"), JSON.stringify({ passed: 80, failed: 1 }));
         writeFileSync(join(dir, "bench.json"), JSON.stringify({ node: "v20.20.2", rows: [{ name: "pi --list-models", goal: "≤ 1.05", ratio: 1.0234, detail: "1.0 s vs 0.98 s" }] }));
-        assert.match(testFigures(dir)!, /97\.3 % of statements,\n90\.5 % of branches and 96\.0 % of functions covered \(`npm test` runs 701 tests:.*The real-LiteLLM tier runs 81 cases\./s);
+        assert.match(testFigures(dir)!, /97\.3 % of statements,\n90\.5 % of branches and 96\.0 % of functions covered \(`npm test` passes 701 tests \(1 failed\):.*The real-LiteLLM tier passes 80 cases \(1 failed\)\./s);
         assert.match(benchFigures(dir)!, /^\| pi --list-models \| ≤ 1\.05 \| 1\.023 \(1\.0 s vs 0\.98 s\) \|$/m);
         const text = readFileSync(README, "utf8");
         for (const name of ["tests", "bench"]) assert.ok(text.includes(`<!-- generated:${name} -->`) && text.includes(`<!-- /generated:${name} -->`), `README.md has the ${name} figures markers`);

@@ -134,6 +134,27 @@ export function failureSuite(): ConformanceSuite {
         },
       },
       {
+        name: "a cold start against a slow proxy, naming one of its models: the run goes ahead on the model's name and is answered, with one line saying so",
+        async run() {
+          // The model list takes longer than the bound; the chat route answers at once.
+          const fake = await startFakeLiteLLM({ apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "slow", delayMs: 1_500 }) });
+          try {
+            const run = await runPi(["--no-session", "--model", "litellm/gpt-5", "-p", "Say hello."], {
+              LITELLM_BASE_URL: fake.url,
+              LITELLM_API_KEY: API_KEY,
+              LITELLM_DISCOVERY_TIMEOUT_MS: "300",
+            });
+            assertCleanRun(run);
+            assert.equal(run.stdout.trim(), "Hello from gpt-5.");
+            const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider: "));
+            assert.equal(lines.length, 1, run.stderr);
+            assert.match(lines[0]!, /did not answer within 300 ms; litellm\/gpt-5 goes ahead on its name alone \(its family's limits\) while the model list is read again$/);
+          } finally {
+            await fake.close();
+          }
+        },
+      },
+      {
         name: "3,000 models: all listed, no warning",
         async run() {
           const fake = await startFakeLiteLLM({ apiKey: API_KEY, models: manyModels(3_000) });

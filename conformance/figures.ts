@@ -38,20 +38,23 @@ function read<T>(dir: string, name: string): T | undefined {
 }
 
 const percent = (value: number) => `${value.toFixed(1)} %`;
+/** A run's failures, said beside what passed: a figure counts only passed cases. */
+const failed = (count: number) => (count > 0 ? ` (${count} failed)` : "");
 
 /** The test-and-coverage paragraph, from `npm test`'s TAP report and c8's summary; `undefined` before a run. */
 export function testFigures(dir = FIGURES_DIR): string | undefined {
   const tap = existsSync(join(dir, "tests.tap")) ? readFileSync(join(dir, "tests.tap"), "utf8") : undefined;
   const summary = read<{ total: Record<"statements" | "branches" | "functions", { pct: number }> }>(dir, "../coverage-summary.json");
-  const tests = tap && /^# tests (\d+)$/m.exec(tap)?.[1];
+  const tests = tap && /^# pass (\d+)$/m.exec(tap)?.[1];
+  const failedTests = Number(tap && /^# fail (\d+)$/m.exec(tap)?.[1] || 0);
   const real = read<SuiteFigures>(dir, "real-litellm.json");
   const deno = read<SuiteFigures>(dir, "conformance-deno.json");
   if (!tests || !summary) return undefined;
   const { statements, branches, functions } = summary.total;
   return [
     `Coverage (\`npm test\` gates branches and functions at 90 %): \`lib/\` has ${percent(statements.pct)} of statements,`,
-    `${percent(branches.pct)} of branches and ${percent(functions.pct)} of functions covered (\`npm test\` runs ${tests} tests: the unit tests and the`,
-    `conformance cases).${real ? ` The real-LiteLLM tier runs ${real.passed + real.failed} cases.` : ""}${deno ? ` Under Deno the conformance suite runs ${deno.passed + deno.failed} cases.` : ""}`,
+    `${percent(branches.pct)} of branches and ${percent(functions.pct)} of functions covered (\`npm test\` passes ${tests} tests${failed(failedTests)}: the unit tests and the`,
+    `conformance cases).${real ? ` The real-LiteLLM tier passes ${real.passed} cases${failed(real.failed)}.` : ""}${deno ? ` Under Deno the conformance suite passes ${deno.passed} cases${failed(deno.failed)}.` : ""}`,
   ].join("\n");
 }
 

@@ -28,6 +28,12 @@ const withMcp = piHasMcp();
 if (!withMcp) console.log("skipping the MCP gateway suite: it needs PI_CLI to be pi 1.x (.ci/run runs it with pi 1.6.0)");
 const suites = [...realSuites({ record: process.argv.includes("--record") }), ...(withMcp ? [mcpSuite()] : [])]
   .filter((suite) => wanted.length === 0 || wanted.some((text) => suite.name.includes(text)));
+// A filter that matches nothing would pass with nothing run.
+const unmatched = wanted.filter((text) => !suites.some((suite) => suite.name.includes(text)) && !(text === "MCP gateway" && !withMcp));
+if (unmatched.length > 0 || (wanted.length > 0 && suites.length === 0 && withMcp)) {
+  console.error(`no real-tier suite matches ${unmatched.join(", ") || wanted.join(", ")}`);
+  process.exit(1);
+}
 const report = await runSuites(suites, (line) => console.log(line));
 console.log(`${report.passed} passed, ${report.failed.length} failed`);
 if (wanted.length === 0) recordFigures("real-litellm", { passed: report.passed, failed: report.failed.length });

@@ -149,6 +149,21 @@ export function requestTimeSuite(): ConformanceSuite {
         },
       },
       {
+        name: "spend in print mode: the budget notice is one line on stderr, once per run, the answer alone on stdout",
+        async run() {
+          const spender = await startFakeLiteLLM({ apiKey: API_KEY, models: [{ id: "healthy-model", servedBy: "lenient" }], key: { spend: 9.5, maxBudget: 10 } });
+          try {
+            const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(spender.url), { cwd: work, agentDir: join(work, "agent-spend-print") });
+            assertCleanRun(run);
+            assert.equal(run.stdout.trim(), "Hello from healthy-model.");
+            const notices = run.stderr.split("\n").filter((line) => line.includes("budget"));
+            assert.deepEqual(notices, ["pi-litellm-provider: LiteLLM: this key has spent $9.50 of its $10.00 budget; /litellm shows when it resets"]);
+          } finally {
+            await spender.close();
+          }
+        },
+      },
+      {
         name: "throttled by the proxy: sent again once LiteLLM's limit resets, and answered",
         async run() {
           const { run, requests } = await ask("throttled-model");

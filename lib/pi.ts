@@ -144,6 +144,33 @@ export interface PiProjectTrust {
   saved(cwd: string): boolean | undefined | null;
 }
 
+/**
+ * The model pi's command line names, as `provider/id` or `--provider` with `--model`: read with
+ * pi's own `parseArgs` where pi exports it (0.87 and later), by the same two flags otherwise.
+ */
+export function commandLineModel(argv: readonly string[] = process.argv.slice(2)): { provider?: string; id: string } | undefined {
+  const { parseArgs } = piCodingAgent as { parseArgs?: (args: string[]) => { provider?: unknown; model?: unknown } };
+  let provider: unknown;
+  let model: unknown;
+  try {
+    if (typeof parseArgs === "function") ({ provider, model } = parseArgs([...argv]));
+    else {
+      const end = argv.includes("--") ? argv.indexOf("--") : argv.length;
+      const value = (flag: string) => {
+        const at = argv.indexOf(flag);
+        return at !== -1 && at + 1 < end ? argv[at + 1] : undefined;
+      };
+      [provider, model] = [value("--provider"), value("--model")];
+    }
+  } catch {
+    return undefined;
+  }
+  if (typeof model !== "string" || model === "") return undefined;
+  if (typeof provider === "string") return { provider, id: model };
+  const slash = model.indexOf("/");
+  return slash > 0 ? { provider: model.slice(0, slash), id: model.slice(slash + 1) } : { id: model };
+}
+
 /** pi's project-trust API as pi 0.87 and later export it. */
 interface PiTrustExports {
   ProjectTrustStore?: new (agentDir: string) => { get(cwd: string): boolean | null };
@@ -179,9 +206,24 @@ export function piProjectTrust(agentDirectory: string, argv: readonly string[] =
   };
 }
 
-/** Registers a provider with pi; the fields an older pi does not know it simply does not read. */
-export function registerProvider(pi: ExtensionAPI, name: string, registration: ProviderRegistration): void {
-  pi.registerProvider(name, registration as Parameters<ExtensionAPI["registerProvider"]>[1]);
+/**
+ * Registers a provider with pi; the fields an older pi does not know it simply does not read.
+ * `false` when pi has retired this extension's API (its session ended, or `/reload` replaced it):
+ * a discovery that finishes late has nobody to register with.
+ */
+export function registerProvider(pi: ExtensionAPI, name: string, registration: ProviderRegistration): boolean {
+  try {
+    pi.registerProvider(name, registration as Parameters<ExtensionAPI["registerProvider"]>[1]);
+    return true;
+  } catch (error) {
+    if (isRetiredApi(error)) return false;
+    throw error;
+  }
+}
+
+/** pi's error for an extension API it has retired ("This extension ctx is stale…", pi 0.73 and later). */
+function isRetiredApi(error: unknown): boolean {
+  return error instanceof Error && /extension ctx is stale|no longer active/i.test(error.message);
 }
 
 /** A pi-ai simple stream function, the shape pi calls a provider's `streamSimple` with. */

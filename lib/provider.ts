@@ -58,6 +58,8 @@ export interface ProviderOptions {
    * cached catalog and sends nothing (no request, no MCP server) until {@link LiteLLMProvider.trustConfirmed}.
    */
   awaitsTrust?: boolean;
+  /** The model of this provider the command line names (`--model litellm/<id>`), if any. */
+  namedModel?: string;
 }
 
 /** Why a discovery registered nothing: the proxy's failure, or `no-models` when it answered with none for pi. */
@@ -75,6 +77,9 @@ export const CACHE_RECHECK_MS = 10 * 60_000;
 
 /** The probe's failure kinds that name a connection cause; any other answer means the proxy is there. */
 const CONNECTION_KINDS: readonly ConnectionCause[] = ["refused", "dns", "tls", "timeout", "network"];
+
+/** The least time the background discovery of a run that went ahead on a model's name alone gets. */
+const PATIENT_DISCOVERY_MS = 30_000;
 
 /** A stale catalog is re-read at most this often, however many requests report it. */
 const STALE_REFRESH_INTERVAL_MS = 60_000;
@@ -248,9 +253,30 @@ export class LiteLLMProvider {
       problems.push(`${this.config.providerName}: no cached catalog, and nothing is asked of ${this.config.baseUrl} before pi trusts the project`);
     } else {
       const registered = await this.refresh();
-      if (!registered.ok) problems.push(registered.problem.message);
+      const named = this.options.namedModel;
+      if (!registered.ok && registered.problem.kind === "timeout" && named) problems.push(this.#goAheadWith(named, registered.problem.message));
+      else if (!registered.ok) problems.push(registered.problem.message);
     }
     return [...problems, ...this.#settingNotes];
+  }
+
+  /**
+   * A cold start whose discovery ran out of time, for a run that names one of this provider's
+   * models (`--model litellm/<id>`): that model is registered from its name alone (its family's
+   * limits), so the run goes on and its request finds out; the list is read again in the
+   * background, with time to spare, and replaces it when it comes.
+   */
+  #goAheadWith(id: string, why: string): string {
+    this.#register({ source: "models", fetchedAt: 0, models: [{ id }] }, false);
+    const patient = { ...this.#requestConfig, discoveryTimeoutMs: Math.max(this.config.discoveryTimeoutMs * 10, PATIENT_DISCOVERY_MS) };
+    void discover(patient, this.options.fetch).then((result) => {
+      if (!result.ok || this.#barred) return;
+      const adopted = this.#adopt(this.#withRoutes(result.value), false);
+      if (adopted.ok) this.publish();
+    }, () => {
+      // The request itself says what is wrong with the proxy; a second line would say less.
+    });
+    return `${why.replace(/; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS$/, "")}; ${this.config.providerName}/${printable(id)} goes ahead on its name alone (its family's limits) while the model list is read again`;
   }
 
   /** Starts the background refresh of a warm start, once; an unref'd timer lets a short run end first. */
@@ -396,7 +422,8 @@ export class LiteLLMProvider {
   #spent(spend: number, maxBudget: number): void {
     if (this.#budgetNoticed || spend < BUDGET_WARNING_SHARE * maxBudget) return;
     this.#budgetNoticed = true;
-    this.#notify?.(`LiteLLM: this key has spent ${dollarText(spend)} of its ${dollarText(maxBudget)} budget; /litellm shows when it resets`);
+    // Print mode (scripts, CI) gets it as one line on stderr, as a learned rule is.
+    (this.#notify ?? this.#warn)?.(`LiteLLM: this key has spent ${dollarText(spend)} of its ${dollarText(maxBudget)} budget; /litellm shows when it resets`);
   }
 
   /**
@@ -460,11 +487,11 @@ export class LiteLLMProvider {
 
   /** Registers a catalog's models with pi; gives how many, or why there are none. */
   #register(catalog: Catalog, fromCache: boolean): Result<number> {
-    if (this.#retired) return { ok: false, problem: `${this.config.providerName} was replaced by a login` };
+    if (this.#retired) return { ok: false, problem: `${this.config.providerName} was replaced` };
     const adopted = this.#adopt(catalog, fromCache);
     if (!adopted.ok) return adopted;
     const models = adopted.value;
-    registerProvider(this.pi, this.config.providerName, {
+    const registered = registerProvider(this.pi, this.config.providerName, {
       name: "LiteLLM",
       baseUrl: `${this.config.baseUrl}/v1`,
       // A login's key is pi's to look up per request (so /logout applies at once); others are pinned.
@@ -494,7 +521,8 @@ export class LiteLLMProvider {
         learned: (profile, field, error) => this.#learned(profile, field, error),
       }),
     });
-    return { ok: true, value: models.length };
+    if (!registered) this.#retired = true;
+    return registered ? { ok: true, value: models.length } : { ok: false, problem: `${this.config.providerName}: pi has ended this session` };
   }
 
   /**

@@ -18,6 +18,7 @@ import { foreignKeys, loginOf, mainProviderLogin } from "./login.ts";
 import {
   agentDir,
   builtinProviders,
+  commandLineModel,
   type ExtensionAPI,
   type PiProjectTrust,
   piProjectTrust,
@@ -45,6 +46,8 @@ export interface ExtensionOptions {
   warn?: (line: string) => void;
   /** pi's project trust as this pi has it; `null` for a pi without it. Read from pi by default. */
   projectTrust?: PiProjectTrust | null;
+  /** pi's command line; this process's by default. */
+  argv?: readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -57,6 +60,8 @@ interface Inputs {
   project: { cwd: string; file: SettingsFile; trust: ProjectTrust };
   /** pi's own provider names, which ours may not take. */
   taken: readonly string[];
+  /** The model pi's command line names, if any: a cold start that runs out of time goes ahead with it. */
+  named?: { provider?: string; id: string };
 }
 
 function gather(options: ExtensionOptions): Inputs {
@@ -67,7 +72,8 @@ function gather(options: ExtensionOptions): Inputs {
   const file = readProjectSettings(cwd);
   // Only a project with a section has something to trust.
   const trust: ProjectTrust = file.found ? trustAtLoad(pi, cwd, user.defaultProjectTrust) : { state: "pending" };
-  return { env, user, project: { cwd, file, trust }, taken: builtinProviders() };
+  const named = options.argv ? commandLineModel(options.argv) : commandLineModel();
+  return { env, user, project: { cwd, file, trust }, taken: builtinProviders(), ...(named ? { named } : {}) };
 }
 
 /**
@@ -183,6 +189,7 @@ class Extension {
       ...mainOptions,
       ...(login ? { login } : {}),
       ...(awaitsTrust ? { awaitsTrust } : {}),
+      ...(this.inputs.named?.provider === config.providerName ? { namedModel: this.inputs.named.id } : {}),
     };
     return new LiteLLMProvider(this.pi, config, options);
   }
