@@ -7,7 +7,7 @@
  * @module
  */
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,7 +27,7 @@ export interface BenchFigures {
 }
 
 /** Records one run's figures, for the next `npm run docs`. */
-export function recordFigures(run: "conformance-node" | "conformance-deno" | "real-litellm" | "bench", figures: SuiteFigures | BenchFigures): void {
+export function recordFigures(run: string, figures: SuiteFigures | BenchFigures | Record<string, unknown>): void {
   mkdirSync(FIGURES_DIR, { recursive: true });
   writeFileSync(join(FIGURES_DIR, `${run}.json`), `${JSON.stringify(figures, null, 2)}\n`);
 }
@@ -64,4 +64,21 @@ export function benchFigures(dir = FIGURES_DIR): string | undefined {
   if (!bench) return undefined;
   const rows = bench.rows.map((row) => `| ${row.name} | ${row.goal} | ${row.ratio.toFixed(3)} (${row.detail}) |`);
   return ["| Measure | Goal | Measured (last run, node " + bench.node + ") |", "| --- | --- | --- |", ...rows].join("\n");
+}
+
+/** What the real tier's busy-backend cases record, per pi and LiteLLM version. */
+interface BusyFigures {
+  pi: string;
+  litellm: string;
+  rows: { case: string; model: string; wireApi: string; status: number; requests: number; seconds: number }[];
+}
+
+/** The busy-backend table, from every pi's and LiteLLM's last real-tier run; `undefined` before one. */
+export function busyFigures(dir = FIGURES_DIR): string | undefined {
+  const runs = existsSync(dir) ? readdirSync(dir).filter((name) => /^real-busy-.*\.json$/.test(name)).sort().map((name) => read<BusyFigures>(dir, name)!) : [];
+  if (runs.length === 0) return undefined;
+  const rows = runs.flatMap((run) =>
+    run.rows.map((row) => `| ${run.pi} | ${run.litellm} | ${row.case === "persistent" ? `persistent ${row.status}` : `429, ${row.case}`} | ${row.wireApi} | ${row.requests} | ${row.seconds} s |`)
+  );
+  return ["| pi | LiteLLM | Backend answers | Route | Proxy requests | Until the line or answer |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
 }

@@ -11,6 +11,7 @@
 
 import process from "node:process";
 import { ensureVenv, RealTierUnavailable } from "./real-litellm.ts";
+import { busySuite } from "./real-busy-cases.ts";
 import { realSuites } from "./real-cases.ts";
 import { mcpSuite, piHasMcp } from "./real-mcp-cases.ts";
 import { recordFigures } from "./figures.ts";
@@ -26,7 +27,7 @@ const wanted = process.argv.flatMap((argument, index) => (process.argv[index - 1
 // The MCP gateway needs a pi with MCP; CI runs that suite again with PI_CLI set to pi 1.6.0.
 const withMcp = piHasMcp();
 if (!withMcp) console.log("skipping the MCP gateway suite: it needs PI_CLI to be pi 1.x (.ci/run runs it with pi 1.6.0)");
-const suites = [...realSuites({ record: process.argv.includes("--record") }), ...(withMcp ? [mcpSuite()] : [])]
+const suites = [...realSuites({ record: process.argv.includes("--record") }), busySuite(), ...(withMcp ? [mcpSuite()] : [])]
   .filter((suite) => wanted.length === 0 || wanted.some((text) => suite.name.includes(text)));
 // A filter that matches nothing would pass with nothing run.
 const unmatched = wanted.filter((text) => !suites.some((suite) => suite.name.includes(text)) && !(text === "MCP gateway" && !withMcp));

@@ -28,8 +28,20 @@ export interface UpstreamRequest {
 export interface Upstreams {
   url: string;
   requests: UpstreamRequest[];
+  /** Makes the backend of `model` answer its next `count` requests as busy (429) or broken (500), each in its own words. */
+  failNext(model: string, count: number): void;
   close(): Promise<void>;
 }
+
+/**
+ * How each backend says it is busy (429, with `retry-after`) or broken (500), in its own envelope:
+ * Azure's and Anthropic's rate-limit bodies, vLLM's error object.
+ */
+const BUSY: Readonly<Record<string, { status: 429 | 500; body: unknown }>> = {
+  azure: { status: 429, body: { error: { code: "429", message: "Rate limit reached for the deployment in organization org-real-tier on requests per min (RPM). Please retry after 2 seconds." } } },
+  anthropic: { status: 429, body: { type: "error", error: { type: "rate_limit_error", message: "Number of request tokens has exceeded your per-minute rate limit" } } },
+  vllm: { status: 500, body: { object: "error", message: "Internal server error: CUDA out of memory", type: "InternalServerError", code: 500 } },
+};
 
 type Raw = Record<string, unknown>;
 
@@ -189,10 +201,18 @@ export async function startUpstreams(): Promise<Upstreams> {
   const app = new Hono();
 
   /** Logs, checks refusals and the replay rule, and answers a scripted turn in `wireApi`'s format. */
+  /** Requests still to fail per model; a `busy` model fails every one. */
+  const failing = new Map<string, number>();
   const play = (backend: string, wireApi: WireApi, modelOf: (c: Context, body: Raw) => string, servedBy: (model: string) => string) => async (c: Context) => {
     const body = await c.req.json<Raw>().catch(() => ({} as Raw));
     const model = modelOf(c, body);
     const log = (status: number) => requests.push({ backend, path: new URL(c.req.url).pathname, body, status });
+    const left = failing.get(model) ?? 0;
+    if ((/-busy$/.test(model) || left > 0) && BUSY[backend]) {
+      failing.set(model, left - 1);
+      log(BUSY[backend]!.status);
+      return c.json(BUSY[backend]!.body as object, BUSY[backend]!.status, BUSY[backend]!.status === 429 ? { "retry-after": "2" } : {});
+    }
     const refusal = REFUSALS.find((row) => row.backend === backend && row.models.test(model) && has(body, row.field) && (row.when?.(body) ?? true));
     if (refusal) {
       log(refusal.status);
@@ -266,5 +286,5 @@ export async function startUpstreams(): Promise<Upstreams> {
   });
 
   const server = await serveLoopback(app);
-  return { ...server, requests };
+  return { ...server, requests, failNext: (model, count) => void failing.set(model, count) };
 }

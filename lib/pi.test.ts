@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { writeFileSync } from "node:fs";
 import { temporaryDirectory } from "../conformance/temporary.ts";
-import { agentDir, failedStream, providerApiKey, sessionModel, storedCredential } from "./pi.ts";
+import { agentDir, commandLineModel, failedStream, piProjectTrust, piResendsTurn, providerApiKey, sessionModel, storedCredential } from "./pi.ts";
 import { wireStream } from "./requests/wire-apis.ts";
 import { WIRE_APIS } from "./types.ts";
 
@@ -83,5 +83,20 @@ describe("storedCredential()", () => {
     const result = storedCredential("litellm", store('{"litellm": {"access": "sk-secret-in-a-broken-file"'));
     assert.equal(result.ok, false);
     assert.doesNotMatch(result.ok ? "" : result.problem, /sk-secret/);
+  });
+
+  it("reads the model pi's command line names, as provider/id or --provider with --model", () => {
+    assert.deepEqual(commandLineModel(["--model", "litellm/gpt-5", "-p", "hi"]), { provider: "litellm", id: "gpt-5" });
+    assert.deepEqual(commandLineModel(["--provider", "corp", "--model", "anthropic/claude"]), { provider: "corp", id: "anthropic/claude" });
+    assert.deepEqual(commandLineModel(["--model", "gpt-5"]), { id: "gpt-5" });
+    assert.equal(commandLineModel(["-p", "--", "--model", "x"]), undefined, "after -- it is the message");
+    assert.equal(commandLineModel([]), undefined);
+  });
+
+  it("on pi 0.73 (the pi these tests run): no project trust, and pi's own turn-retry pattern", () => {
+    assert.equal(piProjectTrust("/nowhere"), undefined);
+    assert.equal(piResendsTurn("429 Too Many Requests"), true);
+    assert.equal(piResendsTurn("LiteLLM at http://localhost:5000 no longer serves x"), true, "0.73 matches 500 inside 5000");
+    assert.equal(piResendsTurn("LiteLLM refused x: the key is out of budget"), false);
   });
 });

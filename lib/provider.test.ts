@@ -277,4 +277,60 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
     await provider.start();
     await assert.rejects(registered!.refreshModels!({ force: true }), /LiteLLM rejected the API key \(401\)/);
   });
+
+  it("awaiting its project's trust: registers the cached catalog and sends nothing (no request, no MCP server) until pi confirms", async () => {
+    const stateDir = temporaryDirectory("provider-trust-");
+    const asked: string[] = [];
+    const mcp: string[] = [];
+    const pi = {
+      registerProvider() {},
+      registerMcpServer: (name: string) => mcp.push(name),
+    } as unknown as ExtensionAPI;
+    const fetchImpl: typeof fetch = async (url) => {
+      asked.push(new URL(String(url)).pathname);
+      return new URL(String(url)).pathname === "/v1/models" ? new Response('{"data":[{"id":"gpt-5"}]}') : new Response('{"detail":"Not Found"}', { status: 404 });
+    };
+    const config: LiteLLMConfig = { ...CONFIG, mcp: { name: "litellm" } };
+    await new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl }).start();
+    asked.length = 0;
+    mcp.length = 0;
+    const waiting = new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl, awaitsTrust: true });
+    assert.deepEqual(await waiting.start(), []);
+    assert.deepEqual(waiting.catalog?.models.map((model) => model.id), ["gpt-5"]);
+    assert.equal(waiting.registerMcp(), undefined);
+    assert.equal((await waiting.refresh()).ok, false);
+    assert.match((await waiting.keyInfo() as { problem: string }).problem, /not confirmed it trusts yet/);
+    assert.equal((await waiting.mcpTools()).ok, false);
+    assert.deepEqual([asked, mcp], [[], []]);
+    assert.equal(waiting.trustConfirmed(), undefined);
+    assert.deepEqual(mcp, ["litellm"], "the MCP server it put off");
+    assert.equal((await waiting.refresh()).ok, true);
+    const cold = new LiteLLMProvider(pi, config, { stateDir: temporaryDirectory("provider-trust-cold-"), fetch: fetchImpl, awaitsTrust: true });
+    assert.match((await cold.start()).join("\n"), /no cached catalog, and nothing is asked of http:\/\/proxy\.test before pi trusts the project/);
+  });
+
+  it("a cold start out of time, for a model the command line names: that model goes ahead on its name, and the list replaces it when it comes", async () => {
+    let answered!: () => void;
+    const full = new Promise<void>((resolve) => answered = resolve);
+    const registrations: string[][] = [];
+    const pi = {
+      registerProvider: (_name: string, config: { models: { id: string }[] }) => {
+        registrations.push(config.models.map((model) => model.id));
+        if (registrations.length === 2) answered();
+      },
+    } as unknown as ExtensionAPI;
+    let calls = 0;
+    const fetchImpl: typeof fetch = (url, init) => {
+      if (new URL(String(url)).pathname !== "/v1/models") return Promise.resolve(new Response('{"detail":"Not Found"}', { status: 404 }));
+      // The first discovery hangs past its bound; the one read again answers.
+      if (calls++ === 0) return new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      return Promise.resolve(new Response('{"data":[{"id":"gpt-5"},{"id":"o3"}]}'));
+    };
+    const provider = new LiteLLMProvider(pi, { ...CONFIG, discoveryTimeoutMs: 50 }, { fetch: fetchImpl, namedModel: "gpt-5" });
+    const lines = await provider.start();
+    assert.match(lines.join("\n"), /did not answer within 50 ms; litellm\/gpt-5 goes ahead on its name alone \(its family's limits\) while the model list is read again$/);
+    assert.deepEqual(registrations[0], ["gpt-5"]);
+    await full;
+    assert.deepEqual(registrations[1], ["gpt-5", "o3"]);
+  });
 });

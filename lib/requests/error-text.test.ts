@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { readProxyError } from "./error-text.ts";
 
@@ -62,5 +63,27 @@ describe("readProxyError()", () => {
   it("leaves a text that is no proxy error as it is: pi's own, or a network failure", () => {
     assert.deepEqual(readProxyError("Connection error."), { classes: [], message: "Connection error." });
     assert.deepEqual(readProxyError("Request was aborted"), { classes: [], message: "Request was aborted" });
+  });
+
+  it("reads a list of validation errors (vLLM's, pydantic's) as each one's place and text", () => {
+    const body = { object: "error", message: '[{"type":"extra_forbidden","loc":["body","store"],"msg":"Extra inputs are not permitted","input":false}]', type: "BadRequestError", code: 400 };
+    const error = readProxyError(`400 litellm.BadRequestError: Hosted_vllmException - ${JSON.stringify(body)}`);
+    assert.equal(error.message, "store: Extra inputs are not permitted");
+  });
+
+  it("reads what the real LiteLLM 1.106.12 answered for each busy backend, on every route, to the backend's own words", () => {
+    const dir = new URL("../../fixtures/real-litellm-1.106.12/", import.meta.url);
+    const said: Record<string, string> = {
+      "busy-gpt-5-busy-openai-completions": "Rate limit reached for the deployment in organization org-real-tier on requests per min (RPM). Please retry after 2 seconds.",
+      "busy-gpt-5-busy-openai-responses": "Rate limit reached for the deployment in organization org-real-tier on requests per min (RPM). Please retry after 2 seconds.",
+      "busy-claude-busy-anthropic-messages": "Number of request tokens has exceeded your per-minute rate limit",
+      "busy-acme-busy-openai-completions": "Internal server error: CUDA out of memory",
+    };
+    const files = readdirSync(dir).filter((file) => file.startsWith("busy-"));
+    assert.deepEqual(files.map((file) => file.replace(/\.json$/, "")).sort(), Object.keys(said).sort());
+    for (const file of files) {
+      const recorded = JSON.parse(readFileSync(new URL(file, dir), "utf8")) as { status: number; body: string };
+      assert.equal(readProxyError(`${recorded.status} ${recorded.body}`).message, said[file.replace(/\.json$/, "")], file);
+    }
   });
 });

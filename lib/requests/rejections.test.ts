@@ -77,7 +77,9 @@ describe("rejectedNames() on the real LiteLLM 1.106.12", () => {
   };
   const dir = new URL("../../fixtures/real-litellm-1.106.12/", import.meta.url);
   it("has a recorded text for every negative control the table expects, and no other", () => {
-    assert.deepEqual(readdirSync(dir).map((file) => file.replace(/\.json$/, "")).sort(), Object.keys(EXPECTED).sort());
+    // The busy backends' answers beside them are no negative controls (error-text.test.ts reads those).
+    const controls = readdirSync(dir).filter((file) => !file.startsWith("busy-"));
+    assert.deepEqual(controls.map((file) => file.replace(/\.json$/, "")).sort(), Object.keys(EXPECTED).sort());
   });
   for (const [id, fields] of Object.entries(EXPECTED)) {
     it(`reads ${fields.join(", ")} out of ${id}`, () => {

@@ -394,3 +394,74 @@ describe("forwarding pi-ai's events", () => {
     assert.equal(message.errorMessage, "boom");
   });
 });
+
+describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
+  const profileOfModel = (m: Model<string>) => profileOf({ id: m.id }, { modelOverrides: [] });
+  const BUSY = "429 litellm.RateLimitError: AzureException RateLimitError - Rate limit reached for acme-1. Please retry after 0 seconds.\n\nLiteLLM: model group 'acme-1' failed with the error above. No fallback was attempted.";
+
+  it("is sent once more after the wait the backend names, and answered when it clears", async () => {
+    const payloads: unknown[] = [];
+    const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => BUSY, () => "ok"], payloads) });
+    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    assert.equal(message.stopReason, "stop");
+    assert.equal(payloads.length, 2);
+  });
+
+  it("persistent: one more try, then one line saying so, with the backend's words", async () => {
+    const payloads: unknown[] = [];
+    const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => BUSY, () => BUSY, () => "ok"], payloads) });
+    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    assert.equal(payloads.length, 2, "never a third");
+    assert.equal(
+      message.errorMessage?.replaceAll("\u2060", ""),
+      `LiteLLM: acme-1's backend (Azure) refused it, its quota exceeded for now, also when sent again after LiteLLM's own retries: "Rate limit reached for acme-1. Please retry after 0 seconds."; try again in a minute, or pick another model with /model`,
+    );
+  });
+
+  it("is not sent again when the backend names a wait longer than the stream waits for", async () => {
+    const payloads: unknown[] = [];
+    const long = BUSY.replace("after 0 seconds", "after 20 seconds");
+    const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => long, () => "ok"], payloads) });
+    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    assert.equal(payloads.length, 1);
+    assert.match(message.errorMessage ?? "", /Please retry after 20 seconds/);
+  });
+
+  it("that breaks off an answer keeps the backend's words for pi's own turn retry", async () => {
+    const stream = createStream({
+      profileOf: profileOfModel,
+      wireStream: () => (target) => {
+        const inner = createEventStream();
+        const message = emptyAssistantMessage(target, "stop");
+        inner.push({ type: "start", partial: message });
+        inner.push({ type: "text_delta", contentIndex: 0, delta: "Hel", partial: message });
+        inner.push({ type: "error", reason: "error", error: { ...message, stopReason: "error", errorMessage: "litellm.InternalServerError: AnthropicException - Overloaded." } });
+        inner.end();
+        return inner;
+      },
+    });
+    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    assert.equal(message.errorMessage, `LiteLLM: acme-1's answer broke off: "Overloaded."`);
+  });
+
+  it("a final line pi would resend all the same (a port that is a status number, on pi 0.73) is answered again without a request", async () => {
+    const payloads: unknown[] = [];
+    const gone = "400 /chat/completions: Invalid model name passed in model=acme-1. Call `/v1/models` to view available models for your key.";
+    const stream = createStream({ root: "http://127.0.0.1:5000", profileOf: profileOfModel, wireStream: scriptedWireStream([() => gone, () => "ok"], payloads) });
+    const first = await run(stream(model("acme-1"), CONTEXT));
+    assert.match(first.message.errorMessage ?? "", /http:\/\/127\.0\.0\.1:5000 no longer serves acme-1/);
+    const again = await run(stream(model("acme-1"), CONTEXT));
+    assert.equal(again.message.errorMessage, first.message.errorMessage);
+    assert.equal(payloads.length, 1, "pi's turn retry of the same conversation sends nothing");
+    await run(stream(model("acme-1"), { messages: [{ role: "user", content: "something else", timestamp: 0 }] }));
+    assert.equal(payloads.length, 2, "another conversation is sent");
+  });
+
+  it("refuses to send for a provider that is barred (replaced, or its project not yet trusted)", async () => {
+    const payloads: unknown[] = [];
+    const stream = createStream({ barred: () => "not yet", profileOf: profileOfModel, wireStream: scriptedWireStream([() => "ok"], payloads) });
+    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    assert.equal(message.errorMessage, "not yet");
+    assert.equal(payloads.length, 0);
+  });
+});
