@@ -43,3 +43,16 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** The first of `ports` free a moment ago, or `undefined` when every one is taken. */
+export async function freePortAmong(ports: Iterable<number>): Promise<number | undefined> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return undefined;
+}

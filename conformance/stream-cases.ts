@@ -13,7 +13,9 @@ import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { WireApi } from "../lib/types.ts";
 import { type FakeLiteLLM, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
 import { fixtureById, fixtureMessage, loadFixtures } from "./fixtures.ts";
+import { Hono } from "hono";
 import { collect, type LoadedExtension, loadExtension, plain } from "./harness.ts";
+import { freePortAmong, serveLoopback } from "./loopback.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
 
@@ -237,6 +239,42 @@ export function streamSuite(): ConformanceSuite {
           assert.equal(recorded.status, 401);
           assert.equal(outcome.message.stopReason, "error");
           assert.match(plain(outcome.message.errorMessage), /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ rejected the key; check LITELLM_API_KEY$/);
+        },
+      },
+      {
+        name: "every URL in every line copies byte for byte and answers when fetched, from a proxy whose port holds a status number (pi 0.73's judge, the strictest)",
+        async run() {
+          // 5000-5049 and 4290-4299 hold 500 or 429, which pi 0.73 resends on wherever they stand.
+          const port = await freePortAmong([...Array.from({ length: 50 }, (_, index) => 5000 + index), ...Array.from({ length: 10 }, (_, index) => 4290 + index)]);
+          assert.ok(port !== undefined, "a free port holding a status number");
+          const proxy = await startFakeLiteLLM({ ...conformanceScenario() }, port);
+          const elsewhere = await startFakeLiteLLM({ ...conformanceScenario() });
+          const redirecting = new Hono();
+          redirecting.all("*", (c) => c.req.method === "POST" ? c.redirect(`${elsewhere.url}${new URL(c.req.url).pathname}`, 307) : fetch(`${proxy.url}${new URL(c.req.url).pathname}`, { headers: c.req.raw.headers }));
+          const hop = await serveLoopback(redirecting);
+          try {
+            const extension = await loadExtension({ LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: API_KEY });
+            const provider = extension.providers.get("litellm")!.config;
+            const lines: string[] = [];
+            const ghost = { ...extension.model("gpt-4o"), id: "ghost-model" };
+            lines.push((await collect(provider.streamSimple!(ghost as never, { messages: [] }, { apiKey: API_KEY }))).message.errorMessage ?? "");
+            proxy.acceptKeys("sk-issued-instead");
+            lines.push((await collect(extension.stream("gpt-4o"))).message.errorMessage ?? "");
+            proxy.acceptKeys(API_KEY);
+            const redirected = await loadExtension({ LITELLM_BASE_URL: hop.url, LITELLM_API_KEY: API_KEY });
+            lines.push((await collect(redirected.stream("gpt-4o"))).message.errorMessage ?? "");
+            const urls = lines.flatMap((line) => [...line.matchAll(/https?:\/\/[^\s,;]+/g)].map((match) => match[0]));
+            assert.ok(lines.slice(0, 2).every((line) => line.includes(`${proxy.url} `)), lines.join("\n"));
+            assert.ok(urls.length >= 4, urls.join(" "));
+            for (const url of urls) {
+              const answer = await fetch(url).catch((error: unknown) => assert.fail(`${JSON.stringify(url)} does not answer as copied: ${error}`));
+              await answer.body?.cancel();
+            }
+          } finally {
+            await hop.close();
+            await elsewhere.close();
+            await proxy.close();
+          }
         },
       },
       {
