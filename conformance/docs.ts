@@ -18,7 +18,7 @@ import { plainLine } from "../lib/requests/turn-retry.ts";
 import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/families.ts";
 import { REJECTION_RULES } from "../lib/requests/policy.ts";
 import { WIRE_API_TABLE } from "../lib/requests/wire-apis.ts";
-import { benchFigures, busyFigures, testFigures } from "./figures.ts";
+import { benchFigures, busyFigures, matrixFigures, testFigures } from "./figures.ts";
 import type { ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
@@ -88,7 +88,7 @@ export function errorTable(): string {
 const SECTIONS: Readonly<Record<string, () => string>> = { families: familyTable, policy: policyTable, routes: routeTable, errors: errorTable };
 
 /** Sections rendered from what the last runs recorded (figures.ts); left as they are when there is no record. */
-const FIGURE_SECTIONS: Readonly<Record<string, () => string | undefined>> = { tests: testFigures, bench: benchFigures, busy: busyFigures };
+const FIGURE_SECTIONS: Readonly<Record<string, () => string | undefined>> = { tests: testFigures, bench: benchFigures, busy: busyFigures, matrix: matrixFigures };
 
 function replaceSection(text: string, name: string, content: string | undefined): string {
   const start = `<!-- generated:${name} -->`;
@@ -118,12 +118,13 @@ export function docsSuite(): ConformanceSuite {
         mkdirSync(dir);
         writeFileSync(join(dir, "tests.tap"), "TAP version 13\n# tests 702\n# pass 701\n# fail 1\n");
         writeFileSync(join(dir, "..", "coverage-summary.json"), JSON.stringify({ total: { statements: { pct: 97.25 }, branches: { pct: 90.5 }, functions: { pct: 96 } } }));
-        writeFileSync(join(dir, "real-litellm.json"), JSON.stringify({ passed: 80, failed: 1 }));
+        writeFileSync(join(dir, "real-litellm-1.106.12.json"), JSON.stringify({ passed: 80, failed: 1 }));
+        writeFileSync(join(dir, "real-litellm-1.110.2.json"), JSON.stringify({ passed: 81, failed: 0 }));
         writeFileSync(join(dir, "bench.json"), JSON.stringify({ node: "v20.20.2", rows: [{ name: "pi --list-models", goal: "≤ 1.05", ratio: 1.0234, detail: "1.0 s vs 0.98 s" }] }));
-        assert.match(testFigures(dir)!, /97\.3 % of statements,\n90\.5 % of branches and 96\.0 % of functions covered \(`npm test` passes 701 tests \(1 failed\):.*The real-LiteLLM tier passes 80 cases \(1 failed\)\./s);
+        assert.match(testFigures(dir)!, /97\.3 % of statements,\n90\.5 % of branches and 96\.0 % of functions covered \(`npm test` passes 701 tests \(1 failed\):.*The real-LiteLLM tier passes 80 cases \(1 failed\) on LiteLLM 1\.106\.12 and 81 cases on LiteLLM 1\.110\.2\./s);
         assert.match(benchFigures(dir)!, /^\| pi --list-models \| ≤ 1\.05 \| 1\.023 \(1\.0 s vs 0\.98 s\) \|$/m);
         const text = readFileSync(README, "utf8");
-        for (const name of ["tests", "bench", "busy"]) assert.ok(text.includes(`<!-- generated:${name} -->`) && text.includes(`<!-- /generated:${name} -->`), `README.md has the ${name} figures markers`);
+        for (const name of ["tests", "bench", "busy", "matrix"]) assert.ok(text.includes(`<!-- generated:${name} -->`) && text.includes(`<!-- /generated:${name} -->`), `README.md has the ${name} figures markers`);
       },
     }, {
       name: "its family, policy, route and request-time tables are rendered from the tables the code uses (npm run docs)",

@@ -24,7 +24,7 @@ import { assertCompactedAndRetried, COMPACT_SHORT_CONVERSATIONS, inTui, logIn, o
 import { collect, type LoadedExtension, loadExtension, plain, streamWithoutExtension } from "./harness.ts";
 import { runPi } from "./pi-cli.ts";
 import { POLICY_CASES, type PolicyCase } from "./policy-cases.ts";
-import { type Deployment, LITELLM_VERSION, MASTER_KEY, type RealLiteLLM, startRealLiteLLM } from "./real-litellm.ts";
+import { type Deployment, LITELLM_VERSION, MASTER_KEY, type RealLiteLLM, releaseAtLeast, startRealLiteLLM } from "./real-litellm.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { startUpstreams, type Upstreams } from "./upstreams.ts";
@@ -163,7 +163,13 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
   /** Each family's loop, the backend route LiteLLM must have called, and how that backend is asked to think. */
   const sessionRows: readonly { model: string; thinking: boolean; upstream: RegExp; thinks?: (body: Body) => boolean }[] = [
     { model: "claude-haiku-4-5", thinking: true, upstream: /^\/anthropic\/v1\/messages$/, thinks: (body) => body.thinking?.type === "enabled" },
-    { model: "databricks-claude-sonnet-4", thinking: true, upstream: /^\/databricks\/serving-endpoints\/chat\/completions$/, thinks: (body) => body.thinking?.type === "enabled" },
+    // LiteLLM 1.110 sends Databricks Claude's /v1/messages to the workspace's Anthropic endpoint, 1.106 through Chat Completions.
+    {
+      model: "databricks-claude-sonnet-4",
+      thinking: true,
+      upstream: releaseAtLeast("1.110.2") ? /^\/databricks\/serving-endpoints\/anthropic\/v1\/messages$/ : /^\/databricks\/serving-endpoints\/chat\/completions$/,
+      thinks: (body) => body.thinking?.type === "enabled",
+    },
     { model: "bedrock-claude-sonnet-4-5", thinking: true, upstream: /\/invoke-with-response-stream$/, thinks: (body) => body.thinking?.type === "enabled" },
     { model: "gemini-2.5-pro", thinking: true, upstream: /:streamGenerateContent$/, thinks: (body) => body.generationConfig?.thinkingConfig?.thinkingBudget > 0 },
     { model: "gpt-5", thinking: true, upstream: /^\/azure\/openai(?:\/v1)?\/responses$/, thinks: (body) => ["low", "medium", "high"].includes(body.reasoning?.effort) },
@@ -367,15 +373,16 @@ function requestTimeSuite(): ConformanceSuite {
       rmSync(work, { recursive: true, force: true });
     },
     cases: [
-      {
-        name: "a key over its budget (LiteLLM's own 422 budget_exceeded): one request, one line with the figures, exit 1",
+      // Claude's route is /v1/messages, whose errors LiteLLM 1.110 puts in Anthropic's envelope (litellm_error_type).
+      ...[["my-company-model", "Chat Completions"], ["claude-haiku-4-5", "Messages"]].map(([model, route]): ConformanceCase => ({
+        name: `a key over its budget over ${route} (LiteLLM's own 422 budget_exceeded): one request, one line with the figures, exit 1`,
         async run() {
-          const { run, sent } = await ask("my-company-model", "sk-budget-real-tier-0001");
+          const { run, sent } = await ask(model!, "sk-budget-real-tier-0001");
           assertCleanRun(run, 1);
           assert.equal(sent, 1);
-          assert.deepEqual(line(run).map((text) => text.replace(/^Error: /, "")), ["LiteLLM: the key's budget is used up (spent $12.50 of $10.00); ask the proxy's admin to raise it, or wait for its reset"]);
+          assert.deepEqual(line(run).map((text) => text.replace(/^Error: /, "")), [`LiteLLM refused ${model}: the key is out of budget (spent $12.50 of $10.00); ask the proxy's admin to raise it, or wait for its reset`]);
         },
-      },
+      })),
       {
         name: "a throttled key (LiteLLM's own limiter, a minute's window): answered once, then one line naming the reset, not waited out",
         async run() {
@@ -383,8 +390,8 @@ function requestTimeSuite(): ConformanceSuite {
           assertCleanRun(first.run);
           const second = await ask("my-company-model", "sk-throttled-real-tier-0001");
           assertCleanRun(second.run, 1);
-          assert.equal(second.sent, 1, "a wait over 30 s is not waited: sent once");
-          assert.match(line(second.run).join("\n"), /LiteLLM: the proxy holds this key to 1 requests per window until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+          assert.equal(second.sent, 1, "a wait over 20 s is not waited: sent once");
+          assert.match(line(second.run).join("\n"), /LiteLLM refused my-company-model: the key's quota exceeded, the proxy allows it 1 requests per window until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
         },
       },
       ...["claude-overflow", "databricks-claude-overflow"].map((model): ConformanceCase => ({

@@ -1,8 +1,9 @@
 /**
- * The real LiteLLM proxy, pinned by `conformance/litellm/requirements.lock`: installs it into a
- * git-ignored `.venv` on first use (hash-checked, from PyPI only), writes a proxy config whose
- * deployments point at the fake backends, starts it on a free loopback port with no database and no
- * internet (`LITELLM_LOCAL_MODEL_COST_MAP=True`), and stops it again whatever happens.
+ * The real LiteLLM proxy, one release at a time, each pinned by its own hash lock
+ * (`conformance/litellm/<version>/requirements.lock`): installed on first use into a git-ignored
+ * venv of its own (`.venv/<version>`, hash-checked, from PyPI only), it runs with a proxy config
+ * whose deployments point at the fake backends, on a free loopback port, with no database and no
+ * internet (`LITELLM_LOCAL_MODEL_COST_MAP=True`), and is stopped again whatever happens.
  *
  * @module
  */
@@ -15,15 +16,41 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "./loopback.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
-/** The LiteLLM release the lock pins; the README says why this one. */
-export const LITELLM_VERSION = "1.106.12";
+/**
+ * The releases the real tier runs, oldest first: the last patch of 1.106, and the newest the
+ * package index has (1.110.2). A new release is a new line here and a lock beside the others.
+ */
+export const LITELLM_RELEASES = ["1.106.12", "1.110.2"] as const;
+
+/** One of {@link LITELLM_RELEASES}. */
+export type LiteLLMRelease = typeof LITELLM_RELEASES[number];
+
+/** The release this run uses: `--litellm <version>` on the command line, else the oldest. */
+function chosenRelease(argv = process.argv): LiteLLMRelease {
+  const asked = argv[argv.indexOf("--litellm") + 1];
+  if (!argv.includes("--litellm")) return LITELLM_RELEASES[0];
+  if ((LITELLM_RELEASES as readonly string[]).includes(asked ?? "")) return asked as LiteLLMRelease;
+  console.error(`--litellm takes one of ${LITELLM_RELEASES.join(", ")}, not ${JSON.stringify(asked ?? "")}`);
+  process.exit(2);
+}
+
+/** Raised when the real tier cannot run here, with the one line to print. */
+export class RealTierUnavailable extends Error {}
+
+/** The LiteLLM release this run uses. */
+export const LITELLM_VERSION: LiteLLMRelease = chosenRelease();
 /** The proxy's master key, the only key a proxy without a database has. */
 export const MASTER_KEY = "sk-real-litellm-5d1e8b3a";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const VENV = join(ROOT, ".venv");
-const LOCK = join(ROOT, "conformance", "litellm", "requirements.lock");
+const VENV = join(ROOT, ".venv", LITELLM_VERSION);
+const LOCK = join(ROOT, "conformance", "litellm", LITELLM_VERSION, "requirements.lock");
 const LITELLM = join(VENV, "bin", "litellm");
+
+/** Whether the release is at least `version`, for what changed between them. */
+export function releaseAtLeast(version: LiteLLMRelease): boolean {
+  return LITELLM_RELEASES.indexOf(LITELLM_VERSION) >= LITELLM_RELEASES.indexOf(version);
+}
 
 /** One deployment of the proxy config: a model name, its LiteLLM route, and what it reports. */
 export interface Deployment {
@@ -40,9 +67,6 @@ export interface RealLiteLLM {
   stop(): Promise<void>;
 }
 
-/** Raised when the real tier cannot run here, with the one line to print. */
-export class RealTierUnavailable extends Error {}
-
 function run(command: string, args: string[], what: string): void {
   try {
     execFileSync(command, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 900_000 });
@@ -53,7 +77,7 @@ function run(command: string, args: string[], what: string): void {
 }
 
 /**
- * Creates `.venv` with the locked LiteLLM unless it is there already. Every package is checked
+ * Creates the release's venv with the locked LiteLLM unless it is there already. Every package is checked
  * against its hash; nothing comes from anywhere but the package index.
  */
 export function ensureVenv(log: (line: string) => void): void {
@@ -63,9 +87,9 @@ export function ensureVenv(log: (line: string) => void): void {
   } catch {
     throw new RealTierUnavailable("Cannot run the real LiteLLM tier: python3 is not installed; install Python 3.11 with venv, or run npm test for the Node-only tier");
   }
-  log(`installing LiteLLM ${LITELLM_VERSION} into .venv from the hash-locked requirements (first run only)`);
-  run("python3", ["-m", "venv", VENV], "create .venv with python3 -m venv (is the venv module installed?)");
-  run(join(VENV, "bin", "pip"), ["install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK], "install LiteLLM from conformance/litellm/requirements.lock (is the package index reachable?)");
+  log(`installing LiteLLM ${LITELLM_VERSION} into .venv/${LITELLM_VERSION} from its hash-locked requirements (first run only)`);
+  run("python3", ["-m", "venv", VENV], `create .venv/${LITELLM_VERSION} with python3 -m venv (is the venv module installed?)`);
+  run(join(VENV, "bin", "pip"), ["install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK], `install LiteLLM from conformance/litellm/${LITELLM_VERSION}/requirements.lock (is the package index reachable?)`);
 }
 
 /** The proxy config for a set of deployments, as YAML (JSON is YAML). */

@@ -10,7 +10,8 @@
  */
 
 import process from "node:process";
-import { ensureVenv, RealTierUnavailable } from "./real-litellm.ts";
+import { piVersion } from "./pi-cli.ts";
+import { ensureVenv, LITELLM_VERSION, RealTierUnavailable } from "./real-litellm.ts";
 import { busySuite } from "./real-busy-cases.ts";
 import { realSuites } from "./real-cases.ts";
 import { mcpSuite, piHasMcp } from "./real-mcp-cases.ts";
@@ -37,5 +38,6 @@ if (unmatched.length > 0 || (wanted.length > 0 && suites.length === 0 && withMcp
 }
 const report = await runSuites(suites, (line) => console.log(line));
 console.log(`${report.passed} passed, ${report.failed.length} failed`);
-if (wanted.length === 0) recordFigures("real-litellm", { passed: report.passed, failed: report.failed.length });
+if (wanted.length === 0) recordFigures(`real-litellm-${LITELLM_VERSION}`, { passed: report.passed, failed: report.failed.length });
+recordFigures(`matrix-litellm-${LITELLM_VERSION}-pi-${piVersion()}`, { pi: piVersion(), proxy: `LiteLLM ${LITELLM_VERSION}`, passed: report.passed, failed: report.failed.length, suites: suites.map((suite) => suite.name) });
 process.exit(report.failed.length === 0 ? 0 : 1);

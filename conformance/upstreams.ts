@@ -244,6 +244,8 @@ export async function startUpstreams(): Promise<Upstreams> {
   app.post("/anthropic/v1/messages", play("anthropic", "anthropic-messages", bodyModel, () => "claude"));
   // Databricks documents that a replayed turn may omit its reasoning (and LiteLLM strips it), so no rule is checked.
   app.post("/databricks/serving-endpoints/chat/completions", play("databricks", "openai-completions", bodyModel, () => "databricks"));
+  // LiteLLM 1.110 sends Databricks Claude's /v1/messages natively to the workspace's Anthropic endpoint, which keeps signed thinking.
+  app.post("/databricks/serving-endpoints/anthropic/v1/messages", play("databricks", "anthropic-messages", bodyModel, () => "claude"));
   app.post("/azure/openai/deployments/:deployment/chat/completions", play("azure", "openai-completions", (c) => c.req.param("deployment") ?? "", claudeOr("azure")));
   app.post("/azure/openai/responses", play("azure", "openai-responses", bodyModel, claudeOr("azure")));
   app.post("/azure/openai/v1/responses", play("azure", "openai-responses", bodyModel, claudeOr("azure")));

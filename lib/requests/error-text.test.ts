@@ -71,8 +71,8 @@ describe("readProxyError()", () => {
     assert.equal(error.message, "store: Extra inputs are not permitted");
   });
 
-  it("reads what the real LiteLLM 1.106.12 answered for each busy backend, on every route, to the backend's own words", () => {
-    const dir = new URL("../../fixtures/real-litellm-1.106.12/", import.meta.url);
+  for (const release of ["1.106.12", "1.110.2"]) it(`reads what the real LiteLLM ${release} answered for each busy backend, on every route, to the backend's own words`, () => {
+    const dir = new URL(`../../fixtures/real-litellm-${release}/`, import.meta.url);
     const said: Record<string, string> = {
       "busy-gpt-5-busy-openai-completions": "Rate limit reached for the deployment in organization org-real-tier on requests per min (RPM). Please retry after 2 seconds.",
       "busy-gpt-5-busy-openai-responses": "Rate limit reached for the deployment in organization org-real-tier on requests per min (RPM). Please retry after 2 seconds.",
