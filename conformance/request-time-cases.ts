@@ -126,7 +126,7 @@ export function requestTimeSuite(): ConformanceSuite {
         },
       })),
       {
-        name: "spend: one notice per session past 90 % of the key's budget, and /litellm shows spend, budget, reset and expiry from /key/info",
+        name: "spend: one notice per session at the highest share of the key's budget crossed (95 %), and /litellm shows spend, budget, reset and expiry from /key/info",
         async run() {
           const spender = await startFakeLiteLLM({
             apiKey: API_KEY,
@@ -140,7 +140,7 @@ export function requestTimeSuite(): ConformanceSuite {
             for (const handler of extension.handlers.get("session_start") ?? []) await handler({}, ctx);
             await collect(extension.stream("healthy-model"));
             await collect(extension.stream("healthy-model"));
-            assert.deepEqual(notices, ["LiteLLM: this key has spent $9.50 of its $10.00 budget; /litellm shows when it resets"]);
+            assert.deepEqual(notices, ["LiteLLM: this key has spent $9.50 of its $10.00 budget (95 %, from x-litellm-key-spend); /litellm spend shows the session's turns"]);
             await extension.commands.get("litellm")!.handler("", ctx);
             assert.match(notices.at(-1)!, /key: spent \$9\.50 of \$10\.00; budget resets 2026-12-31 00:00; key expires 2027-01-31 00:00; models: healthy-model/);
           } finally {
@@ -157,7 +157,7 @@ export function requestTimeSuite(): ConformanceSuite {
             assertCleanRun(run);
             assert.equal(run.stdout.trim(), "Hello from healthy-model.");
             const notices = run.stderr.split("\n").filter((line) => line.includes("budget"));
-            assert.deepEqual(notices, ["pi-litellm-provider: LiteLLM: this key has spent $9.50 of its $10.00 budget; /litellm shows when it resets"]);
+            assert.deepEqual(notices, ["pi-litellm-provider: LiteLLM: this key has spent $9.50 of its $10.00 budget (95 %, from x-litellm-key-spend); /litellm spend shows the session's turns"]);
           } finally {
             await spender.close();
           }

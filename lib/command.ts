@@ -1,7 +1,8 @@
 /**
  * `/litellm` inside pi: where the models come from and what was learned (`/litellm`), re-discovery
- * now (`/litellm refresh`), and clearing learned rules (`/litellm forget`), one handler per
- * subcommand in one table.
+ * now (`/litellm refresh`), the session's spend (`/litellm spend`), the gateway's tools
+ * (`/litellm mcp`), and clearing learned rules (`/litellm forget`), one handler per subcommand in
+ * one table.
  *
  * @module
  */
@@ -98,6 +99,14 @@ const SUBCOMMANDS: readonly Subcommand[] = [
         if (registered.ok) notify(`${provider.config.providerName}: ${registered.value} models registered from /v1/${provider.catalog?.source}`, "info");
         else notify(registered.problem.message, "error");
       }
+    },
+  },
+  {
+    name: "spend",
+    description: "the session's turns and cost, the key's, team's and user's budgets",
+    async run(providers, notify) {
+      const reports = await Promise.all(providers.map((provider) => provider.spendReport()));
+      notify(reports.flat().join("\n"), "info");
     },
   },
   {

@@ -347,7 +347,7 @@ export interface SessionContext {
   cwd?: string;
   /** Whether pi trusts the session's project (pi 0.87 and later). */
   isProjectTrusted?: () => boolean;
-  ui: { notify(message: string, type?: "info" | "warning" | "error"): void };
+  ui: { notify(message: string, type?: "info" | "warning" | "error"): void; setStatus?(key: string, text: string | undefined): void };
   model?: { provider: string; id: string } | undefined;
   sessionManager?: { getBranch?(): readonly unknown[] };
 }
@@ -361,6 +361,17 @@ export function sessionModel(ctx: SessionContext): ModelRef | undefined {
     return typeof entry.provider === "string" && typeof entry.modelId === "string" ? { provider: entry.provider, id: entry.modelId } : undefined;
   }
   return undefined;
+}
+
+/** What a session's file says its turns through `provider` cost so far: a resumed session's earlier turns. */
+export function sessionCost(ctx: SessionContext, provider: string): number {
+  let total = 0;
+  for (const entry of (ctx.sessionManager?.getBranch?.() ?? []) as readonly { type?: string; message?: { role?: string; provider?: string; usage?: { cost?: { total?: unknown } } } }[]) {
+    const message = entry.type === "message" ? entry.message : undefined;
+    const cost = message?.role === "assistant" && message.provider === provider ? message.usage?.cost?.total : undefined;
+    if (typeof cost === "number" && Number.isFinite(cost)) total += cost;
+  }
+  return total;
 }
 
 /** An assistant message with nothing in it yet, for events that carry no provider output. */

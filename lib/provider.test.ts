@@ -180,7 +180,7 @@ describe("/litellm", () => {
     assert.deepEqual(notices[0], ["litellm: 2 models registered from /v1/models", "info"]);
     assert.deepEqual(notices[1], ['LiteLLM: forgot 1 learned rule (gpt-5 "store"): those fields are sent again, the policy\'s own drops still apply', "info"]);
     assert.match(notices[2]![0], /learned rules: none/);
-    assert.deepEqual(notices[3], ['Unknown subcommand "bogus"; use /litellm status, /litellm refresh, /litellm mcp, /litellm forget', "warning"]);
+    assert.deepEqual(notices[3], ['Unknown subcommand "bogus"; use /litellm status, /litellm refresh, /litellm spend, /litellm mcp, /litellm forget', "warning"]);
     await command.handler("forget", ctx);
     assert.deepEqual(notices[4], ["LiteLLM: no learned rules to forget", "info"]);
   });

@@ -22,13 +22,15 @@ import {
   registerMcpServer,
   registerProvider,
   type SessionContext,
+  sessionCost,
   sessionModel,
 } from "./pi.ts";
 import type { ConnectionCause } from "./requests/error-kinds.ts";
 import { type FailureKind, getJson } from "./proxy-http.ts";
 import { printable, redact } from "./secrets.ts";
 import { guardProxy } from "./requests/proxy-fetch.ts";
-import { BUDGET_WARNING_SHARE, dollarText, type KeyInfo, readKeyInfo } from "./requests/spend.ts";
+import { BUDGET_WARNING_SHARES, type KeyInfo, readKeyInfo } from "./requests/spend.ts";
+import { type ReportedBudget, SpendMeter } from "./provider/spend-meter.ts";
 import { createStream, type StreamProfile } from "./requests/stream.ts";
 import type { Catalog, Result, WireApi } from "./types.ts";
 import { WIRE_API_TABLE } from "./requests/wire-apis.ts";
@@ -110,6 +112,8 @@ export type BackgroundRefresh =
 export class LiteLLMProvider {
   readonly rules: LearnedRules;
   readonly cache: CatalogCache;
+  /** The session's spend through this provider, from LiteLLM's own figures. */
+  readonly meter: SpendMeter;
   /** The api id pi routes this provider's models by: our own, so no other provider's requests reach us. */
   readonly api: string;
   #profiles: ReadonlyMap<string, ModelProfile> = new Map();
@@ -128,7 +132,6 @@ export class LiteLLMProvider {
   #mcp: McpState = { state: "off" };
   /** Settings that cannot take effect on the registered models, said once at start. */
   #settingNotes: string[] = [];
-  #budgetNoticed = false;
   #retired = false;
   /** Whether it may send anything: not while its project's trust awaits pi's confirmation. */
   #online: boolean;
@@ -138,6 +141,7 @@ export class LiteLLMProvider {
   constructor(readonly pi: ExtensionAPI, readonly config: LiteLLMConfig, readonly options: ProviderOptions = {}) {
     this.api = `litellm:${config.providerName}`;
     this.#online = options.awaitsTrust !== true;
+    this.meter = new SpendMeter(config.providerName, config.spend ?? { footer: true, warnAt: BUDGET_WARNING_SHARES });
     const dir = options.stateDir;
     this.rules = new LearnedRules(dir === undefined ? undefined : join(dir, "learned-rules.json"), config.baseUrl);
     this.cache = new CatalogCache(dir, config.baseUrl, config.apiKey);
@@ -226,8 +230,14 @@ export class LiteLLMProvider {
   sessionStarted(ctx: SessionContext, warn: (line: string) => void): void {
     this.#notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
     this.#warn = warn;
-    this.#budgetNoticed = false;
     this.#recheck();
+    const footer = ctx.hasUI && this.meter.settings.footer;
+    this.meter.started({
+      ...(footer && ctx.ui.setStatus ? { setStatus: (text: string | undefined) => ctx.ui.setStatus!(`litellm-${this.config.providerName}`, text) } : {}),
+      warn: ctx.hasUI ? (line) => ctx.ui.notify(line, "warning") : warn,
+    }, sessionCost(ctx, this.config.providerName));
+    // The footer's reset time is /key/info's, asked once per session, and only for a footer.
+    if (footer && !this.#barred) void this.keyInfo().then((info) => info.ok && this.meter.keyInfo(info.value), () => {});
     try {
       const notice = this.unlistedModelNotice(sessionModel(ctx), ctx.model);
       if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);
@@ -418,14 +428,6 @@ export class LiteLLMProvider {
     return (CONNECTION_KINDS as readonly string[]).includes(kind) ? kind as ConnectionCause : "answers";
   }
 
-  /** One notice per session once the key has spent most of its budget. */
-  #spent(spend: number, maxBudget: number): void {
-    if (this.#budgetNoticed || spend < BUDGET_WARNING_SHARE * maxBudget) return;
-    this.#budgetNoticed = true;
-    // Print mode (scripts, CI) gets it as one line on stderr, as a learned rule is.
-    (this.#notify ?? this.#warn)?.(`LiteLLM: this key has spent ${dollarText(spend)} of its ${dollarText(maxBudget)} budget; /litellm shows when it resets`);
-  }
-
   /**
    * The tools the proxy's MCP gateway serves (`/mcp-rest/tools/list`), one line each, read when
    * `/litellm mcp` asks: `server-tool: what it does`.
@@ -455,6 +457,35 @@ export class LiteLLMProvider {
     if (barred) return { ok: false, problem: barred };
     const result = await getJson(proxyRequest(this.#requestConfig, "/key/info", this.options.fetch));
     return result.ok ? { ok: true, value: readKeyInfo(result.value) } : { ok: false, problem: result.problem.message };
+  }
+
+  /**
+   * `/litellm spend`'s report: the session's turns from the meter, and the key's, team's and user's
+   * budgets from `/key/info`, `/team/info` and `/user/info` where the proxy answers them (one with
+   * a database does; without one, the report says so).
+   */
+  async spendReport(): Promise<string[]> {
+    const key = await this.keyInfo();
+    const budgets: ReportedBudget[] = [];
+    const unknown: string[] = [];
+    if (!key.ok) {
+      unknown.push(`key budget, reset, expiry, team and user: /key/info unavailable (${key.problem})`);
+      return this.meter.report(budgets, unknown);
+    }
+    this.meter.keyInfo(key.value);
+    budgets.push({ who: "key (/key/info)", ...key.value });
+    if (key.value.expires) unknown.push(`the key expires ${key.value.expires.slice(0, 16).replace("T", " ")}`);
+    for (const [who, path, field] of [["team", `/team/info?team_id=${encodeURIComponent(key.value.teamId ?? "")}`, "team_info"], ["user", "/user/info", "user_info"]] as const) {
+      if (who === "team" && !key.value.teamId) continue;
+      const answer = await getJson(proxyRequest(this.#requestConfig, path, this.options.fetch));
+      if (!answer.ok) {
+        unknown.push(`${who} budget: ${path.split("?")[0]} unavailable (${answer.problem.message})`);
+        continue;
+      }
+      const info = readKeyInfo((answer.value as Record<string, unknown> | null)?.[field] ?? answer.value);
+      budgets.push({ who: `${who} ${who === "team" ? key.value.teamId : key.value.userId ?? ""} (${path.split("?")[0]})`.replace("  ", " "), ...info });
+    }
+    return this.meter.report(budgets, unknown);
   }
 
   /** Tries every route again (after a proxy upgrade); returns how many were forgotten. */
@@ -511,7 +542,8 @@ export class LiteLLMProvider {
         stale: () => this.#catalogStale(),
         // The TUI shows pi's compaction; print mode shows nothing at all.
         printModeNote: (line) => this.#notify ? undefined : this.#warn?.(line),
-        spent: (spend, maxBudget) => this.#spent(spend, maxBudget),
+        answered: (headers) => this.meter.answered(headers),
+        turnEnded: (turn) => this.meter.turnEnded(turn),
         diagnose: () => this.#diagnose(),
         keyFor: (fromPi) => (fromPi !== undefined && this.options.foreignKeys?.includes(fromPi) ? this.#ownKey : fromPi),
         keyVariable: this.config.apiKeyVariable,

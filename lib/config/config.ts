@@ -12,6 +12,7 @@
 import { CREDENTIAL_HEADERS } from "../secrets.ts";
 import type { ModelOverride } from "./model-settings.ts";
 import type { LiteLLMSettings, McpExposure, ProxySettings } from "./settings.ts";
+import { BUDGET_WARNING_SHARES } from "../requests/spend.ts";
 import { type Result, WIRE_APIS, type WireApi } from "../types.ts";
 
 /** Everything the extension needs to reach one proxy. */
@@ -46,6 +47,16 @@ export interface LiteLLMConfig {
   discoveryTimeoutMs: number;
   /** LiteLLM's MCP gateway as pi registers it, or `undefined` when it is off. */
   mcp?: { name: string; exposure?: McpExposure };
+  /** The spend in pi's footer, and the shares of the key's budget warned at (the footer on, 80 % and 95 %, unless settings say otherwise). */
+  spend?: SpendSettings;
+}
+
+/** How the spend is shown and warned about, from the `litellm.spend` settings. */
+export interface SpendSettings {
+  /** The spend in pi's footer; on unless settings turn it off. */
+  footer: boolean;
+  /** The shares of the key's budget to warn at, once each, lowest first. */
+  warnAt: readonly number[];
 }
 
 /** The configurations, or why there is none, plus non-fatal problems with optional values. */
@@ -231,6 +242,7 @@ interface Shared {
   hide: string[];
   modelOverrides: ModelOverride[];
   discoveryTimeoutMs: number;
+  spend: SpendSettings;
 }
 
 /** One provider from its URL and key sources, or why its URL cannot be used; lesser problems go to `problems`. */
@@ -299,6 +311,7 @@ export function resolveConfigs(
     hide: proxy.hideModels ?? [],
     modelOverrides: [...Object.entries(proxy.models ?? {}).map(([pattern, model]) => ({ pattern, ...model })), ...wire.overrides],
     discoveryTimeoutMs: parseTimeout(nonEmpty(env[ENV.discoveryTimeout]), proxy.discoveryTimeoutMs, `${where}.discoveryTimeoutMs`, problems),
+    spend: { footer: proxy.spend?.footer ?? true, warnAt: [...(proxy.spend?.warnAt ?? BUDGET_WARNING_SHARES)].sort((a, b) => a - b) },
   });
 
   const mainName = settings.providerName ?? DEFAULT_PROVIDER_NAME;
@@ -394,5 +407,6 @@ function layerShared(main: ProxySettings, alias: ProxySettings, sameProxy: boole
     hideModels: alias.hideModels ?? main.hideModels,
     models: { ...main.models, ...alias.models },
     discoveryTimeoutMs: alias.discoveryTimeoutMs ?? main.discoveryTimeoutMs,
+    ...(alias.spend ?? main.spend ? { spend: alias.spend ?? main.spend } : {}),
   };
 }

@@ -40,6 +40,7 @@ describe("readSettingsFile()", () => {
         discoveryTimeoutMs: "soon",
         providerName: "no spaces please",
         colour: "blue",
+        spend: { footer: "yes", warnAt: [0.8, 2] },
         models: { "gpt-*": { wireApi: "grpc", maxTokens: 1000 }, "bad": 3, "tiny": { contextWindow: 1, maxTokens: 0.5, dropFields: ["temperature", "messages"], reasoning: "yes", input: ["image"] } },
         aliases: { "ok-name": { baseUrl: "https://x", aliases: {} }, "bad name": {} },
       },
@@ -49,7 +50,8 @@ describe("readSettingsFile()", () => {
     assert.deepEqual(problems, [
       "s.json litellm.discoveryTimeoutMs: expected a positive whole number; ignoring it",
       "s.json litellm.providerName: expected a name of letters, digits, '.', '_' or '-'; ignoring it",
-      "s.json litellm.colour: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models, mcp, aliases); ignoring it",
+      "s.json litellm.colour: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models, mcp, spend, aliases); ignoring it",
+      's.json litellm.spend: expected { "footer": true or false, "warnAt": a list of budget shares above 0 and at most 1, e.g. [0.8, 0.95] }; ignoring it',
       "s.json litellm.models[\"gpt-*\"].wireApi: expected one of openai-completions, openai-responses, azure-openai-responses, anthropic-messages; ignoring it",
       "s.json litellm.models[\"bad\"]: expected an object; ignoring it",
       "s.json litellm.models[\"tiny\"].contextWindow: expected a whole number of tokens from 1024 to 100000000; ignoring it",
@@ -57,7 +59,7 @@ describe("readSettingsFile()", () => {
       "s.json litellm.models[\"tiny\"].dropFields: \"messages\" cannot be dropped: no request goes without model, messages, input, stream, tools or system; ignoring it",
       "s.json litellm.models[\"tiny\"].reasoning: expected true or false; ignoring it",
       "s.json litellm.models[\"tiny\"].input: expected [\"text\"] or [\"text\", \"image\"]; ignoring it",
-      "s.json litellm.aliases[\"ok-name\"].aliases: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models, mcp); ignoring it",
+      "s.json litellm.aliases[\"ok-name\"].aliases: unknown field (known: baseUrl, apiKey, headers, discoveryTimeoutMs, providerName, hideModels, models, mcp, spend); ignoring it",
       "s.json litellm.aliases[\"bad name\"]: expected a name of letters, digits, '.', '_' or '-'; ignoring it",
     ]);
   });

@@ -58,6 +58,8 @@ export interface ProxySettings {
   models?: Record<string, ModelSettings>;
   /** LiteLLM's MCP gateway as a pi MCP server: `false` turns it off, an object names it. */
   mcp?: boolean | McpSettings;
+  /** The spend shown in pi's footer and the budget shares warned at. */
+  spend?: { footer?: boolean; warnAt?: number[] };
 }
 
 /** The whole section. */
@@ -95,6 +97,14 @@ const PROXY_FIELDS: Readonly<Record<keyof ProxySettings, Check>> = {
       )
       ? undefined
       : `expected false, true, or { "name": letters, digits, _ or -, "exposure": one of ${MCP_EXPOSURES.join(", ")} }`,
+  spend: (value) =>
+    isObject(value) && Object.entries(value).every(([field, item]) =>
+        field === "footer"
+          ? typeof item === "boolean"
+          : field === "warnAt" && Array.isArray(item) && item.every((share) => typeof share === "number" && share > 0 && share <= 1)
+      )
+      ? undefined
+      : 'expected { "footer": true or false, "warnAt": a list of budget shares above 0 and at most 1, e.g. [0.8, 0.95] }',
 };
 
 const limit = (name: keyof typeof LIMIT_BOUNDS): Check => (value) =>

@@ -16,6 +16,16 @@ export interface TurnUsage {
   cacheWrite: number;
 }
 
+/** One turn through a provider, as the stream ended it. */
+export interface SpentTurn {
+  model: string;
+  usage: TurnUsage;
+  /** In dollars. */
+  cost: number;
+  /** The cost is LiteLLM's own (`usage.cost`, `x-litellm-response-cost`), not pi's from the prices. */
+  fromLiteLLM: boolean;
+}
+
 /** pi's cost breakdown of a turn, in dollars. */
 export type TurnCost = ModelCost & { total: number };
 
@@ -31,8 +41,11 @@ export function dollarText(value: number): string {
   return `$${value.toFixed(2)}`;
 }
 
-/** Spend at or above this share of the budget gets one notice per session. */
-export const BUDGET_WARNING_SHARE = 0.9;
+/** The shares of a key's budget a session is warned at, once each, unless settings say others. */
+export const BUDGET_WARNING_SHARES: readonly number[] = [0.8, 0.95];
+
+/** A rate limit's remaining requests or tokens under this share of the limit get one notice. */
+export const RATE_LIMIT_WARNING_SHARE = 0.1;
 
 const dollars = (value: unknown): number | undefined => {
   const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
@@ -80,6 +93,37 @@ export function keySpend(headers: Readonly<Record<string, string>>): { spend: nu
   return spend !== undefined && maxBudget !== undefined && maxBudget > 0 ? { spend, maxBudget } : undefined;
 }
 
+/** One rate limit as an answer's headers give it: what is left of how much, and who set it. */
+export interface RateLimit {
+  unit: "requests" | "tokens";
+  remaining: number;
+  limit: number;
+  /** `backend` for limits LiteLLM passes on from the backend (`llm_provider-` headers), `proxy` for its own. */
+  by: "backend" | "proxy";
+  /** The header the figure came from. */
+  header: string;
+}
+
+/**
+ * The rate limits in an answer's headers: OpenAI's `x-ratelimit-remaining-requests` /
+ * `-limit-requests` (and `-tokens`) that LiteLLM passes on from the backend (also prefixed
+ * `llm_provider-`), and LiteLLM's own `x-ratelimit-<key>-remaining-<unit>` on answers it writes.
+ */
+export function rateLimits(headers: Readonly<Record<string, string>>): RateLimit[] {
+  const limits: RateLimit[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const match = /^x-ratelimit-(?:(\w+)-)?remaining-(requests|tokens)$/.exec(name.toLowerCase());
+    if (!match) continue;
+    const [, scope, unit] = match;
+    const limit = Number(headers[name.toLowerCase().replace("-remaining-", "-limit-")]);
+    const remaining = Number(value);
+    if (!Number.isFinite(limit) || limit <= 0 || !Number.isFinite(remaining) || remaining < 0) continue;
+    const passedOn = scope === undefined && headers[`llm_provider-${name.toLowerCase()}`] !== undefined;
+    limits.push({ unit: unit as RateLimit["unit"], remaining, limit, by: passedOn ? "backend" : "proxy", header: name.toLowerCase() });
+  }
+  return limits;
+}
+
 /** `/key/info` for the caller's own key, read for `/litellm`. */
 export interface KeyInfo {
   spend?: number;
@@ -87,6 +131,8 @@ export interface KeyInfo {
   resetsAt?: string;
   expires?: string;
   models?: string[];
+  teamId?: string;
+  userId?: string;
 }
 
 /** Reads `/key/info`'s body: `{ key, info: { spend, max_budget, budget_reset_at, expires, models } }`. */
@@ -94,7 +140,15 @@ export function readKeyInfo(body: unknown): KeyInfo {
   const info = ((body as { info?: unknown } | null)?.info ?? body ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
   const models = Array.isArray(info.models) ? info.models.filter((model): model is string => typeof model === "string") : undefined;
-  const result: KeyInfo = { spend: dollars(info.spend), maxBudget: dollars(info.max_budget), resetsAt: text(info.budget_reset_at), expires: text(info.expires), models };
+  const result: KeyInfo = {
+    spend: dollars(info.spend),
+    maxBudget: dollars(info.max_budget),
+    resetsAt: text(info.budget_reset_at),
+    expires: text(info.expires),
+    models,
+    teamId: text(info.team_id),
+    userId: text(info.user_id),
+  };
   return Object.fromEntries(Object.entries(result).filter(([, value]) => value !== undefined)) as KeyInfo;
 }
 

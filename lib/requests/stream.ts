@@ -26,7 +26,7 @@ import { type DropList, type FieldPath, filterPayload } from "./policy.ts";
 import { backendWaitOf, type ConnectionCause, errorKindOf, type ErrorKind, quoted, waitOf } from "./error-kinds.ts";
 import { readProxyError } from "./error-text.ts";
 import { type Observed, observing } from "./proxy-fetch.ts";
-import { eventCost, headerCost, keySpend, splitCost } from "./spend.ts";
+import { eventCost, headerCost, type SpentTurn, splitCost } from "./spend.ts";
 import { unretryable } from "./turn-retry.ts";
 import { piResendsTurn } from "../pi.ts";
 import { redact } from "../secrets.ts";
@@ -125,8 +125,10 @@ export interface StreamDependencies {
   urlVariable?: string;
   /** Values never to show: the key, and configured secret headers. */
   secrets?: readonly (string | undefined)[];
-  /** Called with the key's spend and budget when a response carries them. */
-  spent?(spend: number, maxBudget: number): void;
+  /** Called with each answer's headers (the key's spend and budget, rate limits). */
+  answered?(headers: Readonly<Record<string, string>>): void;
+  /** Called when a turn has ended: its model, tokens and cost, and whether the cost is LiteLLM's own. */
+  turnEnded?(turn: SpentTurn): void;
   /**
    * Why the proxy cannot be reached, found out when a request could not connect: pi-ai's clients
    * say only "Connection error.".
@@ -236,8 +238,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         onPayload: filteringHook([...dropsFor(profile, dependencies), ...learnedNow], options?.onPayload, sent),
         onResponse: async (response, responseModel) => {
           turnCost = headerCost(response.headers) ?? turnCost;
-          const key = keySpend(response.headers);
-          if (key) quietly(() => dependencies.spent?.(key.spend, key.maxBudget));
+          quietly(() => dependencies.answered?.(response.headers));
           await options?.onResponse?.(response, responseModel);
         },
         // pi 1.x hands each parsed provider event here; a stream's last chunk carries LiteLLM's cost.
@@ -330,6 +331,11 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     const deliver = (profile: StreamProfile, event: StreamEvent, beforeContent: boolean): void => {
       const cost = observed.cost ?? turnCost;
       if (event.type === "done" && cost !== undefined) event.message.usage.cost = splitCost(cost, event.message.usage, model.cost);
+      if (event.type === "done") {
+        const { input, output, cacheRead, cacheWrite } = event.message.usage;
+        const turn = { model: model.id, usage: { input, output, cacheRead, cacheWrite }, cost: event.message.usage.cost.total, fromLiteLLM: cost !== undefined };
+        quietly(() => dependencies.turnEnded?.(turn));
+      }
       if (!needsDiagnosis(event)) return outer.push(explained(profile, event, beforeContent));
       lastEvent = dependencies.diagnose!().then(
         (cause) => outer.push(explained(profile, event, beforeContent, cause)),
