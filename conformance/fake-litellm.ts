@@ -65,7 +65,7 @@ export interface Scenario {
   /** `false` plays a LiteLLM older than its `/v1/messages` route: a 404 there. */
   messagesRoute?: boolean;
   /** The key's spend and budget, sent on every answer's headers and by `/key/info`. */
-  key?: { spend: number; maxBudget: number; resetsAt?: string; expires?: string; models?: string[] };
+  key?: { spend: number; maxBudget: number; resetsAt?: string; expires?: string; models?: string[]; team?: { id: string; spend: number; maxBudget: number } };
 }
 
 /** A request the fake received, and what it answered. */
@@ -314,7 +314,17 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
     const key = scenario.key;
     record(c, { status: key ? 200 : 400 });
     if (!key) return c.json({ error: { message: "No connected db.", type: "no_db_connection", param: "None", code: "400" } }, 400);
-    return c.json({ key: "hashed", info: { spend: key.spend, max_budget: key.maxBudget, budget_reset_at: key.resetsAt ?? null, expires: key.expires ?? null, models: key.models ?? [] } });
+    return c.json({
+      key: "hashed",
+      info: { spend: key.spend, max_budget: key.maxBudget, budget_reset_at: key.resetsAt ?? null, expires: key.expires ?? null, models: key.models ?? [], team_id: key.team?.id ?? null },
+    });
+  });
+  // What a proxy with a database answers for the key's team (litellm/proxy/management_endpoints/team_endpoints.py).
+  app.get("/team/info", (c) => {
+    const team = scenario.key?.team;
+    record(c, { status: team && c.req.query("team_id") === team.id ? 200 : 404 });
+    if (!team || c.req.query("team_id") !== team.id) return c.json({ detail: "Not Found" }, 404);
+    return c.json({ team_id: team.id, team_info: { team_id: team.id, spend: team.spend, max_budget: team.maxBudget, budget_reset_at: null } });
   });
   app.notFound((c) => {
     record(c, { status: 404 });

@@ -15,6 +15,9 @@ import { readProxyError } from "../lib/requests/error-text.ts";
 import { recordFigures } from "./figures.ts";
 import { FIXTURES_DIR } from "./fixtures.ts";
 import { plain } from "./harness.ts";
+import { inTui, tui } from "./pi-tui.ts";
+import { KEYS } from "./terminal.ts";
+import { temporaryDirectory } from "./temporary.ts";
 import { piVersion, runPi } from "./pi-cli.ts";
 import { LITELLM_VERSION, MASTER_KEY, type RealLiteLLM, startRealLiteLLM } from "./real-litellm.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
@@ -86,7 +89,7 @@ export function busySuite(): ConformanceSuite {
   }));
 
   return {
-    name: `the real LiteLLM ${LITELLM_VERSION}: busy backends and the turn's cost`,
+    name: `the real LiteLLM ${LITELLM_VERSION}: busy backends, the turn's cost and spend`,
     async before() {
       upstreams = await startUpstreams();
       const azure = (name: string) => ({ model: `azure/${name}`, api_base: `${upstreams.url}/azure`, api_version: "2025-04-01-preview", api_key: "upstream-key" });
@@ -98,9 +101,11 @@ export function busySuite(): ConformanceSuite {
         { name: "acme-busy", params: vllm("acme-busy") },
         // Priced by time, not by token: no price in the metadata, only LiteLLM's usage.cost gives the turn a cost.
         { name: "timed-model", params: vllm("my-company-model", { input_cost_per_second: 0.5 }) },
+        { name: "spend-model", params: vllm("my-company-model", { input_cost_per_token: 0.001, output_cost_per_token: 0.002 }) },
+        { name: "acme-limited", params: vllm("acme-limited") },
         // LiteLLM puts usage.cost on a Responses stream it bridges (a non-OpenAI backend), not on a native one.
         { name: "claude-timed", params: { model: "anthropic/claude-timed", api_base: `${upstreams.url}/anthropic`, api_key: "upstream-key", input_cost_per_second: 0.5 } },
-      ], { litellm_settings: { request_timeout: 30 } });
+      ], { litellm_settings: { request_timeout: 30 }, general_settings: { custom_auth: "custom_auth.user_api_key_auth" } }, ["custom_auth.py"]);
       tap = await startWireTap(proxy.url);
     },
     async after() {
@@ -122,6 +127,56 @@ export function busySuite(): ConformanceSuite {
           figures.push({ case: `clears after ${failures}`, model: "gpt-5-flaky", wireApi: "openai-completions", status: 429, requests: requests.length, seconds: Math.round(seconds * 10) / 10 });
         },
       })),
+      {
+        name: "pi's TUI, three turns with a key LiteLLM says spent $7.50, $8.50, $9.60 of $10.00: the footer shows the session's cost (the usage.cost on the wire) and the key's spend, 80 % and 95 % warn once each, /litellm spend lists the turns",
+        async run() {
+          const key = `sk-spender-${Math.random().toString(36).slice(2, 5)}-real-tier`;
+          const before = tap.requests.length;
+          const terminal = tui(temporaryDirectory("pi-litellm-real-spend-agent-"), temporaryDirectory("pi-litellm-real-spend-"), ["--model", "litellm/spend-model"], {
+            LITELLM_BASE_URL: tap.url,
+            LITELLM_API_KEY: key,
+          });
+          await inTui(terminal, async () => {
+            await terminal.waitFor("commands");
+            let total = 0;
+            for (const turn of [1, 2, 3]) {
+              const asked = tap.requests.slice(before).filter((request) => INFERENCE_PATH.test(request.path)).length;
+              terminal.type(`Say hello, turn ${turn}.`);
+              await terminal.waitFor(`Say hello, turn ${turn}.`);
+              terminal.type(KEYS.enter);
+              await tap.ended(tap.requests.slice(0, before).filter((request) => INFERENCE_PATH.test(request.path)).length + asked + 1);
+              const cost = streamedCost(tap.requests.filter((request) => INFERENCE_PATH.test(request.path)).at(-1)!.body);
+              assert.ok(cost !== undefined && cost > 0, "LiteLLM sent the turn's cost");
+              total += cost;
+              // The footer once the turn has ended: LiteLLM's costs so far, and the spend the key's last answer carried.
+              await terminal.waitFor(`litellm ${total < 0.1 ? `$${total.toFixed(4)}` : `$${total.toFixed(2)}`} · key $${["7.50", "8.50", "9.60"][turn - 1]} of $10.00`);
+            }
+            terminal.type("/litellm spend");
+            await terminal.waitFor("/litellm spend");
+            // Enter takes the completion pi offers for the subcommand, the second sends it.
+            terminal.type(KEYS.enter);
+            terminal.type(KEYS.enter);
+            await terminal.waitFor("3 turns in this run");
+          });
+          const text = terminal.text.replace(/\s+/g, " ");
+          for (const share of ["85 %", "96 %"]) assert.equal(text.split(`budget (${share}, from x-litellm-key-spend)`).length - 1, 1, `one warning at ${share}`);
+          assert.doesNotMatch(text, /budget \(75 %/, "none under 80 %");
+          assert.equal(text.split(/spend-model: 20 in, 8 out, 0 cache read, 0 cache write: \$0\.0360 \(LiteLLM\)/).length - 1, 3, "the three turns, at LiteLLM's cost");
+        },
+      },
+      {
+        name: "print mode: the budget's warning and a backend's low rate limit are one line each on stderr, the answer alone on stdout",
+        async run() {
+          const run = await runPi(["--no-session", "--model", "litellm/acme-limited", "-p", "Say hello."], { LITELLM_BASE_URL: tap.url, LITELLM_API_KEY: "sk-spent-real-tier-01" });
+          assert.equal(run.code, 0, run.stdout + run.stderr);
+          assert.equal(run.stdout.trim(), "Hello from acme-limited.");
+          const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider: "));
+          assert.deepEqual(lines.sort(), [
+            "pi-litellm-provider: LiteLLM: 5 of 100 requests left in the backend's rate limit, as LiteLLM passes it on (x-ratelimit-remaining-requests); slow down, or pick another model with /model",
+            "pi-litellm-provider: LiteLLM: this key has spent $9.60 of its $10.00 budget (96 %, from x-litellm-key-spend); /litellm spend shows the session's turns",
+          ]);
+        },
+      },
       ...([["timed-model", "openai-completions"], ["claude-timed", "openai-responses"]] as const).map(([model, wireApi]): ConformanceCase => ({
         name: `the turn's cost over ${wireApi} (${model}) is the usage.cost LiteLLM sent, for a model the metadata gives no price`,
         async run() {

@@ -149,6 +149,40 @@ export function requestTimeSuite(): ConformanceSuite {
         },
       },
       {
+        name: "/litellm spend: the session's turns at LiteLLM's cost, the footer, the key's and its team's budgets where the proxy answers, and what it cannot know",
+        async run() {
+          const spender = await startFakeLiteLLM({
+            apiKey: API_KEY,
+            models: [{ id: "healthy-model", servedBy: "lenient", responseCost: 0.0125 }],
+            key: { spend: 12.1, maxBudget: 50, resetsAt: "2026-12-07T00:00:00Z", team: { id: "platform", spend: 40, maxBudget: 100 } },
+          });
+          try {
+            const extension = await loadExtension(env(spender.url));
+            const notices: string[] = [];
+            const footer: (string | undefined)[] = [];
+            const ctx = { hasUI: true, ui: { notify: (message: string) => notices.push(message), setStatus: (_key: string, text: string | undefined) => footer.push(text) } };
+            for (const handler of extension.handlers.get("session_start") ?? []) await handler({}, ctx);
+            await collect(extension.stream("healthy-model"));
+            await collect(extension.stream("healthy-model"));
+            await extension.commands.get("litellm")!.handler("spend", ctx);
+            // The reset comes from /key/info, read once at the session's start (and by /litellm spend).
+            assert.equal(footer.at(-1), "litellm $0.0250 · key $12.10 of $50.00, resets Dec 7");
+            const report = notices.at(-1)!.split("\n");
+            assert.equal(report[0], "litellm: this session, 2 turns in this run, $0.0250 as LiteLLM counted it");
+            assert.equal(report.filter((line) => /^ {2}healthy-model: \d+ in, \d+ out, 0 cache read, 0 cache write: \$0\.0125 \(LiteLLM\)$/.test(line)).length, 2);
+            assert.ok(report.includes("  team platform (/team/info): spent $40.00 of $100.00"), report.join("\n"));
+            assert.ok(report.some((line) => line.startsWith("  user budget: /user/info unavailable")), report.join("\n"));
+          } finally {
+            await spender.close();
+          }
+          const silent = await loadExtension(env());
+          const footer: (string | undefined)[] = [];
+          const ctx = { hasUI: true, ui: { notify() {}, setStatus: (_key: string, text: string | undefined) => footer.push(text) } };
+          for (const handler of silent.handlers.get("session_start") ?? []) await handler({}, ctx);
+          assert.deepEqual(footer.filter(Boolean), [], "a proxy that reports no figures shows nothing");
+        },
+      },
+      {
         name: "spend in print mode: the budget notice is one line on stderr, once per run, the answer alone on stdout",
         async run() {
           const spender = await startFakeLiteLLM({ apiKey: API_KEY, models: [{ id: "healthy-model", servedBy: "lenient" }], key: { spend: 9.5, maxBudget: 10 } });

@@ -181,6 +181,22 @@ export function trustSuite(): ConformanceSuite {
         },
       },
       {
+        name: "in-process: a trusted project that renames the provider and adds an alias: the user's provider leaves pi, the project's come, /login follows the new name",
+        async run() {
+          reset();
+          const dirs = checkout();
+          writeFileSync(join(dirs.cwd, ".pi", "settings.json"), JSON.stringify({ litellm: { baseUrl: repository.url, providerName: "team", aliases: { "team-batch": {} }, mcp: false } }));
+          const extension = await loaded(dirs);
+          assert.deepEqual([...extension.providers.keys()].sort(), ["litellm"]);
+          await sessionStart(extension, dirs.cwd, true);
+          assert.deepEqual([...extension.providers.keys()].sort(), ["team", "team-batch"]);
+          assert.ok(extension.providers.get("team")?.config.oauth, "the login moved to the new name");
+          await sessionStart(extension, dirs.cwd, false);
+          assert.deepEqual([...extension.providers.keys()].sort(), ["litellm"]);
+          assert.ok(extension.providers.get("litellm")?.config.oauth);
+        },
+      },
+      {
         name: "in-process: --no-approve at load says the line once and registers only the user's settings; /resume into another untrusted project changes nothing",
         async run() {
           reset();

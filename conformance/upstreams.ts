@@ -225,6 +225,10 @@ export async function startUpstreams(): Promise<Upstreams> {
       return c.json(REPLAY_ERRORS[broken] as object, 400);
     }
     log(200);
+    // A backend close to its rate limit says so in OpenAI's headers, which LiteLLM passes on.
+    if (/-limited$/.test(model)) {
+      for (const [name, value] of Object.entries({ "x-ratelimit-remaining-requests": "5", "x-ratelimit-limit-requests": "100" })) c.header(name, value);
+    }
     const reply = scriptedReply(servedBy(model), turn, { text: `Hello from ${model}.` });
     const usage = { prompt: 20, completion: 8, cached: JSON.stringify(body).includes("cache_control") ? 10 : 0 };
     return streamSSE(c, async (stream) => {

@@ -26,6 +26,8 @@ export interface TappedRequest {
 export interface WireTap {
   url: string;
   requests: TappedRequest[];
+  /** Settles once `count` inference requests have been answered to their end. */
+  ended(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,14 @@ export function streamedCost(body: string | undefined): number | undefined {
 /** Starts a tap forwarding everything to `target`. */
 export async function startWireTap(target: string): Promise<WireTap> {
   const requests: TappedRequest[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const endedSoFar = () => requests.filter((request) => INFERENCE_PATH.test(request.path) && request.endedAt !== undefined).length;
+  const wake = () => {
+    for (const waiter of waiters.filter((candidate) => endedSoFar() >= candidate.count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
   const app = new Hono();
   app.all("*", async (c) => {
     const url = new URL(c.req.url);
@@ -62,6 +72,7 @@ export async function startWireTap(target: string): Promise<WireTap> {
         flush() {
           entry.body = chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join("") + decoder.decode();
           entry.endedAt = Date.now();
+          wake();
         },
       }),
     );
@@ -72,5 +83,9 @@ export async function startWireTap(target: string): Promise<WireTap> {
     return new Response(recorded ?? null, { status: answer.status, headers: forwarded });
   });
   const server = await serveLoopback(app);
-  return { ...server, requests };
+  const ended = (count: number) => new Promise<void>((resolve) => {
+    waiters.push({ count, resolve });
+    wake();
+  });
+  return { ...server, requests, ended };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { writeFileSync } from "node:fs";
 import { temporaryDirectory } from "../conformance/temporary.ts";
-import { agentDir, commandLineModel, failedStream, piProjectTrust, piResendsTurn, providerApiKey, sessionModel, storedCredential } from "./pi.ts";
+import { agentDir, commandLineModel, type ExtensionAPI, failedStream, piProjectTrust, piResendsTurn, providerApiKey, registerProvider, sessionCost, sessionModel, storedCredential } from "./pi.ts";
 import { wireStream } from "./requests/wire-apis.ts";
 import { WIRE_APIS } from "./types.ts";
 
@@ -98,5 +98,19 @@ describe("storedCredential()", () => {
     assert.equal(piResendsTurn("429 Too Many Requests"), true);
     assert.equal(piResendsTurn("LiteLLM at http://localhost:5000 no longer serves x"), true, "0.73 matches 500 inside 5000");
     assert.equal(piResendsTurn("LiteLLM refused x: the key is out of budget"), false);
+  });
+
+  it("drops a registration pi refuses because it retired the extension's API, and lets any other failure through", () => {
+    const retired = { registerProvider: () => { throw new Error("This extension ctx is stale after session replacement or reload."); } } as unknown as ExtensionAPI;
+    assert.equal(registerProvider(retired, "litellm", { models: [] } as never), false);
+    const broken = { registerProvider: () => { throw new Error("invalid model"); } } as unknown as ExtensionAPI;
+    assert.throws(() => registerProvider(broken, "litellm", { models: [] } as never), /invalid model/);
+  });
+
+  it("adds up what a session's file says its earlier turns through the provider cost", () => {
+    const entry = (provider: string, total: unknown) => ({ type: "message", message: { role: "assistant", provider, usage: { cost: { total } } } });
+    const ctx = { hasUI: false, ui: { notify() {} }, sessionManager: { getBranch: () => [entry("litellm", 0.5), entry("anthropic", 9), entry("litellm", "x"), { type: "model_change" }, entry("litellm", 0.25)] } };
+    assert.equal(sessionCost(ctx, "litellm"), 0.75);
+    assert.equal(sessionCost({ hasUI: false, ui: { notify() {} } }, "litellm"), 0);
   });
 });

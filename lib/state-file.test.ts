@@ -92,4 +92,28 @@ describe("state files", () => {
     assert.equal(changes, 1);
     assert.deepEqual(readdirSync(locks), ["5"]);
   });
+
+  it("judges a newest lock it cannot read (another user's, a directory) by its age, so it never wedges the lock", async () => {
+    const file = join(dir(), "state.json");
+    mkdirSync(join(`${file}.locks`, "2"), { recursive: true });
+    age(join(`${file}.locks`, "2"));
+    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: { after: "a broken lock" } }))).ok, true);
+  });
+
+  it("settles with a problem when the change throws, and releases the lock", async () => {
+    const file = join(dir(), "state.json");
+    const failed = await updateJsonFile(file, () => {
+      throw new Error("a bug in the change");
+    });
+    assert.deepEqual(failed, { ok: false, problem: `${file} was not updated (a bug in the change)` });
+    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: {} }))).ok, true, "the lock was let go");
+  });
+
+  it("leaves a file that is not JSON alone, unless told it is a cache to rebuild", async () => {
+    const file = join(dir(), "state.json");
+    writeFileSync(file, "{");
+    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: { rebuilt: true } }))).ok, false);
+    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: { rebuilt: true } }), true)).ok, true);
+    assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { rebuilt: true });
+  });
 });

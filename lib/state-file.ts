@@ -78,9 +78,13 @@ function generations(dir: string): number[] {
 function generationState(file: string, now: number): "held" | "free" {
   try {
     if (readFileSync(file, "utf8") === RELEASED) return "free";
+  } catch (error) {
+    // Removed meanwhile by a newer holder: the next look finds that one. Unreadable (another user's, a directory): its age decides.
+    if ((error as { code?: unknown }).code === "ENOENT") return "held";
+  }
+  try {
     return now - statSync(file).mtimeMs > STALE_LOCK_MS ? "free" : "held";
   } catch {
-    // Removed meanwhile by a newer holder: the next look finds that one.
     return "held";
   }
 }
@@ -113,17 +117,29 @@ function tryLock(file: string, observer: LockObserver = {}): (() => void) | "bus
     throw error;
   }
   try {
-    writeSync(descriptor, token);
-  } finally {
-    closeSync(descriptor);
-  }
-  // A process that looked before a newer holder cleaned up can create a number below it: it holds nothing.
-  const present = generations(dir);
-  if (present.at(-1)! > newest + 1) {
+    try {
+      writeSync(descriptor, token);
+    } finally {
+      closeSync(descriptor);
+    }
+    // A process that looked before a newer holder cleaned up can create a number below it: it holds nothing.
+    const present = generations(dir);
+    if (present.at(-1)! > newest + 1) {
+      rmSync(mine, { force: true });
+      return "busy";
+    }
+    for (const older of present.filter((generation) => generation <= newest)) {
+      try {
+        rmSync(join(dir, String(older)), { force: true, recursive: true });
+      } catch {
+        // One that cannot be removed is below ours: nobody reads it any more.
+      }
+    }
+  } catch (error) {
+    // A lock taken but never used would hold everyone off until it went stale.
     rmSync(mine, { force: true });
-    return "busy";
+    throw error;
   }
-  for (const older of present.filter((generation) => generation <= newest)) rmSync(join(dir, String(older)), { force: true });
   return () => {
     try {
       if (readFileSync(mine, "utf8") !== token) return;

@@ -64,6 +64,13 @@ describe("readSettingsFile()", () => {
     ]);
   });
 
+  it("reads the spend settings, and refuses shares outside (0, 1]", () => {
+    assert.deepEqual(readSettingsFile(file({ litellm: { spend: { footer: false, warnAt: [0.5, 1] } } }), "x"), { settings: { spend: { footer: false, warnAt: [0.5, 1] } }, found: true, problems: [] });
+    for (const spend of [{ warnAt: [0] }, { warnAt: "0.8" }, { colour: 1 }, "on"]) {
+      assert.equal(readSettingsFile(file({ litellm: { spend } }), "x").problems.length, 1, JSON.stringify(spend));
+    }
+  });
+
   it("is quiet about a missing file or section, and one line about broken JSON", () => {
     assert.deepEqual(readSettingsFile("/nonexistent/settings.json", "x"), { settings: {}, found: false, problems: [] });
     assert.deepEqual(readSettingsFile(file({ theme: "dark" }), "x"), { settings: {}, found: false, problems: [] });

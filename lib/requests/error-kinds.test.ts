@@ -110,4 +110,26 @@ describe("waitOf() and backendWaitOf()", () => {
     assert.equal(backendWaitOf(AZURE_429), 2000);
     assert.equal(backendWaitOf("Number of request tokens has exceeded your per-minute rate limit"), undefined);
   });
+
+  it("say as much as LiteLLM's text allows when its figures are missing", () => {
+    const line = (kind: string, text: string) => ERROR_KINDS.find((row) => row.kind === kind)!.line(text, CONTEXT, readProxyError(text));
+    assert.match(line("budget", "Budget has been exceeded! Team=platform"), /^LiteLLM refused claude-haiku-4-5: the team is out of budget; ask/);
+    assert.match(line("throttled", "Rate limit exceeded for api_key: x"), /allows it its requests per window; try again/);
+    assert.match(line("cooldown", "No deployments available for selected model"), /\(for 0 s\)/);
+    assert.match(line("expired-key", "Expired Key"), /^LiteLLM refused claude-haiku-4-5: the key expired; ask/);
+    assert.match(line("model-denied", "not allowed to access model"), /^LiteLLM: this key may not use claude-haiku-4-5; the model list/);
+    assert.match(line("gateway", "502 <html><body>down</body></html>"), /answered 502 with an HTML page; try again later$/);
+    assert.match(line("gateway", "502 <html><title>Bad</title></html>"), /\(Bad\)/);
+    assert.match(line("unreachable", "getaddrinfo ENOTFOUND proxy.test"), /its host name does not resolve/);
+    assert.equal(line("redirected", "307 redirected to another origin"), "redirected to another origin");
+    assert.match(line("backend-failed", "503 upstream gone"), /failed \(503\): "upstream gone"/);
+    assert.match(line("other", '{"error":{"message":"odd"}}'), /^LiteLLM refused claude-haiku-4-5: "odd"/);
+    assert.match(quotedLong(), /x…"; try again later/);
+  });
 });
+
+/** A backend's very long words, as a line quotes them. */
+function quotedLong(): string {
+  const text = `500 ${"x".repeat(500)}`;
+  return ERROR_KINDS.find((row) => row.kind === "backend-failed")!.line(text, CONTEXT, readProxyError(text));
+}

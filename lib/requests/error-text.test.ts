@@ -86,4 +86,14 @@ describe("readProxyError()", () => {
       assert.equal(readProxyError(`${recorded.status} ${recorded.body}`).message, said[file.replace(/\.json$/, "")], file);
     }
   });
+
+  it("keeps what it cannot take apart: broken JSON, a body without text, a FastAPI detail, JSON nested past any sense", () => {
+    assert.equal(readProxyError("400 {not json").message, "{not json");
+    assert.equal(readProxyError('404 {"detail":"Not Found"}').message, "Not Found");
+    assert.equal(readProxyError('500 {"error":{"code":500}}').message, '{"error":{"code":500}}');
+    assert.equal(readProxyError('400 [{"loc":["body"]}]').message, '[{"loc":["body"]}]');
+    let deep = '"innermost"';
+    for (let level = 0; level < 12; level++) deep = JSON.stringify({ error: { message: JSON.parse(deep) } });
+    assert.ok(readProxyError(`400 ${deep}`).message.length > 0);
+  });
 });

@@ -68,8 +68,8 @@ export class LearnedRules {
   #forgotAt: string | undefined;
   #problem: string | undefined;
   #saving: Promise<void> = Promise.resolve();
-  /** A save waits for the lock: later ones wait for it, so this process's saves never overtake each other. */
-  #waiting = false;
+  /** Saves waiting for the lock: later ones queue behind them, so this process's saves never overtake each other. */
+  #waiting = 0;
 
   /**
    * @param file Where rules persist; `undefined` keeps them in memory.
@@ -134,14 +134,15 @@ export class LearnedRules {
   #save(): void {
     if (this.file === undefined || this.#problem !== undefined) return;
     const file = this.file;
-    if (this.#waiting) {
-      this.#saving = this.#saving.then(() => this.#write(file));
+    if (this.#waiting > 0) {
+      this.#waiting++;
+      this.#saving = this.#saving.then(() => this.#write(file)).finally(() => this.#waiting--);
       return;
     }
     const waiting = this.#write(file);
     if (!waiting) return;
-    this.#waiting = true;
-    this.#saving = waiting.finally(() => this.#waiting = false);
+    this.#waiting++;
+    this.#saving = waiting.finally(() => this.#waiting--);
   }
 
   /**
