@@ -8,7 +8,7 @@
  */
 
 import type { ExtensionAPI } from "./pi.ts";
-import type { BackgroundRefresh, LiteLLMProvider, McpState } from "./provider.ts";
+import type { BackgroundRefresh, LiteLLMProvider, McpState } from "./provider/provider.ts";
 import { printable } from "./secrets.ts";
 import { keyInfoLine } from "./requests/spend.ts";
 import { WIRE_API_TABLE } from "./requests/wire-apis.ts";
@@ -47,15 +47,15 @@ export function statusLines(provider: LiteLLMProvider, now = Date.now()): string
   } else {
     const origin = provider.fromCache ? `cache of /v1/${catalog.source}, ${age(now - catalog.fetchedAt)} old` : `/v1/${catalog.source}, ${age(now - catalog.fetchedAt)} ago`;
     lines.push(`  ${catalog.models.length} models from ${origin}`);
-    if (provider.background) lines.push(`  ${BACKGROUND[provider.background.state](provider.background)}`);
+    if (provider.refreshes.background) lines.push(`  ${BACKGROUND[provider.refreshes.background.state](provider.refreshes.background)}`);
     for (const model of catalog.models.filter((entry) => entry.info?.ignoredLimits)) {
       lines.push(`  ${printable(model.id)}: ignored ${model.info!.ignoredLimits!.join(", ")} from the proxy (not a whole number of tokens in range); the family's limits apply`);
     }
-    for (const wireApi of provider.unservedRoutes) {
+    for (const wireApi of provider.models.unservedRoutes) {
       lines.push(`  ${WIRE_API_TABLE[wireApi].route} is not served by this proxy (404): its models use ${WIRE_API_TABLE[wireApi].fallback}`);
     }
   }
-  lines.push(MCP_LINES[provider.mcp.state](provider.mcp));
+  lines.push(MCP_LINES[provider.gateway.state.state](provider.gateway.state));
   const rules = provider.rules.list();
   lines.push(rules.length === 0 ? "  learned rules: none" : `  learned rules (${rules.length}):`);
   for (const rule of rules) lines.push(`    ${printable(rule.model)} over ${rule.wireApi}: no "${rule.field}" (since ${rule.learnedAt.slice(0, 16).replace("T", " ")})`);

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { type LiteLLMConfig, resolveConfigs, type StoredLogin } from "./config/config.ts";
 import { type ConnectedProxy, foreignKeys, type KnownProxy, knownProxy, loginOf, MAX_LOGIN_ATTEMPTS, NEVER_EXPIRES, providerLogin } from "./login.ts";
 import type { LoginCallbacks } from "./pi.ts";
-import type { RefreshProblem } from "./provider.ts";
+import type { RefreshProblem } from "./provider/provider.ts";
 import type { Result } from "./types.ts";
 
 /** A user at pi's login dialog: answers each prompt in turn, and what pi showed is kept. */

@@ -9,7 +9,7 @@
 
 import { type LiteLLMConfig, loginLabel, normalizeBaseUrl, sameRoot, type StoredLogin } from "./config/config.ts";
 import { type LoginCallbacks, type LoginCredentials, providerApiKey, type ProviderLogin, type StoredCredential } from "./pi.ts";
-import type { LiteLLMProvider, RefreshProblem } from "./provider.ts";
+import type { LiteLLMProvider, RefreshProblem } from "./provider/provider.ts";
 import type { Result } from "./types.ts";
 
 /**

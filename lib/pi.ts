@@ -108,22 +108,49 @@ export function registerLogin(pi: ExtensionAPI, name: string, login: ProviderLog
 /** A credential pi keeps for a provider: a login's (`oauth`, with the proxy it was made for), or a bare API key. */
 export type StoredCredential = { type: "oauth"; access: string; baseUrl?: string } | { type: "api_key"; key: string };
 
-/**
- * The credential pi's credential store (`<agent dir>/auth.json`) holds for a provider, read at load:
- * the extension discovers before pi hands it anything. `undefined` when there is none or it is not
- * one the extension can use (a key pi resolves from `$VAR` or `!command` is pi's to resolve); the
- * problem when the file cannot be read, in words that never quote it.
- */
-export function storedCredential(provider: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<StoredCredential | undefined> {
-  const file = join(agentDir(env), "auth.json");
-  let entry: unknown;
+/** pi's readers of its credential store, as each pi exports them. */
+interface PiCredentialExports {
+  /** pi 0.87 and later: one provider's entry, `undefined` for none or a file it cannot read. */
+  readStoredCredential?: (provider: string, authPath: string) => unknown;
+  /** pi 0.73: the store itself, which creates an empty file where there is none, as pi does at its start. */
+  AuthStorage?: { create(authPath: string): { get(provider: string): unknown; drainErrors?(): unknown[] } };
+}
+
+/** One provider's entry in pi's credential store, read with pi's own code; the file itself only where no pi offers a reader. */
+function credentialEntry(provider: string, file: string): Result<unknown> {
+  const { readStoredCredential, AuthStorage } = piCodingAgent as PiCredentialExports;
+  const unreadable: Result<unknown> = { ok: false, problem: `${file} cannot be read (not valid JSON); ${loginCommand(provider)} is not used` };
   try {
-    entry = (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> | null)?.[provider];
+    if (typeof readStoredCredential === "function") return { ok: true, value: readStoredCredential(provider, file) };
+    if (typeof AuthStorage?.create === "function") {
+      const storage = AuthStorage.create(file);
+      // pi's own error would quote the file, which may hold a key: only that it is broken is said.
+      return (storage.drainErrors?.() ?? []).length > 0 ? unreadable : { ok: true, value: storage.get(provider) };
+    }
+  } catch {
+    return unreadable;
+  }
+  try {
+    return { ok: true, value: (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> | null)?.[provider] };
   } catch (error) {
     if ((error as { code?: unknown }).code === "ENOENT") return { ok: true, value: undefined };
-    return { ok: false, problem: `${file} cannot be read (${(error as { code?: string }).code ?? "not valid JSON"}); /login ${provider} is not used` };
+    return { ok: false, problem: `${file} cannot be read (${(error as { code?: string }).code ?? "not valid JSON"}); ${loginCommand(provider)} is not used` };
   }
-  const { type, access, key, baseUrl } = (entry ?? {}) as Record<string, unknown>;
+}
+
+const loginCommand = (provider: string) => `/login ${provider}`;
+
+/**
+ * The credential pi's credential store (`<agent dir>/auth.json`) holds for a provider, read at load
+ * (the extension discovers before pi hands it anything) with pi's own reader: `readStoredCredential`
+ * on pi 0.87 and later, `AuthStorage` on 0.73. `undefined` when there is none or it is not one the
+ * extension can use (a key pi resolves from `$VAR` or `!command` is pi's to resolve); the problem
+ * when the file cannot be read, in words that never quote it.
+ */
+export function storedCredential(provider: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<StoredCredential | undefined> {
+  const entry = credentialEntry(provider, join(agentDir(env), "auth.json"));
+  if (!entry.ok) return entry;
+  const { type, access, key, baseUrl } = (entry.value ?? {}) as Record<string, unknown>;
   // A login to a proxy without keys stores an empty key and its URL.
   if (type === "oauth" && typeof access === "string" && (access !== "" || typeof baseUrl === "string")) {
     return { ok: true, value: { type, access, ...(typeof baseUrl === "string" ? { baseUrl } : {}) } };

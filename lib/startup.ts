@@ -30,7 +30,7 @@ import {
   unregisterMcpServer,
   warn as warnOnStderr,
 } from "./pi.ts";
-import { LiteLLMProvider, type ProviderOptions } from "./provider.ts";
+import { LiteLLMProvider, type ProviderOptions } from "./provider/provider.ts";
 import { redact } from "./secrets.ts";
 
 /** Where `/login` is offered from before a login gives the provider a proxy of its own: LiteLLM's default port. */

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { registerLiteLLMCommand, statusLines, age } from "./command.ts";
-import type { LiteLLMConfig } from "./config/config.ts";
-import type { ExtensionAPI } from "./pi.ts";
+import { registerLiteLLMCommand, statusLines, age } from "../command.ts";
+import type { LiteLLMConfig } from "../config/config.ts";
+import type { ExtensionAPI } from "../pi.ts";
 import { LiteLLMProvider } from "./provider.ts";
-import { temporaryDirectory } from "../conformance/temporary.ts";
+import { temporaryDirectory } from "../../conformance/temporary.ts";
 
 
 const CONFIG: LiteLLMConfig = {
@@ -77,7 +77,7 @@ describe("LiteLLMProvider", () => {
     assert.deepEqual(await provider.start(), []);
     assert.deepEqual(registered, [{ name: "litellm", models: ["gpt-5", "claude-haiku-4-5"] }]);
     assert.equal(provider.fromCache, false);
-    assert.equal(provider.background, undefined);
+    assert.equal(provider.refreshes.background, undefined);
     assert.deepEqual(provider.cache.read()?.models.map((model) => model.id), ["gpt-5", "claude-haiku-4-5"]);
   });
 
@@ -89,8 +89,8 @@ describe("LiteLLMProvider", () => {
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5"], "the cached catalog, not the new one");
     assert.equal(warm.fromCache, true);
     warm.sessionStarted({ hasUI: false, ui: { notify() {} } }, () => {});
-    await settled(warm.backgroundRun);
-    assert.deepEqual(warm.background, { state: "done", models: 2 });
+    await settled(warm.refreshes.backgroundRun);
+    assert.deepEqual(warm.refreshes.background, { state: "done", models: 2 });
     assert.deepEqual(warm.cache.read()?.models.map((model) => model.id), ["gpt-5", "gpt-5-mini"]);
     const next = make();
     await next.start();
@@ -102,13 +102,13 @@ describe("LiteLLMProvider", () => {
     await make().start();
     const warm = make(60_000);
     await warm.start();
-    assert.equal(warm.backgroundRun, undefined, "no refresh is started before a session");
-    assert.deepEqual(warm.background, { state: "scheduled" });
+    assert.equal(warm.refreshes.backgroundRun, undefined, "no refresh is started before a session");
+    assert.deepEqual(warm.refreshes.background, { state: "scheduled" });
     warm.cache.write({ ...warm.cache.read()!, fetchedAt: Date.now() - 60_001 });
     const old = make(60_000);
     await old.start();
-    await settled(old.backgroundRun);
-    assert.equal(old.background?.state, "done");
+    await settled(old.refreshes.backgroundRun);
+    assert.equal(old.refreshes.background?.state, "done");
   });
 
   it("refresh re-registers at once", async () => {
@@ -128,20 +128,20 @@ describe("LiteLLMProvider", () => {
   it("names a resumed session's model the proxy no longer lists, and a --model it never listed", async () => {
     const { make } = setup([["gpt-5"]]);
     const provider = make();
-    assert.equal(provider.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "litellm", id: "gpt-5" }), undefined, "nothing before a catalog exists");
+    assert.equal(provider.models.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "litellm", id: "gpt-5" }), undefined, "nothing before a catalog exists");
     await provider.start();
-    assert.match(provider.unlistedModelNotice({ provider: "litellm", id: "old" }, { provider: "litellm", id: "gpt-5" })!, /used litellm\/old, which LiteLLM no longer lists.*continuing with litellm\/gpt-5/);
-    assert.match(provider.unlistedModelNotice(undefined, { provider: "litellm", id: "old" })!, /does not list "old" for this key/);
-    assert.equal(provider.unlistedModelNotice({ provider: "anthropic", id: "x" }, { provider: "litellm", id: "gpt-5" }), undefined);
-    assert.equal(provider.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "anthropic", id: "claude" }), undefined);
+    assert.match(provider.models.unlistedModelNotice({ provider: "litellm", id: "old" }, { provider: "litellm", id: "gpt-5" })!, /used litellm\/old, which LiteLLM no longer lists.*continuing with litellm\/gpt-5/);
+    assert.match(provider.models.unlistedModelNotice(undefined, { provider: "litellm", id: "old" })!, /does not list "old" for this key/);
+    assert.equal(provider.models.unlistedModelNotice({ provider: "anthropic", id: "x" }, { provider: "litellm", id: "gpt-5" }), undefined);
+    assert.equal(provider.models.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "anthropic", id: "claude" }), undefined);
   });
 
   it("gives a resumed session whose model the settings now hide the same notice, saying why", async () => {
     const { make } = setup([["gpt-5", "o3"]], { ...CONFIG, hide: ["o3"] });
     const provider = make();
     await provider.start();
-    assert.match(provider.unlistedModelNotice({ provider: "litellm", id: "o3" }, { provider: "litellm", id: "gpt-5" })!, /^This session used litellm\/o3, which your hideModels setting hides; continuing with litellm\/gpt-5\./);
-    assert.match(provider.unlistedModelNotice(undefined, { provider: "litellm", id: "o3" })!, /^litellm\/o3 is hidden by your hideModels setting, so requests to it will fail/);
+    assert.match(provider.models.unlistedModelNotice({ provider: "litellm", id: "o3" }, { provider: "litellm", id: "gpt-5" })!, /^This session used litellm\/o3, which your hideModels setting hides; continuing with litellm\/gpt-5\./);
+    assert.match(provider.models.unlistedModelNotice(undefined, { provider: "litellm", id: "o3" })!, /^litellm\/o3 is hidden by your hideModels setting, so requests to it will fail/);
   });
 });
 
