@@ -13,7 +13,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ERROR_KINDS, type RetryPolicy } from "../lib/requests/error-kinds.ts";
 import { readProxyError } from "../lib/requests/error-text.ts";
-import { MAX_WAIT_MS, ONCE_WAIT_MS } from "../lib/requests/stream.ts";
+import { MAX_WAIT_MS, ONCE_WAIT_MS } from "../lib/requests/resend.ts";
 import { plainLine } from "../lib/requests/turn-retry.ts";
 import { DEFAULT_WIRE_API, FAMILY_TABLE, UNKNOWN_FAMILY } from "../lib/families.ts";
 import { REJECTION_RULES } from "../lib/requests/policy.ts";

@@ -39,13 +39,14 @@ const BACKGROUND: Readonly<Record<BackgroundRefresh["state"], (refresh: Backgrou
 
 /** The status of one provider, a few lines. */
 export function statusLines(provider: LiteLLMProvider, now = Date.now()): string[] {
-  const { config, catalog } = provider;
+  const { config } = provider;
+  const catalog = provider.models.current;
   const key = config.apiKey ? `key from ${config.apiKeyVariable}` : "no key";
   const lines = [`${config.providerName}: ${config.baseUrl} (${key})`];
   if (!catalog) {
-    lines.push(`  no models registered: ${provider.problem ?? "discovery has not finished yet"}`);
+    lines.push(`  no models registered: ${provider.models.problem ?? "discovery has not finished yet"}`);
   } else {
-    const origin = provider.fromCache ? `cache of /v1/${catalog.source}, ${age(now - catalog.fetchedAt)} old` : `/v1/${catalog.source}, ${age(now - catalog.fetchedAt)} ago`;
+    const origin = provider.models.fromCache ? `cache of /v1/${catalog.source}, ${age(now - catalog.fetchedAt)} old` : `/v1/${catalog.source}, ${age(now - catalog.fetchedAt)} ago`;
     lines.push(`  ${catalog.models.length} models from ${origin}`);
     if (provider.refreshes.background) lines.push(`  ${BACKGROUND[provider.refreshes.background.state](provider.refreshes.background)}`);
     for (const model of catalog.models.filter((entry) => entry.info?.ignoredLimits)) {
@@ -96,7 +97,7 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     async run(providers, notify) {
       for (const provider of providers) {
         const registered = await provider.refresh();
-        if (registered.ok) notify(`${provider.config.providerName}: ${registered.value} models registered from /v1/${provider.catalog?.source}`, "info");
+        if (registered.ok) notify(`${provider.config.providerName}: ${registered.value} models registered from /v1/${provider.models.current?.source}`, "info");
         else notify(registered.problem.message, "error");
       }
     },

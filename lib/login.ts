@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type LiteLLMConfig, loginLabel, normalizeBaseUrl, sameRoot, type StoredLogin } from "./config/config.ts";
+import { type LiteLLMConfig, loginLabel, type StoredLogin } from "./config/config.ts";
+import { normalizeBaseUrl, sameRoot } from "./config/values.ts";
 import { type LoginCallbacks, type LoginCredentials, providerApiKey, type ProviderLogin, type StoredCredential } from "./pi.ts";
 import type { LiteLLMProvider, RefreshProblem } from "./provider/provider.ts";
 import type { Result } from "./types.ts";

@@ -64,7 +64,7 @@ describe("storedCredential()", () => {
   const store = (text: string | undefined) => {
     const dir = temporaryDirectory("auth-");
     if (text !== undefined) writeFileSync(join(dir, "auth.json"), text);
-    return { PI_CODING_AGENT_DIR: dir };
+    return dir;
   };
 
   it("reads a login (the key and its proxy) and a bare API key pi stored for the provider", () => {

@@ -1,92 +1,38 @@
 /**
  * The extension's startup, and what changes it during a session. What configures it is gathered
- * once (the environment, the user's settings, the project's settings with pi's trust in them, pi's
- * stored login), every provider's configuration is resolved in one place, then the providers are
- * built. When a session starts, pi's trust decision, made after the extension loaded, may change
+ * once (`config/inputs.ts`), every provider's configuration is resolved in one place
+ * (`config/config.ts`, with pi's stored login), then the providers are built. When a session starts, pi's trust decision, made after the extension loaded, may change
  * which settings apply: the providers whose configuration changes are built again.
  *
  * @module
  */
 
 import { realpathSync } from "node:fs";
-import process from "node:process";
 import { registerLiteLLMCommand } from "./command.ts";
 import { type ConfigResult, DEFAULT_PROVIDER_NAME, type LiteLLMConfig, resolveConfigs, type StoredLogin } from "./config/config.ts";
-import { layerSettings, type LiteLLMSettings, readProjectSettings, readUserSettings, type SettingsFile } from "./config/settings.ts";
-import { type ProjectTrust, projectApplies, sayProjectSkipped, trustAtLoad, trustAtSession } from "./config/trust.ts";
+import { type ExtensionOptions, gatherInputs, type Inputs } from "./config/inputs.ts";
+import { layerSettings, type LiteLLMSettings, readProjectSettings, type SettingsFile } from "./config/settings.ts";
+import { projectApplies, sayProjectSkipped, trustAtSession } from "./config/trust.ts";
 import { foreignKeys, loginOf, mainProviderLogin } from "./login.ts";
-import {
-  agentDir,
-  builtinProviders,
-  commandLineModel,
-  type ExtensionAPI,
-  type PiProjectTrust,
-  piProjectTrust,
-  type ProviderLogin,
-  registerLogin,
-  type SessionContext,
-  stateDir,
-  storedCredential,
-  unregisterMcpServer,
-  warn as warnOnStderr,
-} from "./pi.ts";
+import { type ExtensionAPI, type ProviderLogin, registerLogin, type SessionContext, storedCredential, unregisterMcpServer, warn as warnOnStderr } from "./pi.ts";
 import { LiteLLMProvider, type ProviderOptions } from "./provider/provider.ts";
 import { redact } from "./secrets.ts";
 
+export type { ExtensionOptions };
+
 /** Where `/login` is offered from before a login gives the provider a proxy of its own: LiteLLM's default port. */
 const LOGIN_BASE_URL = "http://localhost:4000/v1";
-
-/** What the extension reads from its surroundings; tests replace them. */
-export interface ExtensionOptions {
-  env?: Readonly<Record<string, string | undefined>>;
-  /** The project directory whose `.pi/settings.json` applies once trusted; pi's working directory by default. */
-  cwd?: string;
-  fetch?: typeof fetch;
-  /** Where one-line problems go; stderr by default. */
-  warn?: (line: string) => void;
-  /** pi's project trust as this pi has it; `null` for a pi without it. Read from pi by default. */
-  projectTrust?: PiProjectTrust | null;
-  /** pi's command line; this process's by default. */
-  argv?: readonly string[];
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** What configures the extension, gathered once at load. */
-interface Inputs {
-  env: Env;
-  user: SettingsFile;
-  /** The project as known at load: its directory, its settings, and pi's trust in it. */
-  project: { cwd: string; file: SettingsFile; trust: ProjectTrust };
-  /** pi's own provider names, which ours may not take. */
-  taken: readonly string[];
-  /** The model pi's command line names, if any: a cold start that runs out of time goes ahead with it. */
-  named?: { provider?: string; id: string };
-}
-
-function gather(options: ExtensionOptions): Inputs {
-  const env = options.env ?? process.env;
-  const cwd = options.cwd ?? process.cwd();
-  const user = readUserSettings(env);
-  const pi = options.projectTrust === undefined ? piProjectTrust(agentDir(env)) : options.projectTrust ?? undefined;
-  const file = readProjectSettings(cwd);
-  // Only a project with a section has something to trust.
-  const trust: ProjectTrust = file.found ? trustAtLoad(pi, cwd, user.defaultProjectTrust) : { state: "pending" };
-  const named = options.argv ? commandLineModel(options.argv) : commandLineModel();
-  return { env, user, project: { cwd, file, trust }, taken: builtinProviders(), ...(named ? { named } : {}) };
-}
 
 /**
  * Loads the extension into pi. Never throws: pi keeps its other providers whatever happens here.
  */
 export async function startExtension(pi: ExtensionAPI, options: ExtensionOptions = {}): Promise<void> {
-  const warn = options.warn ?? warnOnStderr;
   let extension: Extension | undefined;
   try {
-    extension = new Extension(pi, gather(options), warn, options.fetch);
+    extension = new Extension(pi, gatherInputs(options));
     await extension.start();
   } catch (error) {
-    warn(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, extension?.secrets ?? []));
+    (options.warn ?? warnOnStderr)(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, extension?.secrets ?? []));
   }
 }
 
@@ -122,7 +68,10 @@ class Extension {
   #login: ProviderLogin | undefined;
   #loginName: string | undefined;
 
-  constructor(readonly pi: ExtensionAPI, readonly inputs: Inputs, readonly warn: (line: string) => void, readonly fetchImpl?: typeof globalThis.fetch) {
+  readonly warn: (line: string) => void;
+
+  constructor(readonly pi: ExtensionAPI, readonly inputs: Inputs) {
+    this.warn = inputs.warn;
     const { cwd, file, trust } = inputs.project;
     const expected = file.found && trust.state === "expected";
     this.#project = { cwd, file, applies: expected || (file.found && projectApplies(trust)), awaitsTrust: expected };
@@ -144,7 +93,7 @@ class Extension {
 
   /** The login pi's store holds for the main provider, read afresh (a `/logout` may have removed it). */
   #storedLogin(): StoredLogin | undefined {
-    const read = storedCredential(this.#mainName, this.inputs.env);
+    const read = storedCredential(this.#mainName, this.inputs.agentDir);
     return read.ok ? loginOf(read.value) : undefined;
   }
 
@@ -184,8 +133,8 @@ class Extension {
     const login = main && this.#loginName === config.providerName ? this.#login : undefined;
     const mainOptions = main ? { foreignKeys: foreignKeys(config, stored, this.#mainProvider?.config), loggedIn: this.#holds(config) } : {};
     const options: ProviderOptions = {
-      stateDir: stateDir(this.inputs.env),
-      ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
+      stateDir: this.inputs.stateDir,
+      ...(this.inputs.fetch ? { fetch: this.inputs.fetch } : {}),
       ...mainOptions,
       ...(login ? { login } : {}),
       ...(awaitsTrust ? { awaitsTrust } : {}),
@@ -225,7 +174,7 @@ class Extension {
       });
     }
     // Offered at once, so a proxy that is down or not configured yet can still be logged in to.
-    if (!this.#mainProvider?.catalog) registerLogin(this.pi, name, this.#login!, LOGIN_BASE_URL);
+    if (!this.#mainProvider?.models.current) registerLogin(this.pi, name, this.#login!, LOGIN_BASE_URL);
   }
 
   /** At load: every provider built, registered and discovering at once. */
@@ -234,7 +183,7 @@ class Extension {
     for (const problem of user.problems) this.#say(problem);
     if (this.#project.applies) for (const problem of project.file.problems) this.#say(problem);
     if (project.file.found && project.trust.state === "untrusted") sayProjectSkipped(canonical(project.cwd), (line) => this.#say(line));
-    const stored = storedCredential(this.#mainName, this.inputs.env);
+    const stored = storedCredential(this.#mainName, this.inputs.agentDir);
     if (!stored.ok) this.#say(stored.problem);
     this.pi.on("session_start", (_event, ctx) => this.#sessionStarted(ctx as SessionContext));
     registerLiteLLMCommand(this.pi, this.providers, () => this.#off);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { normalizeBaseUrl, parseWireApiOverrides, resolveConfigs, resolveReference } from "./config.ts";
+import { resolveConfigs } from "./config.ts";
+import { normalizeBaseUrl, parseWireApiOverrides, resolveReference } from "./values.ts";
 import { isHidden, modelSettings } from "./model-settings.ts";
 
 /** The main provider's configuration and the problems, for cases about one proxy. */

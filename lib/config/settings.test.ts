@@ -107,7 +107,7 @@ describe("readUserSettings() and readProjectSettings()", () => {
     writeFileSync(join(agent, "settings.json"), JSON.stringify({ defaultProjectTrust: "always", litellm: { baseUrl: "http://user", providerName: "mine" } }));
     mkdirSync(join(project, ".pi"));
     writeFileSync(join(project, ".pi", "settings.json"), JSON.stringify({ defaultProjectTrust: "always", litellm: { baseUrl: "http://project" } }));
-    assert.deepEqual(readUserSettings({ PI_CODING_AGENT_DIR: agent }), {
+    assert.deepEqual(readUserSettings(agent), {
       settings: { baseUrl: "http://user", providerName: "mine" },
       found: true,
       problems: [],

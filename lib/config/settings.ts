@@ -13,7 +13,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isLimit, LIMIT_BOUNDS } from "../families.ts";
-import { agentDir } from "../pi.ts";
 import { isDroppable } from "../requests/policy.ts";
 import { isThinkingLevelsSetting, THINKING_LEVELS, type ThinkingLevel, type ThinkingLevelMap, toThinkingLevelMap } from "../thinking.ts";
 import { WIRE_APIS, type WireApi } from "../types.ts";
@@ -240,9 +239,9 @@ export const USER_SETTINGS_LABEL = "~/.pi/agent/settings.json";
 /** How lines name the project's settings file. */
 export const PROJECT_SETTINGS_LABEL = ".pi/settings.json";
 
-/** The user's settings: `<agent dir>/settings.json`. */
-export function readUserSettings(env: Readonly<Record<string, string | undefined>>): SettingsFile {
-  return readSettingsFile(join(agentDir(env), "settings.json"), USER_SETTINGS_LABEL);
+/** The user's settings: `settings.json` in pi's agent directory. */
+export function readUserSettings(agentDirectory: string): SettingsFile {
+  return readSettingsFile(join(agentDirectory, "settings.json"), USER_SETTINGS_LABEL);
 }
 
 /** A project's settings: `.pi/settings.json` under `cwd`, read but applied only once pi trusts the project. */

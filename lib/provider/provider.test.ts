@@ -76,7 +76,7 @@ describe("LiteLLMProvider", () => {
     const provider = make();
     assert.deepEqual(await provider.start(), []);
     assert.deepEqual(registered, [{ name: "litellm", models: ["gpt-5", "claude-haiku-4-5"] }]);
-    assert.equal(provider.fromCache, false);
+    assert.equal(provider.models.fromCache, false);
     assert.equal(provider.refreshes.background, undefined);
     assert.deepEqual(provider.cache.read()?.models.map((model) => model.id), ["gpt-5", "claude-haiku-4-5"]);
   });
@@ -87,7 +87,7 @@ describe("LiteLLMProvider", () => {
     const warm = make();
     assert.deepEqual(await warm.start(), []);
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5"], "the cached catalog, not the new one");
-    assert.equal(warm.fromCache, true);
+    assert.equal(warm.models.fromCache, true);
     warm.sessionStarted({ hasUI: false, ui: { notify() {} } }, () => {});
     await settled(warm.refreshes.backgroundRun);
     assert.deepEqual(warm.refreshes.background, { state: "done", models: 2 });
@@ -157,7 +157,7 @@ describe("/litellm", () => {
     const provider = make();
     await provider.start();
     provider.rules.learn({ model: "gpt-5", wireApi: "openai-responses", field: "temperature", reason: "x" }, new Date("2026-11-24T09:30:00Z"));
-    const lines = statusLines(provider, provider.catalog!.fetchedAt + 3 * 3600_000);
+    const lines = statusLines(provider, provider.models.current!.fetchedAt + 3 * 3600_000);
     assert.equal(lines[0], "litellm: http://proxy.test (key from LITELLM_API_KEY)");
     assert.equal(lines[1], "  1 models from cache of /v1/models, 3 h old");
     assert.match(lines[2]!, /refresh/);
@@ -261,7 +261,7 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
     const live = (await registrations[0]!.refreshModels!({ allowNetwork: true, force: true }))!;
     assert.deepEqual(live.map((model) => model.id), ["gpt-5", "o3"]);
     assert.equal(registrations.length, 1, "pi replaces the models itself");
-    assert.deepEqual(provider.catalog?.models.map((model) => model.id), ["gpt-5", "o3"]);
+    assert.deepEqual(provider.models.current?.models.map((model) => model.id), ["gpt-5", "o3"]);
     assert.deepEqual(provider.cache.read()?.models.map((model) => model.id), ["gpt-5", "o3"]);
   });
 
@@ -296,7 +296,7 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
     mcp.length = 0;
     const waiting = new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl, awaitsTrust: true });
     assert.deepEqual(await waiting.start(), []);
-    assert.deepEqual(waiting.catalog?.models.map((model) => model.id), ["gpt-5"]);
+    assert.deepEqual(waiting.models.current?.models.map((model) => model.id), ["gpt-5"]);
     assert.equal(waiting.registerMcp(), undefined);
     assert.equal((await waiting.refresh()).ok, false);
     assert.match((await waiting.keyInfo() as { problem: string }).problem, /not confirmed it trusts yet/);

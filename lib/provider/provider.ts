@@ -1,10 +1,8 @@
 /**
  * One LiteLLM provider registered with pi, and its life: started from the cache or the proxy,
- * registered with the stream that applies the policy and the learned rules, told when a session
- * starts, barred once replaced or while its project's trust is not confirmed. It delegates: its
- * catalog (`catalog.ts`) and that catalog's later reads (`catalog-refresh.ts`), the MCP gateway
- * (`gateway.ts`), spend and warnings (`spend-meter.ts`), budgets (`budgets.ts`), and why a request
- * could not connect (`diagnosis.ts`).
+ * registered with the stream, told when a session starts, barred once replaced or while its
+ * project's trust is not confirmed. Its parts do the rest: the catalog and its refreshes, the MCP
+ * gateway, the spend meter, budgets, and the diagnosis of a failed connection.
  *
  * @module
  */
@@ -43,27 +41,19 @@ export interface ProviderOptions {
   recheckAfterMs?: number;
   /** The provider's entry in pi's `/login`, registered with its models. */
   login?: ProviderLogin;
-  /**
-   * Keys pi may hand this provider that were set for something else: a stored login the environment
-   * or settings win over, or the key of the proxy a login replaced (pi keeps a key a registration
-   * gave). A request never carries one; it carries the provider's own key instead.
-   */
+  /** Keys pi may hand this provider that were set for something else (a login that lost, a replaced proxy's): never sent. */
   foreignKeys?: readonly string[];
   /** For a provider whose key is a login's: whether pi's store still holds it (a `/logout` removes it). */
   loggedIn?(): boolean;
-  /**
-   * The provider comes from a project pi is expected, not yet known, to trust: it registers its
-   * cached catalog and sends nothing (no request, no MCP server) until {@link LiteLLMProvider.trustConfirmed}.
-   */
+  /** From a project pi is expected to trust: its cached catalog only, nothing sent until {@link LiteLLMProvider.trustConfirmed}. */
   awaitsTrust?: boolean;
   /** The model of this provider the command line names (`--model litellm/<id>`), if any. */
   namedModel?: string;
 }
 
 /**
- * A warm start registers the cached catalog at once and re-checks it in the background: when a
- * session starts (`-p` and the TUI alike), or already when pi loads the extension if the cache is
- * older than this. `--list-models` starts no session, so a fresh cache costs it nothing.
+ * A warm start re-checks its cache when a session starts, or at load once the cache is older than
+ * this: `--list-models` starts no session, so a fresh cache costs it nothing.
  */
 export const CACHE_RECHECK_MS = 10 * 60_000;
 
@@ -107,40 +97,19 @@ export class LiteLLMProvider {
     guardProxy(config.baseUrl, config.baseUrlVariable);
   }
 
-  /** The catalog currently registered, if any. */
-  get catalog(): Catalog | undefined {
-    return this.models.current;
-  }
-
-  /** Whether the registered catalog came from the cache rather than from the proxy just now. */
-  get fromCache(): boolean {
-    return this.models.fromCache;
-  }
-
-  /** Why the last discovery failed or registered nothing; `undefined` after one that registered models. */
-  get problem(): string | undefined {
-    return this.models.problem;
-  }
-
   /** Registers the proxy's MCP gateway with pi (put off while the project's trust is not confirmed); the line when pi refused it. */
   registerMcp(): string | undefined {
     return this.gateway.register(this.#online);
   }
 
-  /**
-   * pi trusts the project this provider's settings came from: it may send from now on, and
-   * registers the MCP server it put off. Gives the line when pi refused that registration.
-   */
+  /** pi trusts the project: the provider may send, and registers the MCP server it put off (the line if pi refused it). */
   trustConfirmed(): string | undefined {
     if (this.#online) return undefined;
     this.#online = true;
     return this.gateway.registerDeferred();
   }
 
-  /**
-   * Stops this provider from sending or registering again: it was replaced (a login, a trust
-   * decision), and a refresh still under way must not put the old proxy back.
-   */
+  /** Replaced (a login, a trust decision): nothing more is sent or registered, so a late refresh cannot put the old proxy back. */
   retire(): void {
     this.#retired = true;
   }
@@ -152,11 +121,7 @@ export class LiteLLMProvider {
     return undefined;
   }
 
-  /**
-   * At each session start: notices go to the TUI when there is one (print mode has none), a warm
-   * start's catalog is re-checked in the background, the spend meter starts over, and a session
-   * wanting a model the catalog lacks gets one line. Never throws into pi's event loop.
-   */
+  /** A session starts: notices go to its TUI, the cache is re-checked, the meter starts over. Never throws into pi. */
   sessionStarted(ctx: SessionContext, warn: (line: string) => void): void {
     this.#notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
     this.#warn = warn;
@@ -174,11 +139,7 @@ export class LiteLLMProvider {
     }
   }
 
-  /**
-   * Registers the models at startup: at once from the cache when there is one (refreshing it in the
-   * background for the next start), else from the proxy within the discovery timeout. Returns the
-   * problem lines: why nothing could be registered, why learned rules are not kept.
-   */
+  /** Registers the models at load, from the cache at once or from the proxy within the bound; gives the problem lines. */
   async start(): Promise<string[]> {
     const problems = this.rules.problem ? [this.rules.problem] : [];
     const cached = this.cache.read();
@@ -198,11 +159,7 @@ export class LiteLLMProvider {
     return [...problems, ...this.models.notes];
   }
 
-  /**
-   * A cold start whose discovery ran out of time, for a run that names one of this provider's
-   * models (`--model litellm/<id>`): that model is registered from its name alone (its family's
-   * limits), so the run goes on and its request finds out; the list follows when it comes.
-   */
+  /** A cold start out of time, for a run naming one of our models: that model goes ahead on its name, the list follows. */
   #goAheadWith(id: string, why: string): string {
     this.#register({ source: "models", fetchedAt: 0, models: [{ id }] }, false);
     this.refreshes.patiently();
@@ -216,10 +173,7 @@ export class LiteLLMProvider {
     return connected;
   }
 
-  /**
-   * Discovers and makes the catalog this provider's, without telling pi yet ({@link publish} does):
-   * a login checks a proxy this way before it is used. Gives how many models it has, or the problem.
-   */
+  /** Discovers and adopts the catalog without telling pi ({@link publish} does): a login checks a proxy this way. */
   async connect(): Promise<Result<number, RefreshProblem>> {
     const barred = this.#barred;
     if (barred) return { ok: false, problem: { kind: "http", message: barred } };
@@ -270,10 +224,7 @@ export class LiteLLMProvider {
     return forgotten.count;
   }
 
-  /**
-   * The proxy does not serve a route: its models move to the fallback at once, for this request and
-   * the rest of the session, and the cache remembers it for the next start.
-   */
+  /** The proxy lacks a route: its models take the fallback now, and the cache remembers it. */
   #routeUnserved(wireApi: WireApi): void {
     const catalog = this.models.current;
     if (!catalog || !this.models.markUnserved(wireApi)) return;
@@ -328,10 +279,7 @@ export class LiteLLMProvider {
     return registered ? { ok: true, value: adopted.value.length } : { ok: false, problem: `${this.config.providerName}: pi has ended this session` };
   }
 
-  /**
-   * The configuration the extension's own requests use (discovery, `/key/info`, MCP tools): after a
-   * `/logout`, a login's key is no longer sent, as pi no longer sends it either.
-   */
+  /** The configuration of the extension's own requests: after a `/logout` the login's key goes, as pi's does. */
   get #requestConfig(): LiteLLMConfig {
     if (!this.config.keyFromLogin || (this.options.loggedIn?.() ?? true)) return this.config;
     const { apiKey: _forgotten, ...config } = this.config;

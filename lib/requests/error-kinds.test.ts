@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PI_TURN_RETRY } from "../../conformance/pi-turn-retry.ts";
-import { backendWaitOf, ERROR_KINDS, errorKindOf, waitOf } from "./error-kinds.ts";
+import { ERROR_KINDS, errorKindOf } from "./error-kinds.ts";
+import { backendWaitOf, waitOf } from "./error-text.ts";
 import { readProxyError } from "./error-text.ts";
 import { plainLine, unretryable } from "./turn-retry.ts";
 

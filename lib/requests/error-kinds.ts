@@ -13,7 +13,7 @@
 
 import { NO_DATABASE } from "../proxy-http.ts";
 import { printable, REDIRECT_REFUSED } from "../secrets.ts";
-import { type ProxyError, readProxyError } from "./error-text.ts";
+import { capture, type ProxyError, readProxyError, waitOf } from "./error-text.ts";
 import { dollarText } from "./spend.ts";
 
 /**
@@ -83,7 +83,6 @@ export interface ErrorKind {
   example: string;
 }
 
-const capture = (text: string, pattern: RegExp): string | undefined => pattern.exec(text)?.[1]?.trim();
 const money = (value: string | undefined) => (value === undefined || Number.isNaN(Number(value)) ? undefined : dollarText(Number(value)));
 
 /** The longest a backend's own words are quoted in a line. */
@@ -93,22 +92,6 @@ const QUOTE_LENGTH = 300;
 export function quoted(message: string): string {
   const text = printable(message);
   return `"${text.length > QUOTE_LENGTH ? `${text.slice(0, QUOTE_LENGTH - 1)}…` : text}"`;
-}
-
-/** How LiteLLM asks to wait, in milliseconds: "Try again in N seconds" or "Limit resets at: …". */
-export function waitOf(text: string, now = Date.now()): number | undefined {
-  const seconds = capture(text, /Try again in (\d+(?:\.\d+)?) seconds?/i);
-  if (seconds !== undefined) return Number(seconds) * 1000;
-  const reset = capture(text, /Limit resets at:\s*([0-9-]+ [0-9:]+(?: UTC)?)/i);
-  if (reset === undefined) return undefined;
-  const at = Date.parse(reset.replace(" UTC", "Z").replace(" ", "T"));
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** How long a backend asks to wait in its own words ("Please retry after 20 seconds"), in milliseconds. */
-export function backendWaitOf(message: string): number | undefined {
-  const seconds = capture(message, /retry after (\d+(?:\.\d+)?) seconds?/i) ?? capture(message, /try again in (\d+(?:\.\d+)?)\s*s(?:econds?)?\b/i);
-  return seconds === undefined ? undefined : Number(seconds) * 1000;
 }
 
 /** "gpt-5's backend (Azure)", naming the provider LiteLLM names. */

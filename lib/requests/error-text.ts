@@ -1,5 +1,6 @@
 /**
- * LiteLLM's errors as pi-ai reports them, unwrapped to what the backend (or LiteLLM itself) said.
+ * LiteLLM's errors as pi-ai reports them, unwrapped to what the backend (or LiteLLM itself) said,
+ * and the waits they name.
  *
  * pi-ai's clients print an error in their own frame, which differs per client and pi version:
  * `429 litellm.RateLimitError: …` (OpenAI client, pi 0.73), `429: {"message":…,"type":…}` and
@@ -158,4 +159,23 @@ export function readProxyError(text: string): ProxyError {
   }
   const unwrapped = unwrapMessage(message, found).replace(/\s+/g, " ").trim();
   return { ...(status === undefined ? {} : { status }), ...(type === undefined ? {} : { type }), classes: found.classes, ...(found.provider ? { provider: found.provider } : {}), message: unwrapped };
+}
+
+/** The first group of a pattern in a text, trimmed. */
+export const capture = (text: string, pattern: RegExp): string | undefined => pattern.exec(text)?.[1]?.trim();
+
+/** How LiteLLM asks to wait, in milliseconds: "Try again in N seconds" or "Limit resets at: …". */
+export function waitOf(text: string, now = Date.now()): number | undefined {
+  const seconds = capture(text, /Try again in (\d+(?:\.\d+)?) seconds?/i);
+  if (seconds !== undefined) return Number(seconds) * 1000;
+  const reset = capture(text, /Limit resets at:\s*([0-9-]+ [0-9:]+(?: UTC)?)/i);
+  if (reset === undefined) return undefined;
+  const at = Date.parse(reset.replace(" UTC", "Z").replace(" ", "T"));
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** How long a backend asks to wait in its own words ("Please retry after 20 seconds"), in milliseconds. */
+export function backendWaitOf(message: string): number | undefined {
+  const seconds = capture(message, /retry after (\d+(?:\.\d+)?) seconds?/i) ?? capture(message, /try again in (\d+(?:\.\d+)?)\s*s(?:econds?)?\b/i);
+  return seconds === undefined ? undefined : Number(seconds) * 1000;
 }

@@ -1,6 +1,6 @@
 /**
  * Which request fields a model's backend rejects, per wire API, and the filter that removes them from
- * a pi-ai payload. The knowledge is the {@link REJECTION_RULES} table; everything else only reads it.
+ * a pi-ai payload (through pi-ai's `onPayload` hook). The knowledge is the {@link REJECTION_RULES} table; everything else only reads it.
  *
  * Unknown families match no family rule: they send everything (fail open) and rely on learning.
  *
@@ -8,6 +8,7 @@
  */
 
 import { type Backend, type Family, NON_OPENAI_FAMILIES } from "../families.ts";
+import type { SimpleStreamOptions } from "../pi.ts";
 import type { WireApi } from "../types.ts";
 import { type ParamSpelling, WIRE_API_TABLE } from "./wire-apis.ts";
 
@@ -246,4 +247,23 @@ export function filterPayload(payload: unknown, fields: Iterable<FieldPath>): un
   let result = payload as Record<string, unknown>;
   for (const field of fields) if (isDroppable(field)) result = withoutField(result, field.split("."));
   return result;
+}
+
+type PayloadHook = NonNullable<SimpleStreamOptions["onPayload"]>;
+
+/**
+ * An `onPayload` hook that filters the payload, lets the caller's hook (pi's
+ * `before_provider_request`) see the filtered payload, and filters its replacement again, so no
+ * other extension can put a rejected field back. `sent` receives what goes on the wire.
+ */
+export function filteringHook(drop: readonly FieldPath[], callerHook?: PayloadHook, sent?: (payload: unknown) => void): PayloadHook {
+  return async (payload, model) => {
+    let result = filterPayload(payload, drop);
+    if (callerHook) {
+      const replaced = await callerHook(result, model);
+      if (replaced !== undefined) result = filterPayload(replaced, drop);
+    }
+    sent?.(result);
+    return result;
+  };
 }

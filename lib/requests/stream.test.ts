@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { profileOf } from "../catalog/models.ts";
 import { createEventStream, emptyAssistantMessage, failedStream, type Model, type SimpleStreamOptions, type StreamSimple } from "../pi.ts";
-import { createStream, filteringHook, MAX_RESENDS, SESSION_HEADER } from "./stream.ts";
+import { MAX_RESENDS } from "./resend.ts";
+import { filteringHook } from "./policy.ts";
+import { createStream, SESSION_HEADER } from "./stream.ts";
 import type { WireApi } from "../types.ts";
 
 function model(id: string): Model<string> {

@@ -4,8 +4,8 @@
  * parses no stream itself: it reads pi-ai's events, and the error texts pi-ai reports.
  *
  * When the backend rejects a field the policy did not know, and nothing has streamed yet, it drops
- * that field and sends the request again, up to {@link MAX_RESENDS} times; when the proxy
- * does not serve a route, the wire API's fallback carries the request instead.
+ * that field and sends the request again (`resend.ts` says how often and after how long); when the
+ * proxy does not serve a route, the wire API's fallback carries the request instead.
  *
  * @module
  */
@@ -19,13 +19,13 @@ import {
   failedStream,
   type Model,
   type ProviderEventOptions,
-  type SimpleStreamOptions,
   type StreamSimple,
 } from "../pi.ts";
-import { type DropList, type FieldPath, filterPayload } from "./policy.ts";
-import { backendWaitOf, type ConnectionCause, errorKindOf, type ErrorKind, quoted, waitOf } from "./error-kinds.ts";
+import { type DropList, type FieldPath, filteringHook } from "./policy.ts";
+import { type ConnectionCause, errorKindOf, quoted } from "./error-kinds.ts";
 import { readProxyError } from "./error-text.ts";
 import { type Observed, observing } from "./proxy-fetch.ts";
+import { AnsweredTurns, MAX_RESENDS, resendWait, wait } from "./resend.ts";
 import { eventCost, headerCost, type SpentTurn, splitCost } from "./spend.ts";
 import { unretryable } from "./turn-retry.ts";
 import { piResendsTurn } from "../pi.ts";
@@ -48,25 +48,6 @@ export interface StreamProfile {
 /** The header LiteLLM reads to keep a session on one deployment (its session affinity). */
 export const SESSION_HEADER = "x-litellm-session-id";
 
-/** Times one request is sent again: after learning a field, taking a fallback route, or a wait. */
-export const MAX_RESENDS = 3;
-
-/**
- * The longest wait LiteLLM may ask for (its own limit, a cooldown) before the extension asks
- * again; longer ones fail at once. Short enough that the line comes within half a minute.
- */
-export const MAX_WAIT_MS = 20_000;
-
-/**
- * For a backend's 429 or 5xx, which LiteLLM already retried: the wait before the one more try when
- * nobody names one, and the longest named wait it is sent again after (a longer one fails at once,
- * naming it). LiteLLM's own retries take about 10 s, so the line comes well within 30 s.
- */
-export const ONCE_WAIT_MS = { unnamed: 1_000, longest: 5_000 } as const;
-
-/** How long a line pi would still resend is answered again without a request: pi's turn retry resends within seconds. */
-const ANSWERED_FOR_MS = 60_000;
-
 /** Runs a callback of the provider's; a failing one must not leave pi's stream open. */
 function quietly(callback: () => void): void {
   try {
@@ -74,22 +55,6 @@ function quietly(callback: () => void): void {
   } catch {
     // The request's own outcome still reaches pi; a notice or a cache write is not worth losing it.
   }
-}
-
-/** Resolves after `ms`, or rejects when the request is aborted meanwhile. */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error("Request was aborted"));
-    const aborted = () => {
-      clearTimeout(timer);
-      reject(new Error("Request was aborted"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", aborted);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", aborted, { once: true });
-  });
 }
 
 /** What the stream function reads at request time. */
@@ -141,25 +106,6 @@ export interface StreamDependencies {
 /** FastAPI's answer for a route the proxy does not have, as pi-ai's clients report it. */
 const ROUTE_NOT_SERVED = /^404\b[^]*"detail"\s*:\s*"Not Found"/;
 
-type PayloadHook = NonNullable<SimpleStreamOptions["onPayload"]>;
-
-/**
- * An `onPayload` hook that filters the payload, lets the caller's hook (pi's
- * `before_provider_request`) see the filtered payload, and filters its replacement again, so no
- * other extension can put a rejected field back. `sent` receives what goes on the wire.
- */
-export function filteringHook(drop: readonly FieldPath[], callerHook?: PayloadHook, sent?: (payload: unknown) => void): PayloadHook {
-  return async (payload, model) => {
-    let result = filterPayload(payload, drop);
-    if (callerHook) {
-      const replaced = await callerHook(result, model);
-      if (replaced !== undefined) result = filterPayload(replaced, drop);
-    }
-    sent?.(result);
-    return result;
-  };
-}
-
 /** The fields dropped for a profile now: the policy's, then the extra ones, without repeats. */
 function dropsFor(profile: StreamProfile, dependencies: Pick<StreamDependencies, "extraDrops">): FieldPath[] {
   return [...new Set([...profile.drop.keys(), ...(dependencies.extraDrops?.(profile) ?? [])])];
@@ -175,26 +121,6 @@ type StreamEvent = Parameters<AssistantMessageEventStream["push"]>[0];
 type AttemptPhase = { phase: "before-content"; start?: StreamEvent } | { phase: "streaming" };
 
 /**
- * The wait before a kind's one more try: the wait LiteLLM names for its own answers; for the
- * backend's, the `retry-after` LiteLLM passes on (`llm_provider-retry-after`), or the one the
- * backend's words name, or a short pause.
- */
-function waitBeforeAgain(kind: ErrorKind, message: string, observed: Observed): number | undefined {
-  if (kind.retry === "after-wait") return waitOf(message);
-  const header = Number(observed.headers?.get("retry-after") ?? observed.headers?.get("llm_provider-retry-after") ?? NaN);
-  if (Number.isFinite(header) && header >= 0) return header * 1000;
-  return backendWaitOf(readProxyError(message).message) ?? ONCE_WAIT_MS.unnamed;
-}
-
-/** A conversation's fingerprint, to know pi's turn retry of it: the same messages, in the same order. */
-function fingerprint(context: Context): string {
-  const text = JSON.stringify(context.messages);
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
-  return `${text.length}:${(hash >>> 0).toString(16)}`;
-}
-
-/**
  * Creates the `streamSimple` registered with pi. The model pi passes carries the extension's own
  * api id; the model pi-ai sees carries the real wire API, so replayed history stays consistent.
  *
@@ -204,17 +130,12 @@ function fingerprint(context: Context): string {
  */
 export function createStream(dependencies: StreamDependencies): StreamSimple {
   const streamFor = dependencies.wireStream ?? wireStream;
-  /**
-   * Final lines pi would still resend (a URL holding `500`, on a pi that allows no wording for it),
-   * per model: pi's turn retry of that very conversation is answered with the same line, unsent.
-   */
-  const answered = new Map<string, { fingerprint: string; line: string; at: number }>();
+  const answered = new AnsweredTurns();
   return function streamThroughLiteLLM(model, context, options) {
     const barred = dependencies.barred?.();
     if (barred) return failedStream(model, barred);
-    const earlier = answered.get(model.id);
-    if (earlier && Date.now() - earlier.at < ANSWERED_FOR_MS && earlier.fingerprint === fingerprint(context)) return failedStream(model, earlier.line);
-    answered.delete(model.id);
+    const earlier = answered.again(model.id, context);
+    if (earlier !== undefined) return failedStream(model, earlier);
     const sessionHeader: Record<string, string> = options?.sessionId ? { [SESSION_HEADER]: options.sessionId } : {};
     const learnedNow: FieldPath[] = [];
     /** Fields dropped for this request, kept as rules only once a request without them answers. */
@@ -275,15 +196,10 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         unproven.push({ profile, field, error: message });
         return 0;
       }
-      const kind = errorKindOf(message);
-      if (kind?.retry === "after-wait" || kind?.retry === "once") {
-        // Once: LiteLLM already answered for itself, or already retried the backend.
-        const ms = waited ? undefined : waitBeforeAgain(kind, message, observed);
-        if (ms === undefined || ms > (kind.retry === "once" ? ONCE_WAIT_MS.longest : MAX_WAIT_MS)) return undefined;
-        waited = true;
-        return ms;
-      }
-      return undefined;
+      // Once at most: LiteLLM already answered for itself, or already retried the backend.
+      const ms = resendWait(errorKindOf(message), message, observed, waited);
+      if (ms !== undefined) waited = true;
+      return ms;
     };
 
     /**
@@ -315,7 +231,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const line = redact(said, dependencies.secrets ?? []);
       const keepOff = (rule || kind) && !brokeOff && kind?.retry !== "compact";
       const final = keepOff ? unretryable(line) : line;
-      if (keepOff && piResendsTurn(final)) answered.set(model.id, { fingerprint: fingerprint(context), line: final, at: Date.now() });
+      if (keepOff && piResendsTurn(final)) answered.remember(model.id, context, final);
       return { ...event, error: { ...event.error, errorMessage: final } };
     };
 
