@@ -51,7 +51,9 @@ const lastIndex = (items: Raw[], test: (item: Raw) => boolean): number => {
 };
 const last = (items: Raw[], test: (item: Raw) => boolean): Raw | undefined => items[lastIndex(items, test)];
 const text = (value: unknown): string =>
-  typeof value === "string" ? value : list(value).map((part) => (typeof part.text === "string" ? part.text : text(part.content ?? part.output))).join("");
+  typeof value === "string"
+    ? value
+    : list(value).map((part) => (typeof part.text === "string" ? part.text : text(part.content ?? part.output))).join("");
 
 /** One request read the same way whatever its wire API. */
 export interface Turn {
@@ -75,7 +77,10 @@ function imagesIn(value: unknown): number {
 export function readTurn(wireApi: WireApi, body: Raw): Turn {
   if (wireApi === "anthropic-messages") {
     const messages = list(body.messages);
-    const toolTurn = last(messages, (message) => message.role === "assistant" && list(message.content).some((part) => part.type === "tool_use"));
+    const toolTurn = last(
+      messages,
+      (message) => message.role === "assistant" && list(message.content).some((part) => part.type === "tool_use"),
+    );
     const results = messages.flatMap((message) => list(message.content).filter((part) => part.type === "tool_result"));
     const first = list(toolTurn?.content)[0];
     const toolUse = list(toolTurn?.content).find((part) => part.type === "tool_use");
@@ -98,7 +103,9 @@ export function readTurn(wireApi: WireApi, body: Raw): Turn {
     const toolTurn = last(messages, (message) => message.role === "assistant" && list(message.tool_calls).length > 0);
     const result = last(messages, (message) => message.role === "tool");
     const signed = list(toolTurn?.thinking_blocks)[0]?.signature === THINKING_SIGNATURE ||
-      list(toolTurn?.content).some((part) => part.type === "reasoning" && list(part.summary).some((item) => item.signature === THINKING_SIGNATURE));
+      list(toolTurn?.content).some((part) =>
+        part.type === "reasoning" && list(part.summary).some((item) => item.signature === THINKING_SIGNATURE)
+      );
     const user = last(messages, (message) => message.role === "user");
     return {
       thinking: typeof body.reasoning_effort === "string" || body.thinking !== undefined,
@@ -158,5 +165,7 @@ export function scriptedReply(servedBy: string, turn: Turn, fallback: Reply): Re
   }
   if (turn.images > 0) return { ...thinking, text: `I see ${turn.images} image${turn.images === 1 ? "" : "s"}.` };
   // A scripted reply's own reasoning wins; thinking requested adds a signature for the replay check.
-  return turn.thinking ? { ...thinking, ...fallback, signature: THINKING_SIGNATURE, reasoning: fallback.reasoning ?? thinking.reasoning } : fallback;
+  return turn.thinking
+    ? { ...thinking, ...fallback, signature: THINKING_SIGNATURE, reasoning: fallback.reasoning ?? thinking.reasoning }
+    : fallback;
 }

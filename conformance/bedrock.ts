@@ -56,7 +56,10 @@ export function converseStream(reply: Reply): Uint8Array[] {
   let index = 0;
   if (reply.reasoning) {
     events.push(["contentBlockDelta", { contentBlockIndex: index, delta: { reasoningContent: { text: reply.reasoning } } }]);
-    events.push(["contentBlockDelta", { contentBlockIndex: index, delta: { reasoningContent: { signature: reply.signature ?? THINKING_SIGNATURE } } }]);
+    events.push(["contentBlockDelta", {
+      contentBlockIndex: index,
+      delta: { reasoningContent: { signature: reply.signature ?? THINKING_SIGNATURE } },
+    }]);
     events.push(["contentBlockStop", { contentBlockIndex: index++ }]);
   }
   if (reply.text) {
@@ -64,7 +67,10 @@ export function converseStream(reply: Reply): Uint8Array[] {
     events.push(["contentBlockStop", { contentBlockIndex: index++ }]);
   }
   if (reply.toolCall) {
-    events.push(["contentBlockStart", { contentBlockIndex: index, start: { toolUse: { toolUseId: "tooluse_fake_1", name: reply.toolCall.name } } }]);
+    events.push(["contentBlockStart", {
+      contentBlockIndex: index,
+      start: { toolUse: { toolUseId: "tooluse_fake_1", name: reply.toolCall.name } },
+    }]);
     events.push(["contentBlockDelta", { contentBlockIndex: index, delta: { toolUse: { input: reply.toolCall.arguments } } }]);
     events.push(["contentBlockStop", { contentBlockIndex: index++ }]);
   }
@@ -81,12 +87,20 @@ export function converseTurn(body: Raw): Turn {
   const messages = list(body.messages);
   const blocks = messages.flatMap((message) => list(message.content).map((block) => ({ role: message.role, block })));
   const result = blocks.filter(({ block }) => block.toolResult).at(-1)?.block.toolResult as Raw | undefined;
-  const toolTurn = messages.filter((message) => message.role === "assistant" && list(message.content).some((block) => block.toolUse)).at(-1);
+  const toolTurn = messages.filter((message) => message.role === "assistant" && list(message.content).some((block) => block.toolUse)).at(
+    -1,
+  );
   const first = list(toolTurn?.content)[0];
   const signature = ((first?.reasoningContent as Raw | undefined)?.reasoningText as Raw | undefined)?.signature;
-  const user = messages.filter((message) => message.role === "user" && list(message.content).some((block) => typeof block.text === "string")).at(-1);
+  const user = messages.filter((message) =>
+    message.role === "user" && list(message.content).some((block) => typeof block.text === "string")
+  ).at(-1);
   const thinking = ((body.additionalModelRequestFields as Raw | undefined)?.thinking as Raw | undefined)?.type === "enabled";
-  const checks: Record<ReplayCheck, boolean> = { "signed-thinking": signature === THINKING_SIGNATURE, "thought-signature": true, "reasoning-item": true };
+  const checks: Record<ReplayCheck, boolean> = {
+    "signed-thinking": signature === THINKING_SIGNATURE,
+    "thought-signature": true,
+    "reasoning-item": true,
+  };
   return {
     thinking,
     tools: list((body.toolConfig as Raw | undefined)?.tools).length > 0,

@@ -14,7 +14,7 @@
  */
 
 import { spawn } from "node:child_process";
-import { openSync, closeSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -68,7 +68,12 @@ async function pairs(runs: number, measure: (side: "with" | "without") => Promis
 /** Alternating runs of pi with and without the extension, wall time in ms. */
 async function startup(models: number): Promise<Measurement> {
   const fake = await startFakeLiteLLM({ apiKey: API_KEY, models: models === 3 ? manyModels(3) : manyModels(models) });
-  const env = { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, PI_CODING_AGENT_DIR: temporaryDirectory("bench-agent-"), PI_OFFLINE: "1" };
+  const env = {
+    LITELLM_BASE_URL: fake.url,
+    LITELLM_API_KEY: API_KEY,
+    PI_CODING_AGENT_DIR: temporaryDirectory("bench-agent-"),
+    PI_OFFLINE: "1",
+  };
   const withExtension = ["-e", MOD_TS, "--list-models"];
   const without = ["--list-models"];
   // Warm up: jiti's transpile cache, the catalog cache, the OS file cache.
@@ -83,7 +88,9 @@ async function startup(models: number): Promise<Measurement> {
 
 /** Starts the fake in a process of its own, so the measured process only does the client's work. */
 async function fakeProcess(args: string[]): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./serve-fake.ts", import.meta.url)), ...args], { stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./serve-fake.ts", import.meta.url)), ...args], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.once("data", (data: Buffer) => resolve(data.toString().split("\n")[0]!.trim()));
     child.once("exit", (code) => reject(new Error(`the fake exited ${code}`)));
@@ -124,7 +131,9 @@ for (const models of only === "streaming" ? [] : [3, 3_000]) {
   const limit = models === 3 ? 1.05 : 1.10;
   results.push({
     name: `pi --list-models, ${models.toLocaleString("en")} models, warm cache`,
-    detail: `with ${(timing.with / 1000).toFixed(3)} s, without ${(timing.without / 1000).toFixed(3)} s (medians of ${RUNS} alternating pairs)`,
+    detail: `with ${(timing.with / 1000).toFixed(3)} s, without ${
+      (timing.without / 1000).toFixed(3)
+    } s (medians of ${RUNS} alternating pairs)`,
     ratio,
     goal: `≤ ${limit.toFixed(2)}`,
     met: ratio <= limit,
@@ -132,18 +141,24 @@ for (const models of only === "streaming" ? [] : [3, 3_000]) {
 }
 const chunks = 20_000;
 const rate = only === "startup" ? undefined : await streaming(chunks);
-if (rate) results.push({
-  name: `streaming ${chunks.toLocaleString("en")} chunks`,
-  detail: `through the extension ${Math.round(rate.with).toLocaleString("en")}/s, pi-ai directly ${Math.round(rate.without).toLocaleString("en")}/s (medians of ${STREAM_RUNS} alternating pairs)`,
-  ratio: rate.ratio,
-  goal: "≥ 0.97",
-  met: rate.ratio >= 0.97,
-});
+if (rate) {
+  results.push({
+    name: `streaming ${chunks.toLocaleString("en")} chunks`,
+    detail: `through the extension ${Math.round(rate.with).toLocaleString("en")}/s, pi-ai directly ${
+      Math.round(rate.without).toLocaleString("en")
+    }/s (medians of ${STREAM_RUNS} alternating pairs)`,
+    ratio: rate.ratio,
+    goal: "≥ 0.97",
+    met: rate.ratio >= 0.97,
+  });
+}
 
 console.log(`node ${process.version}, ${RUNS} pairs per startup measurement, ${STREAM_RUNS} for streaming\n`);
 for (const result of results) {
   console.log(`${result.met ? "✓" : "✗"} ${result.name}: ratio ${result.ratio.toFixed(3)} (goal ${result.goal})`);
   console.log(`    ${result.detail}`);
 }
-if (!only) recordFigures("bench", { node: process.version, rows: results.map(({ name, goal, ratio, detail }) => ({ name, goal, ratio, detail })) });
+if (!only) {
+  recordFigures("bench", { node: process.version, rows: results.map(({ name, goal, ratio, detail }) => ({ name, goal, ratio, detail })) });
+}
 process.exit(results.every((result) => result.met) ? 0 : 1);

@@ -8,7 +8,6 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
@@ -45,7 +44,9 @@ export function cliSuite(): ConformanceSuite {
   let fake: FakeLiteLLM;
   const env = () => ({ LITELLM_BASE_URL: `${fake.url}/v1`, LITELLM_API_KEY: API_KEY });
   const answers: ConformanceCase[] = ANSWERS.map((row) => ({
-    name: `pi -p answers with ${row.model}; prompt_cache_key ${row.promptCacheKey ? "sent" : "absent"}, store ${row.store ? "sent" : "absent"}`,
+    name: `pi -p answers with ${row.model}; prompt_cache_key ${row.promptCacheKey ? "sent" : "absent"}, store ${
+      row.store ? "sent" : "absent"
+    }`,
     async run() {
       const before = fake.requests.length;
       const run = await runPi(["--no-session", "--provider", "litellm", "--model", row.model, "-p", "Say hello."], env());
@@ -72,7 +73,9 @@ export function cliSuite(): ConformanceSuite {
           const run = await runPi(["--list-models", "litellm"], env());
           assertCleanRun(run);
           const table = run.stdout + run.stderr;
-          for (const model of conformanceScenario().models) assert.match(table, new RegExp(`litellm\\s+${model.id.replaceAll(".", "\\.")}\\s`));
+          for (const model of conformanceScenario().models) {
+            assert.match(table, new RegExp(`litellm\\s+${model.id.replaceAll(".", "\\.")}\\s`));
+          }
           assert.match(table, /litellm\s+claude-haiku-4-5\s+200K\s+64K\s+yes\s+yes/);
           assert.match(table, /litellm\s+gpt-5\s+272K\s+128K\s+yes\s+yes/);
           assert.match(table, /litellm\s+my-company-model\s+32\.8K\s+4\.1K\s+no\s+no/);
@@ -84,7 +87,17 @@ export function cliSuite(): ConformanceSuite {
         name: "pi -p --thinking high reaches Claude's backend as thinking on /v1/messages",
         async run() {
           const before = fake.requests.length;
-          const run = await runPi(["--no-session", "--provider", "litellm", "--model", "claude-haiku-4-5", "--thinking", "high", "-p", "Think."], env());
+          const run = await runPi([
+            "--no-session",
+            "--provider",
+            "litellm",
+            "--model",
+            "claude-haiku-4-5",
+            "--thinking",
+            "high",
+            "-p",
+            "Think.",
+          ], env());
           assertCleanRun(run);
           const request = fake.requests.slice(before).find((candidate) => candidate.model === "claude-haiku-4-5");
           assert.equal(request?.wireApi, "anthropic-messages");
@@ -101,12 +114,17 @@ export function cliSuite(): ConformanceSuite {
           const first = await runPi(args, cliEnv, { agentDir: cliAgentDir });
           assertCleanRun(first);
           assert.equal(first.stdout.trim(), "Hello from acme-batch.");
-          assert.match(first.stderr, /^pi-litellm-provider: LiteLLM: acme-batch rejected "store"; it is no longer sent to that model \(\/litellm forget undoes this\)$/m);
+          assert.match(
+            first.stderr,
+            /^pi-litellm-provider: LiteLLM: acme-batch rejected "store"; it is no longer sent to that model \(\/litellm forget undoes this\)$/m,
+          );
           const chat = (from: number) => fake.requests.slice(from).filter((request) => request.model === "acme-batch");
           // The OpenAI client retries a 500 by itself before the error reaches the extension.
           const attempts = chat(before);
           assert.deepEqual(attempts.map((request) => request.status).slice(-2), [500, 200]);
-          assert.ok(attempts.slice(0, -1).every((request) => request.fixture === "litellm-connection-error" && "store" in (request.body as object)));
+          assert.ok(
+            attempts.slice(0, -1).every((request) => request.fixture === "litellm-connection-error" && "store" in (request.body as object)),
+          );
           assert.ok(!("store" in (attempts.at(-1)!.body as object)));
           const middle = fake.requests.length;
           const second = await runPi(args, cliEnv, { agentDir: cliAgentDir });
@@ -134,7 +152,11 @@ export function cliSuite(): ConformanceSuite {
         async run() {
           const port = await freePort();
           const root = fileURLToPath(new URL("..", import.meta.url));
-          const server = spawn("npm", ["run", "--silent", "fake", "--", "--port", String(port)], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+          const server = spawn("npm", ["run", "--silent", "fake", "--", "--port", String(port)], {
+            cwd: root,
+            detached: true,
+            stdio: ["ignore", "pipe", "pipe"],
+          });
           try {
             let stdout = "";
             await new Promise<void>((resolve, reject) => {
@@ -159,10 +181,18 @@ export function cliSuite(): ConformanceSuite {
       {
         name: "without configuration, pi still lists its other providers and prints one line saying what to set",
         async run() {
-          const run = await runPi(["--list-models"], { LITELLM_BASE_URL: "", LITELLM_API_KEY: "", OPENAI_BASE_URL: "", OPENAI_API_KEY: "", ANTHROPIC_API_KEY: "sk-ant-test" });
+          const run = await runPi(["--list-models"], {
+            LITELLM_BASE_URL: "",
+            LITELLM_API_KEY: "",
+            OPENAI_BASE_URL: "",
+            OPENAI_API_KEY: "",
+            ANTHROPIC_API_KEY: "sk-ant-test",
+          });
           assertCleanRun(run);
           const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider:"));
-          assert.deepEqual(lines, ["pi-litellm-provider: LiteLLM provider is off: run /login and pick LiteLLM, or set LITELLM_BASE_URL (and LITELLM_API_KEY) to your proxy, e.g. http://localhost:4000"]);
+          assert.deepEqual(lines, [
+            "pi-litellm-provider: LiteLLM provider is off: run /login and pick LiteLLM, or set LITELLM_BASE_URL (and LITELLM_API_KEY) to your proxy, e.g. http://localhost:4000",
+          ]);
           assert.match(run.stdout + run.stderr, /anthropic\s+claude/);
         },
       },

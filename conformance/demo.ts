@@ -8,7 +8,6 @@
  */
 
 import { spawn } from "node:child_process";
-import { join } from "node:path";
 import process from "node:process";
 import { resolveConfigs } from "../lib/config/config.ts";
 import { discover } from "../lib/catalog/discovery.ts";
@@ -43,10 +42,17 @@ const { models, profiles } = buildModels(discovered.value.models, config!, "demo
  */
 async function unfiltered(id: string): Promise<Record<string, unknown>> {
   const profile = profiles.get(id)!;
-  const target = { ...models.find((model) => model.id === id)!, provider: "litellm", api: profile.wireApi, baseUrl: WIRE_API_TABLE[profile.wireApi].baseUrl(fake.url) };
+  const target = {
+    ...models.find((model) => model.id === id)!,
+    provider: "litellm",
+    api: profile.wireApi,
+    baseUrl: WIRE_API_TABLE[profile.wireApi].baseUrl(fake.url),
+  };
   const controller = new AbortController();
   let payload: Record<string, unknown> = {};
-  const stream = wireStream(profile.wireApi)(target as never, { messages: [{ role: "user", content: "Say hello.", timestamp: Date.now() }] }, {
+  const stream = wireStream(profile.wireApi)(target as never, {
+    messages: [{ role: "user", content: "Say hello.", timestamp: Date.now() }],
+  }, {
     apiKey: API_KEY,
     signal: controller.signal,
     sessionId: "demo-session",
@@ -72,10 +78,21 @@ for (const model of TOUR) {
   const profile = profiles.get(model)!;
   const sent = Object.keys((request?.body ?? {}) as object).filter((key) => !REQUIRED.includes(key));
   // Top-level fields pi-ai builds that did not arrive and that the policy removes for this model.
-  const removed = Object.keys(await unfiltered(model)).filter((key) => !REQUIRED.includes(key) && !sent.includes(key) && profile.drop.has(key));
-  console.log(`  ↳ ${profile.family} on ${profile.backend === "unknown" ? "its backend" : profile.backend}, over ${profile.wireApi} (${request?.path})`);
+  const removed = Object.keys(await unfiltered(model)).filter((key) =>
+    !REQUIRED.includes(key) && !sent.includes(key) && profile.drop.has(key)
+  );
+  console.log(
+    `  ↳ ${profile.family} on ${
+      profile.backend === "unknown" ? "its backend" : profile.backend
+    }, over ${profile.wireApi} (${request?.path})`,
+  );
   console.log(`    sent: ${sent.join(", ") || "nothing optional"}`);
-  console.log(`    removed by the extension: ${removed.join(", ") || (profile.family === "unknown" ? "nothing (unknown model: fails open)" : "nothing this request carried is rejected by its backend")}\n`);
+  console.log(
+    `    removed by the extension: ${
+      removed.join(", ") ||
+      (profile.family === "unknown" ? "nothing (unknown model: fails open)" : "nothing this request carried is rejected by its backend")
+    }\n`,
+  );
 }
 
 if (process.stdin.isTTY && process.stdout.isTTY && process.env.CI === undefined) {

@@ -23,7 +23,11 @@ import { temporaryDirectory } from "./temporary.ts";
 /** Another provider pi must keep whatever happens to LiteLLM. */
 const OTHER_PROVIDER = { ANTHROPIC_API_KEY: "sk-ant-other-provider-1" };
 const MODELS: FakeModel[] = [{ id: "gpt-5", servedBy: "gpt-5" }];
-const ALL_ROUTES = (fault: NonNullable<Scenario["routes"]>["models"]) => ({ models: fault, "model/info": fault, "model_group/info": fault });
+const ALL_ROUTES = (fault: NonNullable<Scenario["routes"]>["models"]) => ({
+  models: fault,
+  "model/info": fault,
+  "model_group/info": fault,
+});
 
 /** One failure mode: the proxy it needs (if any), the URL and key pi is given, the line expected. */
 interface FailureMode {
@@ -38,9 +42,14 @@ const FAILURE_MODES: readonly FailureMode[] = [
   {
     name: "proxy down (connection refused)",
     url: async () => `http://127.0.0.1:${await freePort()}`,
-    line: /^Cannot reach LiteLLM at http:\/\/127\.0\.0\.1:\d+\/v1\/model\/info \(connection refused\); is the proxy running\? Check LITELLM_BASE_URL$/,
+    line:
+      /^Cannot reach LiteLLM at http:\/\/127\.0\.0\.1:\d+\/v1\/model\/info \(connection refused\); is the proxy running\? Check LITELLM_BASE_URL$/,
   },
-  { name: "DNS failure", url: () => "http://litellm.invalid:4000", line: /^Cannot resolve LiteLLM host "litellm\.invalid"; check LITELLM_BASE_URL$/ },
+  {
+    name: "DNS failure",
+    url: () => "http://litellm.invalid:4000",
+    line: /^Cannot resolve LiteLLM host "litellm\.invalid"; check LITELLM_BASE_URL$/,
+  },
   {
     name: "timeout",
     scenario: { apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "slow", delayMs: 3_000 }) },
@@ -72,7 +81,11 @@ const FAILURE_MODES: readonly FailureMode[] = [
     scenario: { apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "malformed" }) },
     line: /^LiteLLM at .*\/v1\/models answered with something that is not JSON .*; check that LITELLM_BASE_URL points at the proxy$/,
   },
-  { name: "an empty model list", scenario: { apiKey: API_KEY, models: [] }, line: /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ lists no chat models for this key; check the key's model access$/ },
+  {
+    name: "an empty model list",
+    scenario: { apiKey: API_KEY, models: [] },
+    line: /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ lists no chat models for this key; check the key's model access$/,
+  },
 ];
 
 /** The suite: one pi run per failure mode, each against its own proxy. */
@@ -85,7 +98,9 @@ export function failureSuite(): ConformanceSuite {
         const url = mode.url ? await mode.url(fake) : fake!.url;
         const run = await runPi(["--list-models"], { LITELLM_BASE_URL: url, LITELLM_API_KEY: API_KEY, ...OTHER_PROVIDER, ...mode.env });
         assertCleanRun(run);
-        const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider: ")).map((line) => line.slice("pi-litellm-provider: ".length));
+        const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider: ")).map((line) =>
+          line.slice("pi-litellm-provider: ".length)
+        );
         assert.equal(lines.length, 1, run.stderr);
         assert.match(lines[0]!, mode.line);
         assert.match(run.stdout + run.stderr, /anthropic\s+claude/, "pi's other providers are still listed");
@@ -107,7 +122,9 @@ export function failureSuite(): ConformanceSuite {
           // The proxy answers discovery itself (from the other host's catalog) and redirects every request.
           const proxy = new Hono();
           proxy.get("*", async (c) => {
-            const answer = await fetch(`${elsewhere.url}${new URL(c.req.url).pathname}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+            const answer = await fetch(`${elsewhere.url}${new URL(c.req.url).pathname}`, {
+              headers: { authorization: `Bearer ${API_KEY}` },
+            });
             return new Response(await answer.text(), { status: answer.status, headers: { "content-type": "application/json" } });
           });
           proxy.post("*", (c) => c.redirect(`${elsewhere.url}${new URL(c.req.url).pathname}`, 307));
@@ -125,7 +142,10 @@ export function failureSuite(): ConformanceSuite {
             assertCleanRun(run, 1);
             const reached = elsewhere.requests.slice(before).filter((request) => request.method === "POST");
             assert.deepEqual(reached, [], "no request followed the redirect");
-            assert.match(plain(run.stdout + run.stderr), /LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/messages; the request was not sent there, so the key stays with the proxy\. If the proxy moved, set LITELLM_BASE_URL to its new address/);
+            assert.match(
+              plain(run.stdout + run.stderr),
+              /LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/messages; the request was not sent there, so the key stays with the proxy\. If the proxy moved, set LITELLM_BASE_URL to its new address/,
+            );
             assert.doesNotMatch(run.stdout + run.stderr, /gw-secret-redirect-77/);
           } finally {
             await redirecting.close();
@@ -134,7 +154,8 @@ export function failureSuite(): ConformanceSuite {
         },
       },
       {
-        name: "a cold start against a slow proxy, naming one of its models: the run goes ahead on the model's name and is answered, with one line saying so",
+        name:
+          "a cold start against a slow proxy, naming one of its models: the run goes ahead on the model's name and is answered, with one line saying so",
         async run() {
           // The model list takes longer than the bound; the chat route answers at once.
           const fake = await startFakeLiteLLM({ apiKey: API_KEY, models: MODELS, routes: ALL_ROUTES({ kind: "slow", delayMs: 1_500 }) });
@@ -148,7 +169,10 @@ export function failureSuite(): ConformanceSuite {
             assert.equal(run.stdout.trim(), "Hello from gpt-5.");
             const lines = run.stderr.split("\n").filter((line) => line.startsWith("pi-litellm-provider: "));
             assert.equal(lines.length, 1, run.stderr);
-            assert.match(lines[0]!, /did not answer within 300 ms; litellm\/gpt-5 goes ahead on its name alone \(its family's limits\) while the model list is read again$/);
+            assert.match(
+              lines[0]!,
+              /did not answer within 300 ms; litellm\/gpt-5 goes ahead on its name alone \(its family's limits\) while the model list is read again$/,
+            );
           } finally {
             await fake.close();
           }
@@ -174,10 +198,18 @@ export function failureSuite(): ConformanceSuite {
         async run() {
           const fake = await startFakeLiteLLM({
             apiKey: API_KEY,
-            models: [{ id: "acme-overloaded", servedBy: "lenient", reply: { text: "Partial answer here", chunks: 6 }, fault: { kind: "error-frame", afterChunks: 3, fixture: "litellm-midstream-overloaded" } }],
+            models: [{
+              id: "acme-overloaded",
+              servedBy: "lenient",
+              reply: { text: "Partial answer here", chunks: 6 },
+              fault: { kind: "error-frame", afterChunks: 3, fixture: "litellm-midstream-overloaded" },
+            }],
           });
           try {
-            const run = await runPi(["--no-session", "--provider", "litellm", "--model", "acme-overloaded", "-p", "Say hello."], { LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY });
+            const run = await runPi(["--no-session", "--provider", "litellm", "--model", "acme-overloaded", "-p", "Say hello."], {
+              LITELLM_BASE_URL: fake.url,
+              LITELLM_API_KEY: API_KEY,
+            });
             assertCleanRun(run, 1);
             assert.match(run.stderr, /Overloaded/);
           } finally {
@@ -192,7 +224,10 @@ export function failureSuite(): ConformanceSuite {
           const agentDir = temporaryDirectory("pi-litellm-session-");
           const cwd = temporaryDirectory("pi-litellm-project-");
           const before = await startFakeLiteLLM({ apiKey: API_KEY, models: [{ id: "retired-model", servedBy: "lenient" }, ...MODELS] });
-          const first = await runPi(["--provider", "litellm", "--model", "retired-model", "-p", "Say hello."], { LITELLM_BASE_URL: before.url, LITELLM_API_KEY: API_KEY }, { agentDir, cwd });
+          const first = await runPi(["--provider", "litellm", "--model", "retired-model", "-p", "Say hello."], {
+            LITELLM_BASE_URL: before.url,
+            LITELLM_API_KEY: API_KEY,
+          }, { agentDir, cwd });
           await before.close();
           assertCleanRun(first);
           const after = await startFakeLiteLLM({ apiKey: API_KEY, models: MODELS });
@@ -200,10 +235,16 @@ export function failureSuite(): ConformanceSuite {
             const env = { LITELLM_BASE_URL: after.url, LITELLM_API_KEY: API_KEY };
             const resumed = await runPi(["--continue", "-p", "Again."], env, { agentDir, cwd });
             assertCleanRun(resumed);
-            assert.match(resumed.stderr, /^pi-litellm-provider: This session used litellm\/retired-model, which LiteLLM no longer lists for this key; continuing with litellm\/gpt-5\./m);
+            assert.match(
+              resumed.stderr,
+              /^pi-litellm-provider: This session used litellm\/retired-model, which LiteLLM no longer lists for this key; continuing with litellm\/gpt-5\./m,
+            );
             const explicit = await runPi(["--no-session", "--provider", "litellm", "--model", "retired-model", "-p", "Hi."], env);
             assertCleanRun(explicit, 1);
-            assert.match(explicit.stderr, /^pi-litellm-provider: LiteLLM at .* does not list "retired-model" for this key, so requests to it will fail/m);
+            assert.match(
+              explicit.stderr,
+              /^pi-litellm-provider: LiteLLM at .* does not list "retired-model" for this key, so requests to it will fail/m,
+            );
           } finally {
             await after.close();
           }

@@ -12,7 +12,6 @@ import { type Fixture, loadFixtures, triggers } from "./fixtures.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
 
-
 /** Where the fake serves each wire API. */
 const ROUTE_PATHS: Readonly<Record<WireApi, string>> = {
   "openai-completions": "/v1/chat/completions",
@@ -59,8 +58,16 @@ export function fakeSuite(usedFixtures: () => readonly string[]): ConformanceSui
         async run() {
           for (const fixture of fixtures) {
             if (fixture.verbatim) assert.match(fixture.source, /https:\/\//, `${fixture.id} is verbatim: its source must be a public URL`);
-            else assert.match(`${fixture.source} ${fixture.notes ?? ""}`, /Reconstructed|reconstructed/, `${fixture.id} is not verbatim: its source must say what it was reconstructed from`);
-            assert.doesNotMatch(JSON.stringify(fixture), /facts\.md|facts file|facts section/, `${fixture.id} cites a document outside this repository`);
+            else {assert.match(
+                `${fixture.source} ${fixture.notes ?? ""}`,
+                /Reconstructed|reconstructed/,
+                `${fixture.id} is not verbatim: its source must say what it was reconstructed from`,
+              );}
+            assert.doesNotMatch(
+              JSON.stringify(fixture),
+              /facts\.md|facts file|facts section/,
+              `${fixture.id} cites a document outside this repository`,
+            );
           }
         },
       },
@@ -87,7 +94,9 @@ export function fakeSuite(usedFixtures: () => readonly string[]): ConformanceSui
               assert.equal(response.status, fixture.status, `${fixture.id} on ${api}`);
               // On /v1/messages LiteLLM puts its message in Anthropic's envelope, as the real 1.106.12 does.
               const { message, type } = (fixture.body as { error: { message: string; type: string | null } }).error;
-              const expected = api === "anthropic-messages" ? { type: "error", error: { type: type ?? "invalid_request_error", message } } : fixture.body;
+              const expected = api === "anthropic-messages"
+                ? { type: "error", error: { type: type ?? "invalid_request_error", message } }
+                : fixture.body;
               assert.deepEqual(await response.json(), expected, `${fixture.id} on ${api}`);
             }
           }
@@ -97,7 +106,13 @@ export function fakeSuite(usedFixtures: () => readonly string[]): ConformanceSui
         name: "a wrong or missing key gets LiteLLM's 401 envelope on every route but health",
         async run() {
           const auth = fixtures.find((fixture) => fixture.id === "litellm-auth")!;
-          for (const response of [await get("/v1/models", { authorization: "Bearer sk-wrong" }), await get("/v1/model/info", {}), await post("/v1/chat/completions", {}, { authorization: "Bearer nope" })]) {
+          for (
+            const response of [
+              await get("/v1/models", { authorization: "Bearer sk-wrong" }),
+              await get("/v1/model/info", {}),
+              await post("/v1/chat/completions", {}, { authorization: "Bearer nope" }),
+            ]
+          ) {
             assert.equal(response.status, 401);
             assert.deepEqual(await response.json(), auth.body);
           }
@@ -125,7 +140,9 @@ export function fakeSuite(usedFixtures: () => readonly string[]): ConformanceSui
           const models = (await (await get("/v1/models")).json()) as { data: { id: string }[] };
           assert.ok(models.data.some((entry) => entry.id === "anthropic/*"));
           assert.ok(models.data.some((entry) => entry.id === "gpt-5"));
-          const info = (await (await get("/v1/model/info")).json()) as { data: { model_name: string; litellm_params: { model: string } }[] };
+          const info = (await (await get("/v1/model/info")).json()) as {
+            data: { model_name: string; litellm_params: { model: string } }[];
+          };
           assert.equal(info.data.find((row) => row.model_name === "gpt-5")?.litellm_params.model, "azure/gpt-5");
         },
       },
@@ -152,7 +169,8 @@ export function fakeSuite(usedFixtures: () => readonly string[]): ConformanceSui
         name: "every request is recorded with its method, path, headers and body",
         async run() {
           const before = fake.requests.length;
-          await (await post("/v1/chat/completions", { model: "gpt-5", stream: true, store: false }, { "x-litellm-session-id": "s-1" })).text();
+          await (await post("/v1/chat/completions", { model: "gpt-5", stream: true, store: false }, { "x-litellm-session-id": "s-1" }))
+            .text();
           const [recorded] = fake.requests.slice(before);
           assert.equal(recorded?.method, "POST");
           assert.equal(recorded?.path, "/v1/chat/completions");

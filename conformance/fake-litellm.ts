@@ -65,7 +65,14 @@ export interface Scenario {
   /** `false` plays a LiteLLM older than its `/v1/messages` route: a 404 there. */
   messagesRoute?: boolean;
   /** The key's spend and budget, sent on every answer's headers and by `/key/info`. */
-  key?: { spend: number; maxBudget: number; resetsAt?: string; expires?: string; models?: string[]; team?: { id: string; spend: number; maxBudget: number } };
+  key?: {
+    spend: number;
+    maxBudget: number;
+    resetsAt?: string;
+    expires?: string;
+    models?: string[];
+    team?: { id: string; spend: number; maxBudget: number };
+  };
 }
 
 /** A request the fake received, and what it answered. */
@@ -104,7 +111,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** LiteLLM's answer for a model name it does not know (HTTP 400, message as `str(dict)`). */
 function invalidModelBody(route: string, model: string): unknown {
-  const message = `{'error': '/${route}: Invalid model name passed in model=${model}. Call \`/v1/models\` to view available models for your key.'}`;
+  const message =
+    `{'error': '/${route}: Invalid model name passed in model=${model}. Call \`/v1/models\` to view available models for your key.'}`;
   return { error: { message, type: "None", param: "None", code: "400" } };
 }
 
@@ -115,7 +123,10 @@ function invalidModelBody(route: string, model: string): unknown {
 function anthropicEnvelope(payload: unknown): unknown {
   const error = (payload as { error?: { message?: unknown; type?: unknown } } | null)?.error;
   if (typeof error?.message !== "string") return payload;
-  return { type: "error", error: { type: typeof error.type === "string" && error.type !== "None" ? error.type : "invalid_request_error", message: error.message } };
+  return {
+    type: "error",
+    error: { type: typeof error.type === "string" && error.type !== "None" ? error.type : "invalid_request_error", message: error.message },
+  };
 }
 
 function estimateTokens(body: unknown): number {
@@ -169,13 +180,24 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
   const app = new Hono();
 
   const record = (c: Context, entry: Omit<RecordedRequest, "at" | "method" | "path" | "headers">) => {
-    requests.push({ at: Date.now(), method: c.req.method, path: new URL(c.req.url).pathname + new URL(c.req.url).search, headers: c.req.header(), ...entry });
+    requests.push({
+      at: Date.now(),
+      method: c.req.method,
+      path: new URL(c.req.url).pathname + new URL(c.req.url).search,
+      headers: c.req.header(),
+      ...entry,
+    });
   };
-  const presentedKey = (c: Context) => c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.header("api-key") ?? c.req.header("x-api-key");
+  const presentedKey = (c: Context) =>
+    c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.header("api-key") ?? c.req.header("x-api-key");
   // Read per request: a test may revoke a key while the proxy runs.
   const authorized = (c: Context) => scenario.apiKey === null || [scenario.apiKey].flat().includes(presentedKey(c) ?? "");
 
-  async function faulted(c: Context, fault: Fault | undefined, envelope: (payload: unknown) => unknown = (payload) => payload): Promise<Response | undefined> {
+  async function faulted(
+    c: Context,
+    fault: Fault | undefined,
+    envelope: (payload: unknown) => unknown = (payload) => payload,
+  ): Promise<Response | undefined> {
     if (!fault) return undefined;
     switch (fault.kind) {
       case "slow":
@@ -191,7 +213,10 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
       case "missing":
         return c.json({ detail: "Not Found" }, 404);
       case "html":
-        return c.html(`<html><head><title>${fault.status} Bad Gateway</title></head><body><h1>${fault.status} Bad Gateway</h1></body></html>`, fault.status as 502);
+        return c.html(
+          `<html><head><title>${fault.status} Bad Gateway</title></head><body><h1>${fault.status} Bad Gateway</h1></body></html>`,
+          fault.status as 502,
+        );
       case "malformed":
         // A JSON body cut short, as a crashed worker or a truncating gateway leaves it.
         return c.body('{"object": "list", "data": [{"id": "gpt', 200, { "content-type": "application/json" });
@@ -233,7 +258,13 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
       }
       const fault = await faulted(c, model.fault, wireApi === "anthropic-messages" ? anthropicEnvelope : undefined);
       if (fault) {
-        record(c, { wireApi, model: modelId, body, status: fault.status, ...(model.fault?.kind === "fixture" ? { fixture: model.fault.fixture } : {}) });
+        record(c, {
+          wireApi,
+          model: modelId,
+          body,
+          status: fault.status,
+          ...(model.fault?.kind === "fixture" ? { fixture: model.fault.fixture } : {}),
+        });
         return fault;
       }
       const turn = readTurn(wireApi, body);
@@ -253,7 +284,12 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
       const cached = identity !== undefined && cache.has(identity) ? Math.floor(prompt * 0.8) : 0;
       if (identity !== undefined) cache.add(identity);
       const reply = scriptedReply(model.servedBy, turn, model.reply ?? { text: `Hello from ${model.id}.` });
-      const usage: ReplyUsage = { prompt, completion: estimateTokens(reply.text), cached, ...(model.responseCost === undefined ? {} : { cost: model.responseCost }) };
+      const usage: ReplyUsage = {
+        prompt,
+        completion: estimateTokens(reply.text),
+        cached,
+        ...(model.responseCost === undefined ? {} : { cost: model.responseCost }),
+      };
       if (wireApi === "anthropic-messages") {
         return streamSSE(c, async (stream) => {
           for (const frame of messageEvents(modelId, reply, usage)) {
@@ -291,15 +327,18 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
 
   app.get("/health/liveliness", (c) => c.json("I'm alive!"));
   for (const prefix of ["", "/v1"]) {
-    app.get(`${prefix}/models`, management("models", () => ({
-      object: "list",
-      data: [...scenario.models.map((model) => model.id), ...(scenario.wildcards ?? [])].map((id) => ({
-        id,
-        object: "model",
-        created: 1_677_610_602,
-        owned_by: "openai",
+    app.get(
+      `${prefix}/models`,
+      management("models", () => ({
+        object: "list",
+        data: [...scenario.models.map((model) => model.id), ...(scenario.wildcards ?? [])].map((id) => ({
+          id,
+          object: "model",
+          created: 1_677_610_602,
+          owned_by: "openai",
+        })),
       })),
-    })));
+    );
     app.get(`${prefix}/model/info`, management("model/info", () => ({ data: modelInfoRows(scenario.models) })));
     app.post(`${prefix}/chat/completions`, chat(() => "openai-completions"));
     app.post(`${prefix}/responses`, chat(responsesApi));
@@ -316,7 +355,14 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
     if (!key) return c.json({ error: { message: "No connected db.", type: "no_db_connection", param: "None", code: "400" } }, 400);
     return c.json({
       key: "hashed",
-      info: { spend: key.spend, max_budget: key.maxBudget, budget_reset_at: key.resetsAt ?? null, expires: key.expires ?? null, models: key.models ?? [], team_id: key.team?.id ?? null },
+      info: {
+        spend: key.spend,
+        max_budget: key.maxBudget,
+        budget_reset_at: key.resetsAt ?? null,
+        expires: key.expires ?? null,
+        models: key.models ?? [],
+        team_id: key.team?.id ?? null,
+      },
     });
   });
   // What a proxy with a database answers for the key's team (litellm/proxy/management_endpoints/team_endpoints.py).
@@ -324,7 +370,10 @@ export function createFakeApp(scenario: Scenario, requests: RecordedRequest[] = 
     const team = scenario.key?.team;
     record(c, { status: team && c.req.query("team_id") === team.id ? 200 : 404 });
     if (!team || c.req.query("team_id") !== team.id) return c.json({ detail: "Not Found" }, 404);
-    return c.json({ team_id: team.id, team_info: { team_id: team.id, spend: team.spend, max_budget: team.maxBudget, budget_reset_at: null } });
+    return c.json({
+      team_id: team.id,
+      team_info: { team_id: team.id, spend: team.spend, max_budget: team.maxBudget, budget_reset_at: null },
+    });
   });
   app.notFound((c) => {
     record(c, { status: 404 });

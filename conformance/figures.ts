@@ -49,13 +49,19 @@ export function testFigures(dir = FIGURES_DIR): string | undefined {
   const failedTests = Number(tap && /^# fail (\d+)$/m.exec(tap)?.[1] || 0);
   const reals = (existsSync(dir) ? readdirSync(dir) : []).filter((name) => /^real-litellm-[\d.]+\.json$/.test(name)).sort()
     .map((name) => ({ version: name.slice("real-litellm-".length, -".json".length), ...read<SuiteFigures>(dir, name)! }));
-  const real = reals.length > 0 ? ` The real-LiteLLM tier passes ${reals.map((run) => `${run.passed} cases${failed(run.failed)} on LiteLLM ${run.version}`).join(" and ")}.` : "";
+  const real = reals.length > 0
+    ? ` The real-LiteLLM tier passes ${
+      reals.map((run) => `${run.passed} cases${failed(run.failed)} on LiteLLM ${run.version}`).join(" and ")
+    }.`
+    : "";
   const deno = read<SuiteFigures>(dir, "conformance-deno.json");
   if (!tests || !summary) return undefined;
   const { statements, branches, functions } = summary.total;
   return [
     `Coverage (\`npm test\` gates branches and functions at 90 %): \`lib/\` has ${percent(statements.pct)} of statements,`,
-    `${percent(branches.pct)} of branches and ${percent(functions.pct)} of functions covered (\`npm test\` passes ${tests} tests${failed(failedTests)}: the unit tests and the`,
+    `${percent(branches.pct)} of branches and ${percent(functions.pct)} of functions covered (\`npm test\` passes ${tests} tests${
+      failed(failedTests)
+    }: the unit tests and the`,
     `conformance cases).${real}${deno ? ` Under Deno the conformance suite passes ${deno.passed} cases${failed(deno.failed)}.` : ""}`,
   ].join("\n");
 }
@@ -77,12 +83,22 @@ interface BusyFigures {
 
 /** The busy-backend table, from every pi's and LiteLLM's last real-tier run; `undefined` before one. */
 export function busyFigures(dir = FIGURES_DIR): string | undefined {
-  const runs = existsSync(dir) ? readdirSync(dir).filter((name) => /^real-busy-.*\.json$/.test(name)).sort().map((name) => read<BusyFigures>(dir, name)!) : [];
+  const runs = existsSync(dir)
+    ? readdirSync(dir).filter((name) => /^real-busy-.*\.json$/.test(name)).sort().map((name) => read<BusyFigures>(dir, name)!)
+    : [];
   if (runs.length === 0) return undefined;
   const rows = runs.flatMap((run) =>
-    run.rows.map((row) => `| ${run.pi} | ${run.litellm} | ${row.case === "persistent" ? `persistent ${row.status}` : `429, ${row.case}`} | ${row.wireApi} | ${row.requests} | ${row.seconds} s |`)
+    run.rows.map((row) =>
+      `| ${run.pi} | ${run.litellm} | ${
+        row.case === "persistent" ? `persistent ${row.status}` : `429, ${row.case}`
+      } | ${row.wireApi} | ${row.requests} | ${row.seconds} s |`
+    )
   );
-  return ["| pi | LiteLLM | Backend answers | Route | Proxy requests | Until the line or answer |", "| --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
+  return [
+    "| pi | LiteLLM | Backend answers | Route | Proxy requests | Until the line or answer |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
 }
 
 /** One run of the suites on one pi against one proxy, for the matrix. */
@@ -99,7 +115,9 @@ interface MatrixRun {
  * proxy (the fake's CLI suites, each real LiteLLM), each cell the cases that passed there.
  */
 export function matrixFigures(dir = FIGURES_DIR): string | undefined {
-  const runs = (existsSync(dir) ? readdirSync(dir) : []).filter((name) => /^matrix-.*\.json$/.test(name)).map((name) => read<MatrixRun>(dir, name)!);
+  const runs = (existsSync(dir) ? readdirSync(dir) : []).filter((name) => /^matrix-.*\.json$/.test(name)).map((name) =>
+    read<MatrixRun>(dir, name)!
+  );
   if (runs.length === 0) return undefined;
   const version = (text: string) => text.split(".").map(Number);
   const byVersion = (a: string, b: string) => version(a).reduce((order, part, index) => order || part - (version(b)[index] ?? 0), 0);
@@ -110,5 +128,9 @@ export function matrixFigures(dir = FIGURES_DIR): string | undefined {
     return run ? `${run.passed} passed${failed(run.failed)}, ${run.suites.length} suite${run.suites.length === 1 ? "" : "s"}` : "not run";
   };
   const head = `| pi | ${proxies.map((proxy) => (proxy === "fake" ? "the fake LiteLLM (CLI suites)" : proxy)).join(" | ")} |`;
-  return [head, `| --- |${proxies.map(() => " --- |").join("")}`, ...pis.map((pi) => `| ${pi} | ${proxies.map((proxy) => cell(pi, proxy)).join(" | ")} |`)].join("\n");
+  return [
+    head,
+    `| --- |${proxies.map(() => " --- |").join("")}`,
+    ...pis.map((pi) => `| ${pi} | ${proxies.map((proxy) => cell(pi, proxy)).join(" | ")} |`),
+  ].join("\n");
 }

@@ -62,13 +62,21 @@ export function fixtureProblems(name: string, value: unknown): string[] {
     "wireApis",
     `a non-empty list of ${WIRE_APIS.join(", ")}`,
   );
-  check(fixture.param === null || typeof fixture.param === "string" || isStringList(fixture.param), "param", "a field, a list of fields, or null");
+  check(
+    fixture.param === null || typeof fixture.param === "string" || isStringList(fixture.param),
+    "param",
+    "a field, a list of fields, or null",
+  );
   check(Number.isInteger(fixture.status) && fixture.status! >= 400 && fixture.status! < 600, "status", "an HTTP error status");
   const body = fixture.body as { error?: { message?: unknown; code?: unknown }; detail?: unknown } | undefined;
   if (typeof body?.detail === "string") {
     check(body.error === undefined, "body", "either LiteLLM's {error} envelope or FastAPI's {detail}, not both");
   } else {
-    check(typeof body?.error?.message === "string" && body.error.message !== "", "body", "a LiteLLM envelope {error: {message, code}} or {detail}");
+    check(
+      typeof body?.error?.message === "string" && body.error.message !== "",
+      "body",
+      "a LiteLLM envelope {error: {message, code}} or {detail}",
+    );
     check(body?.error?.code === String(fixture.status), "body.error.code", "the status as a string, as LiteLLM sends it");
   }
   check(typeof fixture.source === "string" && fixture.source.trim() !== "", "source", "where the text was recorded from");

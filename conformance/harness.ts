@@ -66,14 +66,19 @@ export async function loadExtension(
   // Learned rules go to a throwaway agent directory unless the test shares one between instances.
   const agentEnv = { PI_CODING_AGENT_DIR: temporaryDirectory("pi-litellm-agent-"), ...env };
   await litellmExtension({ env: agentEnv, cwd, warn: (line) => warnings.push(line), ...options })(pi);
-  assertNoSecrets(env, { ...Object.fromEntries(warnings.map((line, index) => [`warning ${index}`, line])), ...filesUnder(agentEnv.PI_CODING_AGENT_DIR) });
+  assertNoSecrets(env, {
+    ...Object.fromEntries(warnings.map((line, index) => [`warning ${index}`, line])),
+    ...filesUnder(agentEnv.PI_CODING_AGENT_DIR),
+  });
 
   const model = (id: string, providerName = "litellm"): Model<string> => {
     const provider = providers.get(providerName);
     const definition = provider?.config.models?.find((candidate) => candidate.id === id);
     if (!provider || !definition) throw new Error(`${providerName} registered no model ${id}`);
     const { api, baseUrl, ...rest } = definition;
-    return { ...rest, api: api ?? provider.config.api!, provider: providerName, baseUrl: baseUrl ?? provider.config.baseUrl! } as Model<string>;
+    return { ...rest, api: api ?? provider.config.api!, provider: providerName, baseUrl: baseUrl ?? provider.config.baseUrl! } as Model<
+      string
+    >;
   };
   return {
     providers,
@@ -91,7 +96,12 @@ export async function loadExtension(
 }
 
 /** The same request without the extension: pi-ai's own stream for the wire API, nothing filtered. */
-export function streamWithoutExtension(model: Model<string>, wireApi: WireApi, options: SimpleStreamOptions, context = userContext()): AssistantMessageEventStream {
+export function streamWithoutExtension(
+  model: Model<string>,
+  wireApi: WireApi,
+  options: SimpleStreamOptions,
+  context = userContext(),
+): AssistantMessageEventStream {
   const baseUrl = WIRE_API_TABLE[wireApi].baseUrl(model.baseUrl.replace(/\/v1$/, ""));
   return wireStream(wireApi)({ ...model, api: wireApi, baseUrl } as Model<string>, context, options);
 }

@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { FakeLiteLLM, FakeModel } from "./fake-litellm.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
@@ -31,14 +30,49 @@ interface LearningCase {
 const REASONS = [{ supports_reasoning: true }];
 
 export const LEARNING_CASES: readonly LearningCase[] = [
-  { model: { id: "acme-foundry", servedBy: "azure-foundry" }, fixture: "azure-unrecognized-argument", field: "prompt_cache_key", options: { cacheRetention: "long" } },
+  {
+    model: { id: "acme-foundry", servedBy: "azure-foundry" },
+    fixture: "azure-unrecognized-argument",
+    field: "prompt_cache_key",
+    options: { cacheRetention: "long" },
+  },
   { model: { id: "acme-legacy", servedBy: "azure-legacy" }, fixture: "azure-max-tokens", field: "max_tokens", adds: { max_tokens: 1024 } },
-  { model: { id: "acme-vertex", servedBy: "vertex-legacy", deployments: REASONS }, fixture: "litellm-vertex-reasoning-effort", field: "reasoning_effort", options: { reasoning: "high" } },
-  { model: { id: "acme-flash", servedBy: "databricks-gemini", deployments: REASONS }, fixture: "databricks-gemini-reasoning-effort", field: "reasoning_effort", options: { reasoning: "high" } },
-  { model: { id: "acme-writer", servedBy: "databricks-claude" }, fixture: "databricks-prompt-cache-key", field: "prompt_cache_key", options: { cacheRetention: "long" } },
-  { model: { id: "acme-poet", servedBy: "databricks-claude" }, fixture: "databricks-claude-temperature", field: "temperature", options: { temperature: 0.7 } },
-  { model: { id: "acme-batch", servedBy: "strict-databricks" }, fixture: "litellm-connection-error", field: "store", options: { maxRetries: 0 } },
-  { model: { id: "acme-sampler", servedBy: "gpt-4" }, fixture: "azure-prompt-cache-retention", field: "prompt_cache_retention", options: { cacheRetention: "long" } },
+  {
+    model: { id: "acme-vertex", servedBy: "vertex-legacy", deployments: REASONS },
+    fixture: "litellm-vertex-reasoning-effort",
+    field: "reasoning_effort",
+    options: { reasoning: "high" },
+  },
+  {
+    model: { id: "acme-flash", servedBy: "databricks-gemini", deployments: REASONS },
+    fixture: "databricks-gemini-reasoning-effort",
+    field: "reasoning_effort",
+    options: { reasoning: "high" },
+  },
+  {
+    model: { id: "acme-writer", servedBy: "databricks-claude" },
+    fixture: "databricks-prompt-cache-key",
+    field: "prompt_cache_key",
+    options: { cacheRetention: "long" },
+  },
+  {
+    model: { id: "acme-poet", servedBy: "databricks-claude" },
+    fixture: "databricks-claude-temperature",
+    field: "temperature",
+    options: { temperature: 0.7 },
+  },
+  {
+    model: { id: "acme-batch", servedBy: "strict-databricks" },
+    fixture: "litellm-connection-error",
+    field: "store",
+    options: { maxRetries: 0 },
+  },
+  {
+    model: { id: "acme-sampler", servedBy: "gpt-4" },
+    fixture: "azure-prompt-cache-retention",
+    field: "prompt_cache_retention",
+    options: { cacheRetention: "long" },
+  },
 ];
 
 /** A model whose backend fails mid-stream with an error naming a field: too late to retry. */
@@ -59,7 +93,12 @@ export function learningSuite(): ConformanceSuite {
   let agentDir: string;
   let extension: LoadedExtension;
   const notices: string[] = [];
-  const env = () => ({ LITELLM_BASE_URL: fake.url, LITELLM_API_KEY: API_KEY, PI_CODING_AGENT_DIR: agentDir, LITELLM_WIRE_API: "acme-midstream=openai-responses" });
+  const env = () => ({
+    LITELLM_BASE_URL: fake.url,
+    LITELLM_API_KEY: API_KEY,
+    PI_CODING_AGENT_DIR: agentDir,
+    LITELLM_WIRE_API: "acme-midstream=openai-responses",
+  });
   const options = (row: LearningCase): SimpleStreamOptions => ({
     sessionId: "learning-session",
     ...row.options,
@@ -78,7 +117,10 @@ export function learningSuite(): ConformanceSuite {
         const { outcome, requests } = await send(extension, row);
         assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
         assert.equal(outcome.text, `Hello from ${row.model.id}.`);
-        assert.deepEqual(requests.map((request) => [request.status, request.fixture]), [[fixtureById(loadFixtures(), row.fixture).status, row.fixture], [200, undefined]]);
+        assert.deepEqual(requests.map((request) => [request.status, request.fixture]), [[
+          fixtureById(loadFixtures(), row.fixture).status,
+          row.fixture,
+        ], [200, undefined]]);
         assert.ok(fieldPaths(requests[0]!.body).includes(row.field));
         assert.ok(!fieldPaths(requests[1]!.body).includes(row.field));
       },
@@ -109,7 +151,11 @@ export function learningSuite(): ConformanceSuite {
       fake = await startFakeLiteLLM({ apiKey: API_KEY, models: [...LEARNING_CASES.map((row) => row.model), MIDSTREAM] });
       extension = await loadExtension(env());
       for (const handler of extension.handlers.get("session_start") ?? []) {
-        handler({ reason: "startup" }, { hasUI: true, ui: { notify: (message: string) => notices.push(message) }, sessionManager: { getBranch: () => [] } });
+        handler({ reason: "startup" }, {
+          hasUI: true,
+          ui: { notify: (message: string) => notices.push(message) },
+          sessionManager: { getBranch: () => [] },
+        });
       }
     },
     after: () => fake.close(),
@@ -120,7 +166,10 @@ export function learningSuite(): ConformanceSuite {
         async run() {
           assert.equal(notices.length, LEARNING_CASES.length);
           assertNoSecrets(env(), Object.fromEntries(notices.map((notice, index) => [`notice ${index}`, notice])));
-          assert.match(notices[0]!, /acme-foundry rejected "prompt_cache_key"; it is no longer sent to that model \(\/litellm forget undoes this\)/);
+          assert.match(
+            notices[0]!,
+            /acme-foundry rejected "prompt_cache_key"; it is no longer sent to that model \(\/litellm forget undoes this\)/,
+          );
         },
       },
       {

@@ -26,7 +26,12 @@ import type { LoginCallbacks, ProviderLogin } from "../lib/pi.ts";
 const ENVIRONMENT_KEY = "sk-exported-in-the-shell-5b1e";
 
 /** No proxy configured: what a new user's shell has. `undefined` removes a variable from pi's environment. */
-export const NOTHING_CONFIGURED = { LITELLM_BASE_URL: undefined, LITELLM_API_KEY: undefined, OPENAI_BASE_URL: undefined, OPENAI_API_KEY: undefined };
+export const NOTHING_CONFIGURED = {
+  LITELLM_BASE_URL: undefined,
+  LITELLM_API_KEY: undefined,
+  OPENAI_BASE_URL: undefined,
+  OPENAI_API_KEY: undefined,
+};
 
 /** A user at the login dialog, in-process: answers each prompt in turn. */
 function answering(answers: string[]): LoginCallbacks {
@@ -36,7 +41,8 @@ function answering(answers: string[]): LoginCallbacks {
 /** The suite: one fake proxy that knows the conformance key; each case has its own agent directory. */
 export function loginSuite(): ConformanceSuite {
   let fake: FakeLiteLLM;
-  const stored = (agentDir: string) => JSON.parse(readFileSync(join(agentDir, "auth.json"), "utf8")) as Record<string, Record<string, unknown>>;
+  const stored = (agentDir: string) =>
+    JSON.parse(readFileSync(join(agentDir, "auth.json"), "utf8")) as Record<string, Record<string, unknown>>;
   return {
     name: "login through pi's TUI",
     async before() {
@@ -47,21 +53,32 @@ export function loginSuite(): ConformanceSuite {
     },
     cases: [
       {
-        name: "/login on a machine with nothing configured: a wrong key is refused and asked again, then pi -p answers with litellm/gpt-4o; the key is in no file but auth.json",
+        name:
+          "/login on a machine with nothing configured: a wrong key is refused and asked again, then pi -p answers with litellm/gpt-4o; the key is in no file but auth.json",
         async run() {
           const agentDir = temporaryDirectory("pi-litellm-login-agent-");
           const project = temporaryDirectory("pi-litellm-login-project-");
           const terminal = tui(agentDir, project);
           await inTui(terminal, () => logIn(terminal, fake.url, ["sk-typed-wrong-0000", API_KEY]));
-          assert.deepEqual(stored(agentDir).litellm, { type: "oauth", access: API_KEY, refresh: "", expires: Date.UTC(9999, 0, 1), baseUrl: fake.url });
+          assert.deepEqual(stored(agentDir).litellm, {
+            type: "oauth",
+            access: API_KEY,
+            refresh: "",
+            expires: Date.UTC(9999, 0, 1),
+            baseUrl: fake.url,
+          });
 
           const before = fake.requests.length;
-          const run = await runPi(["--no-session", "--model", "litellm/gpt-4o", "-p", "Say hello."], NOTHING_CONFIGURED, { agentDir, cwd: project });
+          const run = await runPi(["--no-session", "--model", "litellm/gpt-4o", "-p", "Say hello."], NOTHING_CONFIGURED, {
+            agentDir,
+            cwd: project,
+          });
           assert.equal(run.code, 0, run.stdout + run.stderr);
           assert.match(run.stdout, /Hello from gpt-4o\./);
           const request = fake.requests.slice(before).find((candidate) => candidate.model === "gpt-4o");
           assert.equal(request?.headers.authorization, `Bearer ${API_KEY}`);
-          const holding = Object.entries({ ...filesUnder(agentDir), ...filesUnder(project) }).filter(([, text]) => text.includes(API_KEY)).map(([path]) => path);
+          const holding = Object.entries({ ...filesUnder(agentDir), ...filesUnder(project) }).filter(([, text]) => text.includes(API_KEY))
+            .map(([path]) => path);
           assert.deepEqual(holding, [join(agentDir, "auth.json")]);
         },
       },
@@ -80,7 +97,10 @@ export function loginSuite(): ConformanceSuite {
             await terminal.waitFor("Logged out of LiteLLM");
           });
           assert.equal(stored(agentDir).litellm, undefined);
-          const run = await runPi(["--no-session", "--model", "litellm/gpt-4o", "-p", "Say hello."], NOTHING_CONFIGURED, { agentDir, cwd: project });
+          const run = await runPi(["--no-session", "--model", "litellm/gpt-4o", "-p", "Say hello."], NOTHING_CONFIGURED, {
+            agentDir,
+            cwd: project,
+          });
           assert.match(run.stderr, /LiteLLM provider is off: run \/login and pick LiteLLM/);
         },
       },
@@ -89,13 +109,21 @@ export function loginSuite(): ConformanceSuite {
         async run() {
           const agentDir = temporaryDirectory("pi-litellm-login-agent-");
           mkdirSync(agentDir, { recursive: true });
-          writeFileSync(join(agentDir, "auth.json"), JSON.stringify({ litellm: { type: "oauth", access: API_KEY, refresh: "", expires: Date.UTC(9999, 0, 1), baseUrl: fake.url } }));
+          writeFileSync(
+            join(agentDir, "auth.json"),
+            JSON.stringify({ litellm: { type: "oauth", access: API_KEY, refresh: "", expires: Date.UTC(9999, 0, 1), baseUrl: fake.url } }),
+          );
           fake.acceptKeys([API_KEY, ENVIRONMENT_KEY]);
           try {
             const before = fake.requests.length;
-            const run = await runPi(["--no-session", "--model", "litellm/gpt-4o", "-p", "Say hello."], { ...NOTHING_CONFIGURED, LITELLM_API_KEY: ENVIRONMENT_KEY }, { agentDir });
+            const run = await runPi(["--no-session", "--model", "litellm/gpt-4o", "-p", "Say hello."], {
+              ...NOTHING_CONFIGURED,
+              LITELLM_API_KEY: ENVIRONMENT_KEY,
+            }, { agentDir });
             assert.equal(run.code, 0, run.stdout + run.stderr);
-            const sent = fake.requests.slice(before).map((request) => request.headers.authorization ?? request.headers["x-litellm-api-key"]);
+            const sent = fake.requests.slice(before).map((request) =>
+              request.headers.authorization ?? request.headers["x-litellm-api-key"]
+            );
             assert.ok(sent.length >= 2, "discovery and the request");
             assert.deepEqual([...new Set(sent)], [`Bearer ${ENVIRONMENT_KEY}`]);
           } finally {
@@ -104,7 +132,8 @@ export function loginSuite(): ConformanceSuite {
         },
       },
       {
-        name: "in-process: with nothing configured, /login is offered without models; a login registers the proxy's models at once, leaving the key to pi",
+        name:
+          "in-process: with nothing configured, /login is offered without models; a login registers the proxy's models at once, leaving the key to pi",
         async run() {
           const extension = await loadExtension(NOTHING_CONFIGURED);
           const offered = extension.providers.get("litellm")?.config;
@@ -125,13 +154,20 @@ export function loginSuite(): ConformanceSuite {
         name: "in-process: a stored login is read at load, and discovery uses its key",
         async run() {
           const agentDir = temporaryDirectory("pi-litellm-login-agent-");
-          writeFileSync(join(agentDir, "auth.json"), JSON.stringify({ litellm: { type: "oauth", access: API_KEY, refresh: "", expires: 0, baseUrl: `${fake.url}/v1` } }));
+          writeFileSync(
+            join(agentDir, "auth.json"),
+            JSON.stringify({ litellm: { type: "oauth", access: API_KEY, refresh: "", expires: 0, baseUrl: `${fake.url}/v1` } }),
+          );
           const before = fake.requests.length;
           const extension = await loadExtension({ ...NOTHING_CONFIGURED, PI_CODING_AGENT_DIR: agentDir });
           assert.deepEqual(extension.warnings, []);
           assert.ok((extension.providers.get("litellm")?.config.models?.length ?? 0) > 0);
           const discovery = fake.requests.slice(before);
-          assert.ok(discovery.length > 0 && discovery.every((request) => request.status === 200 && request.headers.authorization === `Bearer ${API_KEY}`), JSON.stringify(discovery.map((request) => request.status)));
+          assert.ok(
+            discovery.length > 0 &&
+              discovery.every((request) => request.status === 200 && request.headers.authorization === `Bearer ${API_KEY}`),
+            JSON.stringify(discovery.map((request) => request.status)),
+          );
         },
       },
       {
@@ -144,7 +180,9 @@ export function loginSuite(): ConformanceSuite {
           const status = async () => {
             const before = fake.requests.length;
             await extension.commands.get("litellm")!.handler("", { ui: { notify() {} } });
-            return fake.requests.slice(before).filter((request) => request.path === "/key/info").map((request) => request.headers.authorization ?? null);
+            return fake.requests.slice(before).filter((request) => request.path === "/key/info").map((request) =>
+              request.headers.authorization ?? null
+            );
           };
           assert.deepEqual(await status(), [`Bearer ${API_KEY}`]);
           writeFileSync(auth, "{}");

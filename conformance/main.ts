@@ -24,5 +24,11 @@ const report = await runSuites(suites, (line) => console.log(line));
 console.log(`${report.passed} passed, ${report.failed.length} failed`);
 // A whole run under Deno is the Deno figure; a run on another pi (CI's) is that pi's line of the matrix.
 if (wanted.length === 0 && "Deno" in globalThis) recordFigures("conformance-deno", { passed: report.passed, failed: report.failed.length });
-recordFigures(`matrix-fake-pi-${piVersion()}`, { pi: piVersion(), proxy: "fake", passed: report.passed, failed: report.failed.length, suites: suites.map((suite) => suite.name) });
+recordFigures(`matrix-fake-pi-${piVersion()}`, {
+  pi: piVersion(),
+  proxy: "fake",
+  passed: report.passed,
+  failed: report.failed.length,
+  suites: suites.map((suite) => suite.name),
+});
 process.exit(report.failed.length === 0 ? 0 : 1);

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { FakeLiteLLM, Fault, FakeModel } from "./fake-litellm.ts";
+import type { FakeLiteLLM, FakeModel, Fault } from "./fake-litellm.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { collect, type LoadedExtension, loadExtension } from "./harness.ts";
 import { runPi } from "./pi-cli.ts";
@@ -40,8 +40,24 @@ export const METADATA_MODELS: readonly FakeModel[] = [
     servedBy: "claude",
     litellmModel: "anthropic/claude-sonnet-4-5-20250929",
     deployments: [
-      { max_input_tokens: 200000, max_output_tokens: 64000, input_cost_per_token: 3e-6, supports_vision: true, supports_reasoning: true, supports_prompt_caching: true, litellm_provider: "anthropic" },
-      { max_input_tokens: 180000, max_output_tokens: 32000, input_cost_per_token: 3.3e-6, supports_vision: true, supports_reasoning: true, supports_prompt_caching: true, litellm_provider: "bedrock" },
+      {
+        max_input_tokens: 200000,
+        max_output_tokens: 64000,
+        input_cost_per_token: 3e-6,
+        supports_vision: true,
+        supports_reasoning: true,
+        supports_prompt_caching: true,
+        litellm_provider: "anthropic",
+      },
+      {
+        max_input_tokens: 180000,
+        max_output_tokens: 32000,
+        input_cost_per_token: 3.3e-6,
+        supports_vision: true,
+        supports_reasoning: true,
+        supports_prompt_caching: true,
+        litellm_provider: "bedrock",
+      },
     ],
   },
   { id: "text-embedding-3-large", servedBy: "lenient", deployments: [{ mode: "embedding" }] },
@@ -137,7 +153,17 @@ export function metadataSuite(): ConformanceSuite {
         name: "pi -p --thinking medium sends an effort the backend accepts",
         async run() {
           const before = fake.requests.length;
-          const run = await runPi(["--no-session", "--provider", "litellm", "--model", "acme-large", "--thinking", "medium", "-p", "Think."], env(fake.url));
+          const run = await runPi([
+            "--no-session",
+            "--provider",
+            "litellm",
+            "--model",
+            "acme-large",
+            "--thinking",
+            "medium",
+            "-p",
+            "Think.",
+          ], env(fake.url));
           assertCleanRun(run);
           const body = fake.requests.slice(before).find((request) => request.model === "acme-large")?.body as { reasoning_effort?: string };
           assert.ok(["low", "high"].includes(body.reasoning_effort ?? ""), `sent ${body.reasoning_effort}`);

@@ -61,7 +61,12 @@ export function packageSuite(): ConformanceSuite {
           assert.ok(manifest.keywords.includes("pi-package"));
           assert.deepEqual(manifest.pi, { extensions: ["./mod.ts"] });
           // Both scopes: pi 0.73 is @mariozechner, 0.87 and 1.x are @earendil-works (whose loader maps our imports).
-          const peers = ["@mariozechner/pi-ai", "@mariozechner/pi-coding-agent", "@earendil-works/pi-ai", "@earendil-works/pi-coding-agent"];
+          const peers = [
+            "@mariozechner/pi-ai",
+            "@mariozechner/pi-coding-agent",
+            "@earendil-works/pi-ai",
+            "@earendil-works/pi-coding-agent",
+          ];
           assert.deepEqual(manifest.peerDependencies, Object.fromEntries(peers.map((name) => [name, "*"])));
           // Optional, so that installing the package never pulls in a second pi.
           assert.deepEqual(manifest.peerDependenciesMeta, Object.fromEntries(peers.map((name) => [name, { optional: true }])));

@@ -14,7 +14,8 @@ import { assertNoSecrets, filesUnder } from "./leaks.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
 /** Where the pi CLI and the Node.js that runs it are; `PI_CLI` and `PI_NODE` point elsewhere. */
-export const PI_CLI = process.env.PI_CLI ?? fileURLToPath(new URL("../node_modules/@mariozechner/pi-coding-agent/dist/cli.js", import.meta.url));
+export const PI_CLI = process.env.PI_CLI ??
+  fileURLToPath(new URL("../node_modules/@mariozechner/pi-coding-agent/dist/cli.js", import.meta.url));
 export const PI_NODE = process.env.PI_NODE ?? "node";
 /** The extension entry point pi loads. */
 export const MOD_TS = fileURLToPath(new URL("../mod.ts", import.meta.url));

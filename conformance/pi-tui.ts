@@ -12,7 +12,11 @@ import { cleanEnvironment, KEYS, Terminal } from "./terminal.ts";
 
 /** pi's TUI with the extension, an agent directory of its own, and nothing configured beyond `env`. */
 export function tui(agentDir: string, project: string, args: readonly string[] = [], env: Record<string, string> = {}): Terminal {
-  return new Terminal([PI_NODE, PI_CLI, "-e", MOD_TS, ...args], cleanEnvironment({ PI_CODING_AGENT_DIR: agentDir, PI_OFFLINE: "1", ...env }), project);
+  return new Terminal(
+    [PI_NODE, PI_CLI, "-e", MOD_TS, ...args],
+    cleanEnvironment({ PI_CODING_AGENT_DIR: agentDir, PI_OFFLINE: "1", ...env }),
+    project,
+  );
 }
 
 /** Picks LiteLLM in the provider list `/login` and `/logout` open: every pi version titles it so, with a search. */
@@ -28,7 +32,12 @@ export async function pickLiteLLM(terminal: Terminal, mode: "login" | "logout"):
  * then the URL and each key in turn, every key but the last refused with `refusal`; resolves once
  * pi says the login is saved.
  */
-export async function logIn(terminal: Terminal, url: string, keys: readonly string[], refusal = `LiteLLM at ${url} rejected this key (401)`): Promise<void> {
+export async function logIn(
+  terminal: Terminal,
+  url: string,
+  keys: readonly string[],
+  refusal = `LiteLLM at ${url} rejected this key (401)`,
+): Promise<void> {
   await terminal.waitFor("commands");
   terminal.type("/login");
   await terminal.waitFor("/login");
@@ -49,7 +58,13 @@ export async function logIn(terminal: Terminal, url: string, keys: readonly stri
 }
 
 /** pi's trust prompt (pi 0.87 and later), in the order it lists its answers. */
-const TRUST_ANSWERS = ["Trust", "Trust parent folder", "Trust (this session only)", "Do not trust", "Do not trust (this session only)"] as const;
+const TRUST_ANSWERS = [
+  "Trust",
+  "Trust parent folder",
+  "Trust (this session only)",
+  "Do not trust",
+  "Do not trust (this session only)",
+] as const;
 
 /** Answers pi's trust prompt for the project the TUI starts in. */
 export async function answerTrustPrompt(terminal: Terminal, answer: typeof TRUST_ANSWERS[number]): Promise<void> {
@@ -64,7 +79,6 @@ export async function quit(terminal: Terminal): Promise<number> {
   terminal.type(KEYS.ctrlD);
   return await terminal.exited;
 }
-
 
 /** Types a prompt into pi's editor once pi is ready, and sends it. */
 export async function send(terminal: Terminal, prompt: string): Promise<void> {

@@ -43,41 +43,226 @@ const NO_CACHE: SimpleStreamOptions = { cacheRetention: "none" };
 /** The table. Each row becomes up to three cases. */
 export const POLICY_CASES: readonly PolicyCase[] = [
   // Claude: LiteLLM's Anthropic mapping lists neither store nor prompt_cache_key.
-  { model: "claude-haiku-4-5", api: "openai-completions", fixture: "litellm-anthropic-store", removes: ["store"], keeps: ["stream_options.include_usage", "max_completion_tokens"] },
-  { model: "claude-haiku-4-5", api: "openai-responses", fixture: "litellm-anthropic-prompt-cache-key", removes: ["prompt_cache_key", "store"], keeps: ["max_output_tokens"] },
-  { model: "claude-haiku-4-5", api: "azure-openai-responses", fixture: "litellm-anthropic-prompt-cache-key", removes: ["prompt_cache_key"], keeps: ["max_output_tokens"] },
+  {
+    model: "claude-haiku-4-5",
+    api: "openai-completions",
+    fixture: "litellm-anthropic-store",
+    removes: ["store"],
+    keeps: ["stream_options.include_usage", "max_completion_tokens"],
+  },
+  {
+    model: "claude-haiku-4-5",
+    api: "openai-responses",
+    fixture: "litellm-anthropic-prompt-cache-key",
+    removes: ["prompt_cache_key", "store"],
+    keeps: ["max_output_tokens"],
+  },
+  {
+    model: "claude-haiku-4-5",
+    api: "azure-openai-responses",
+    fixture: "litellm-anthropic-prompt-cache-key",
+    removes: ["prompt_cache_key"],
+    keeps: ["max_output_tokens"],
+  },
   // Gemini
-  { model: "gemini-2.5-pro", api: "openai-completions", options: LONG_CACHE, fixture: "litellm-vertex-prompt-cache-key", removes: ["prompt_cache_key", "prompt_cache_retention", "store"], keeps: ["stream_options.include_usage"] },
-  { model: "gemini-2.5-pro", api: "openai-responses", fixture: "litellm-vertex-prompt-cache-key", removes: ["prompt_cache_key", "store"], keeps: ["max_output_tokens"] },
-  { model: "gemini-2.5-pro", api: "azure-openai-responses", fixture: "litellm-vertex-prompt-cache-key", removes: ["prompt_cache_key"], keeps: ["max_output_tokens"] },
+  {
+    model: "gemini-2.5-pro",
+    api: "openai-completions",
+    options: LONG_CACHE,
+    fixture: "litellm-vertex-prompt-cache-key",
+    removes: ["prompt_cache_key", "prompt_cache_retention", "store"],
+    keeps: ["stream_options.include_usage"],
+  },
+  {
+    model: "gemini-2.5-pro",
+    api: "openai-responses",
+    fixture: "litellm-vertex-prompt-cache-key",
+    removes: ["prompt_cache_key", "store"],
+    keeps: ["max_output_tokens"],
+  },
+  {
+    model: "gemini-2.5-pro",
+    api: "azure-openai-responses",
+    fixture: "litellm-vertex-prompt-cache-key",
+    removes: ["prompt_cache_key"],
+    keeps: ["max_output_tokens"],
+  },
   // Databricks-hosted models, Claude and Gemini
-  { model: "databricks-claude-sonnet-4", api: "openai-completions", options: LONG_CACHE, fixture: "databricks-prompt-cache-key", removes: ["prompt_cache_key", "prompt_cache_retention", "store"], keeps: ["stream_options.include_usage"] },
-  { model: "databricks-claude-sonnet-4", api: "openai-completions", adds: { parallel_tool_calls: true }, fixture: "databricks-parallel-tool-calls", removes: ["parallel_tool_calls", "store"], keeps: ["max_completion_tokens"] },
-  { model: "databricks-claude-sonnet-4", api: "openai-responses", fixture: "databricks-prompt-cache-key", removes: ["prompt_cache_key", "store"], keeps: ["max_output_tokens"] },
-  { model: "databricks-claude-sonnet-4", api: "openai-responses", options: { ...NO_CACHE, reasoning: "high" }, fixture: "databricks-reasoning-dict", removes: ["include", "reasoning.summary", "store"], keeps: ["reasoning.effort"] },
-  { model: "databricks-claude-sonnet-4", api: "azure-openai-responses", fixture: "databricks-prompt-cache-key", removes: ["prompt_cache_key"], keeps: ["max_output_tokens"] },
-  { model: "databricks-claude-opus-5", api: "openai-completions", options: { temperature: 0.3 }, fixture: "databricks-claude-temperature", removes: ["store", "temperature"], keeps: ["max_completion_tokens"] },
+  {
+    model: "databricks-claude-sonnet-4",
+    api: "openai-completions",
+    options: LONG_CACHE,
+    fixture: "databricks-prompt-cache-key",
+    removes: ["prompt_cache_key", "prompt_cache_retention", "store"],
+    keeps: ["stream_options.include_usage"],
+  },
+  {
+    model: "databricks-claude-sonnet-4",
+    api: "openai-completions",
+    adds: { parallel_tool_calls: true },
+    fixture: "databricks-parallel-tool-calls",
+    removes: ["parallel_tool_calls", "store"],
+    keeps: ["max_completion_tokens"],
+  },
+  {
+    model: "databricks-claude-sonnet-4",
+    api: "openai-responses",
+    fixture: "databricks-prompt-cache-key",
+    removes: ["prompt_cache_key", "store"],
+    keeps: ["max_output_tokens"],
+  },
+  {
+    model: "databricks-claude-sonnet-4",
+    api: "openai-responses",
+    options: { ...NO_CACHE, reasoning: "high" },
+    fixture: "databricks-reasoning-dict",
+    removes: ["include", "reasoning.summary", "store"],
+    keeps: ["reasoning.effort"],
+  },
+  {
+    model: "databricks-claude-sonnet-4",
+    api: "azure-openai-responses",
+    fixture: "databricks-prompt-cache-key",
+    removes: ["prompt_cache_key"],
+    keeps: ["max_output_tokens"],
+  },
+  {
+    model: "databricks-claude-opus-5",
+    api: "openai-completions",
+    options: { temperature: 0.3 },
+    fixture: "databricks-claude-temperature",
+    removes: ["store", "temperature"],
+    keeps: ["max_completion_tokens"],
+  },
   // Anthropic Messages, Claude's default route: LiteLLM passes it through for anthropic/, adapts it for databricks/.
-  { model: "claude-haiku-4-5", api: "anthropic-messages", options: { reasoning: "high" }, removes: [], keeps: ["thinking.type", "thinking.budget_tokens", "max_tokens", "system"] },
-  { model: "databricks-claude-sonnet-4", api: "anthropic-messages", options: { reasoning: "high" }, removes: [], keeps: ["thinking.type", "max_tokens"] },
-  { model: "databricks-claude-opus-5", api: "anthropic-messages", options: { temperature: 0.3 }, fixture: "databricks-claude-temperature", removes: ["temperature"], keeps: ["max_tokens", "system"] },
-  { model: "databricks-gemini-2-5-pro", api: "openai-completions", options: { reasoning: "high" }, fixture: "databricks-gemini-reasoning-effort", removes: ["reasoning_effort", "store"], keeps: ["max_completion_tokens"] },
-  { model: "databricks-gemini-2-5-pro", api: "openai-responses", options: { ...NO_CACHE, reasoning: "high" }, fixture: "databricks-gemini-reasoning-effort", removes: ["include", "reasoning", "reasoning.effort", "reasoning.summary", "store"], keeps: ["max_output_tokens"] },
+  {
+    model: "claude-haiku-4-5",
+    api: "anthropic-messages",
+    options: { reasoning: "high" },
+    removes: [],
+    keeps: ["thinking.type", "thinking.budget_tokens", "max_tokens", "system"],
+  },
+  {
+    model: "databricks-claude-sonnet-4",
+    api: "anthropic-messages",
+    options: { reasoning: "high" },
+    removes: [],
+    keeps: ["thinking.type", "max_tokens"],
+  },
+  {
+    model: "databricks-claude-opus-5",
+    api: "anthropic-messages",
+    options: { temperature: 0.3 },
+    fixture: "databricks-claude-temperature",
+    removes: ["temperature"],
+    keeps: ["max_tokens", "system"],
+  },
+  {
+    model: "databricks-gemini-2-5-pro",
+    api: "openai-completions",
+    options: { reasoning: "high" },
+    fixture: "databricks-gemini-reasoning-effort",
+    removes: ["reasoning_effort", "store"],
+    keeps: ["max_completion_tokens"],
+  },
+  {
+    model: "databricks-gemini-2-5-pro",
+    api: "openai-responses",
+    options: { ...NO_CACHE, reasoning: "high" },
+    fixture: "databricks-gemini-reasoning-effort",
+    removes: ["include", "reasoning", "reasoning.effort", "reasoning.summary", "store"],
+    keeps: ["max_output_tokens"],
+  },
   // pi-ai sends reasoning {effort: "none"} to a reasoning model even with thinking off on this API.
-  { model: "databricks-gemini-2-5-pro", api: "azure-openai-responses", fixture: "databricks-gemini-reasoning-effort", removes: ["prompt_cache_key", "reasoning", "reasoning.effort"], keeps: ["max_output_tokens"] },
+  {
+    model: "databricks-gemini-2-5-pro",
+    api: "azure-openai-responses",
+    fixture: "databricks-gemini-reasoning-effort",
+    removes: ["prompt_cache_key", "reasoning", "reasoning.effort"],
+    keeps: ["max_output_tokens"],
+  },
   // GPT-4.x: extended cache retention is GPT-4.1 and GPT-5.x only; prompt_cache_key stays.
-  { model: "gpt-4o", api: "openai-completions", options: LONG_CACHE, fixture: "azure-prompt-cache-retention", removes: ["prompt_cache_retention"], keeps: ["prompt_cache_key", "store"] },
-  { model: "gpt-4o", api: "openai-responses", options: LONG_CACHE, fixture: "azure-prompt-cache-retention", removes: ["prompt_cache_retention"], keeps: ["prompt_cache_key", "store"] },
-  { model: "gpt-4o", api: "azure-openai-responses", adds: { prompt_cache_retention: "24h" }, fixture: "azure-prompt-cache-retention", removes: ["prompt_cache_retention"], keeps: ["prompt_cache_key"] },
+  {
+    model: "gpt-4o",
+    api: "openai-completions",
+    options: LONG_CACHE,
+    fixture: "azure-prompt-cache-retention",
+    removes: ["prompt_cache_retention"],
+    keeps: ["prompt_cache_key", "store"],
+  },
+  {
+    model: "gpt-4o",
+    api: "openai-responses",
+    options: LONG_CACHE,
+    fixture: "azure-prompt-cache-retention",
+    removes: ["prompt_cache_retention"],
+    keeps: ["prompt_cache_key", "store"],
+  },
+  {
+    model: "gpt-4o",
+    api: "azure-openai-responses",
+    adds: { prompt_cache_retention: "24h" },
+    fixture: "azure-prompt-cache-retention",
+    removes: ["prompt_cache_retention"],
+    keeps: ["prompt_cache_key"],
+  },
   // GPT-5.x and o-series: reasoning models take no temperature; caching fields stay.
-  { model: "gpt-5", api: "openai-completions", options: { temperature: 0.5, reasoning: "low" }, fixture: "azure-gpt5-temperature", removes: ["temperature"], keeps: ["store", "reasoning_effort"] },
-  { model: "gpt-5", api: "openai-responses", options: { temperature: 0.5 }, fixture: "azure-gpt5-temperature", removes: ["temperature"], keeps: ["prompt_cache_key", "store"] },
-  { model: "gpt-5", api: "azure-openai-responses", options: { temperature: 0.5 }, fixture: "azure-gpt5-temperature", removes: ["temperature"], keeps: ["prompt_cache_key"] },
-  { model: "o3", api: "openai-completions", options: { temperature: 0.5 }, fixture: "azure-o-series-temperature", removes: ["temperature"], keeps: ["store"] },
-  { model: "o3", api: "openai-responses", options: { temperature: 0.5, reasoning: "high" }, fixture: "azure-o-series-temperature", removes: ["temperature"], keeps: ["prompt_cache_key", "store", "reasoning.summary", "include"] },
-  { model: "o3", api: "azure-openai-responses", options: { temperature: 0.5 }, fixture: "azure-o-series-temperature", removes: ["temperature"], keeps: ["prompt_cache_key"] },
+  {
+    model: "gpt-5",
+    api: "openai-completions",
+    options: { temperature: 0.5, reasoning: "low" },
+    fixture: "azure-gpt5-temperature",
+    removes: ["temperature"],
+    keeps: ["store", "reasoning_effort"],
+  },
+  {
+    model: "gpt-5",
+    api: "openai-responses",
+    options: { temperature: 0.5 },
+    fixture: "azure-gpt5-temperature",
+    removes: ["temperature"],
+    keeps: ["prompt_cache_key", "store"],
+  },
+  {
+    model: "gpt-5",
+    api: "azure-openai-responses",
+    options: { temperature: 0.5 },
+    fixture: "azure-gpt5-temperature",
+    removes: ["temperature"],
+    keeps: ["prompt_cache_key"],
+  },
+  {
+    model: "o3",
+    api: "openai-completions",
+    options: { temperature: 0.5 },
+    fixture: "azure-o-series-temperature",
+    removes: ["temperature"],
+    keeps: ["store"],
+  },
+  {
+    model: "o3",
+    api: "openai-responses",
+    options: { temperature: 0.5, reasoning: "high" },
+    fixture: "azure-o-series-temperature",
+    removes: ["temperature"],
+    keeps: ["prompt_cache_key", "store", "reasoning.summary", "include"],
+  },
+  {
+    model: "o3",
+    api: "azure-openai-responses",
+    options: { temperature: 0.5 },
+    fixture: "azure-o-series-temperature",
+    removes: ["temperature"],
+    keeps: ["prompt_cache_key"],
+  },
   // An id no family matches fails open: everything is sent.
-  { model: "my-company-model", api: "openai-completions", options: LONG_CACHE, removes: [], keeps: ["store", "prompt_cache_key", "prompt_cache_retention", "stream_options.include_usage"] },
+  {
+    model: "my-company-model",
+    api: "openai-completions",
+    options: LONG_CACHE,
+    removes: [],
+    keeps: ["store", "prompt_cache_key", "prompt_cache_retention", "stream_options.include_usage"],
+  },
   { model: "my-company-model", api: "openai-responses", removes: [], keeps: ["store", "prompt_cache_key"] },
   { model: "my-company-model", api: "azure-openai-responses", removes: [], keeps: ["prompt_cache_key"] },
 ];
@@ -106,7 +291,10 @@ export function policySuite(): ConformanceSuite {
   });
 
   /** Runs one request and returns its outcome with the request the fake recorded for it. */
-  async function send(run: () => ReturnType<typeof collect>, model: string): Promise<[Awaited<ReturnType<typeof collect>>, RecordedRequest]> {
+  async function send(
+    run: () => ReturnType<typeof collect>,
+    model: string,
+  ): Promise<[Awaited<ReturnType<typeof collect>>, RecordedRequest]> {
     const before = fake.requests.length;
     const outcome = await run();
     const recorded = fake.requests.slice(before).find((request) => request.model === model);
@@ -136,12 +324,17 @@ export function policySuite(): ConformanceSuite {
           assert.equal(recorded.status, fixture.status);
           assert.equal(outcome.message.stopReason, "error");
           const message = (fixture.body as { error: { message: string } }).error.message;
-          assert.ok(outcome.message.errorMessage?.includes(message), `error should carry the fixture's message, got: ${outcome.message.errorMessage}`);
+          assert.ok(
+            outcome.message.errorMessage?.includes(message),
+            `error should carry the fixture's message, got: ${outcome.message.errorMessage}`,
+          );
         },
       });
     }
     rowCases.push({
-      name: `${label(row)}: with the extension the stream completes and lacks exactly ${row.removes.length > 0 ? row.removes.join(", ") : "nothing"}`,
+      name: `${label(row)}: with the extension the stream completes and lacks exactly ${
+        row.removes.length > 0 ? row.removes.join(", ") : "nothing"
+      }`,
       async run() {
         const [, control] = await unfiltered(row);
         const [outcome, recorded] = await filtered(row);

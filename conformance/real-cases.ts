@@ -39,7 +39,15 @@ export function deployments(upstream: string): Deployment[] {
     {
       name: "claude-haiku-4-5",
       params: { model: "anthropic/claude-haiku-4-5-20251001", api_base: `${upstream}/anthropic`, ...key },
-      info: { max_input_tokens: 200_000, max_output_tokens: 64_000, input_cost_per_token: 1e-6, output_cost_per_token: 5e-6, supports_reasoning: true, supports_vision: true, supports_prompt_caching: true },
+      info: {
+        max_input_tokens: 200_000,
+        max_output_tokens: 64_000,
+        input_cost_per_token: 1e-6,
+        output_cost_per_token: 5e-6,
+        supports_reasoning: true,
+        supports_vision: true,
+        supports_prompt_caching: true,
+      },
     },
     { name: "databricks-claude-sonnet-4", params: databricks("databricks-claude-sonnet-4") },
     { name: "claude-overflow", params: { model: "anthropic/claude-overflow", api_base: `${upstream}/anthropic`, ...key } },
@@ -49,11 +57,26 @@ export function deployments(upstream: string): Deployment[] {
     { name: "databricks-gemini-2-5-pro", params: databricks("databricks-gemini-2-5-pro") },
     { name: "gemini-2.5-pro", params: { model: "gemini/gemini-2.5-pro", api_base: `${upstream}/gemini`, ...key } },
     { name: "gpt-4o", params: azure("gpt-4o") },
-    { name: "gpt-5", params: azure("gpt-5"), info: { max_input_tokens: 272_000, max_output_tokens: 128_000, supports_reasoning: true, reasoning_effort_levels: ["low", "medium", "high"] } },
+    {
+      name: "gpt-5",
+      params: azure("gpt-5"),
+      info: {
+        max_input_tokens: 272_000,
+        max_output_tokens: 128_000,
+        supports_reasoning: true,
+        reasoning_effort_levels: ["low", "medium", "high"],
+      },
+    },
     { name: "o3", params: azure("o3") },
     {
       name: "bedrock-claude-sonnet-4-5",
-      params: { model: "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0", aws_bedrock_runtime_endpoint: `${upstream}/bedrock`, aws_region_name: "us-east-1", aws_access_key_id: "AKIAFAKEFAKEFAKEFAKE", aws_secret_access_key: "fake-secret-not-used" },
+      params: {
+        model: "bedrock/anthropic.claude-sonnet-4-5-20250929-v1:0",
+        aws_bedrock_runtime_endpoint: `${upstream}/bedrock`,
+        aws_region_name: "us-east-1",
+        aws_access_key_id: "AKIAFAKEFAKEFAKEFAKE",
+        aws_secret_access_key: "fake-secret-not-used",
+      },
     },
     { name: "my-company-model", params: { model: "hosted_vllm/my-company-model", api_base: `${upstream}/vllm`, ...key } },
     { name: "acme-strict", params: { model: "hosted_vllm/acme-strict", api_base: `${upstream}/vllm`, ...key } },
@@ -61,7 +84,11 @@ export function deployments(upstream: string): Deployment[] {
 }
 
 /** Every field some policy rule drops: what a negative control's error must name. */
-const POLICY_FIELDS: ReadonlySet<string> = new Set([...REJECTION_RULES.flatMap((rule) => rule.fields.map((field) => field.split(".")[0]!)), "reasoning_effort", "parallel_tool_calls"]);
+const POLICY_FIELDS: ReadonlySet<string> = new Set([
+  ...REJECTION_RULES.flatMap((rule) => rule.fields.map((field) => field.split(".")[0]!)),
+  "reasoning_effort",
+  "parallel_tool_calls",
+]);
 
 /** What one unfiltered request (no extension) got from a proxy. */
 interface Observed {
@@ -131,7 +158,16 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
         if (options.record) {
           if (real.status === 200) return;
           mkdirSync(REAL_FIXTURES_DIR, { recursive: true });
-          writeFileSync(file, `${JSON.stringify({ id, litellm: LITELLM_VERSION, verbatim: true, request: label(row), status: real.status, message: real.message }, null, 2)}\n`);
+          writeFileSync(
+            file,
+            `${
+              JSON.stringify(
+                { id, litellm: LITELLM_VERSION, verbatim: true, request: label(row), status: real.status, message: real.message },
+                null,
+                2,
+              )
+            }\n`,
+          );
           return;
         }
         // The recorded answers are the truth this run is held to: an error where one was recorded,
@@ -148,7 +184,14 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
         const outcome = await collect(extensions.get(row.api)!.stream(row.model, requestOptions(row, (payload) => sent = payload)));
         assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
         assert.ok(outcome.text.length > 0, "the answer's text arrives");
-        const paths = new Set(Object.entries(sent as object).flatMap(([key, value]) => [key, ...(value && typeof value === "object" && !Array.isArray(value) ? Object.keys(value).map((child) => `${key}.${child}`) : [])]));
+        const paths = new Set(
+          Object.entries(sent as object).flatMap((
+            [key, value],
+          ) => [
+            key,
+            ...(value && typeof value === "object" && !Array.isArray(value) ? Object.keys(value).map((child) => `${key}.${child}`) : []),
+          ]),
+        );
         for (const field of row.keeps) assert.ok(paths.has(field), `${field} must still be sent`);
       },
     },
@@ -156,34 +199,72 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
 
   const loop = async (model: string, args: string[], extra: Record<string, string> = {}) => {
     const before = upstreams.requests.length;
-    const run = await runPi(["--no-session", "--model", `litellm/${model}`, ...args, "-p", `Read ${NOTES_FILE} and tell me what it says.`], { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY, ...extra }, { cwd: work });
+    const run = await runPi(
+      ["--no-session", "--model", `litellm/${model}`, ...args, "-p", `Read ${NOTES_FILE} and tell me what it says.`],
+      { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY, ...extra },
+      { cwd: work },
+    );
     return { run, upstream: upstreams.requests.slice(before) };
   };
-  type Body = Record<string, any>;
+  /** The fields of a backend request that say whether it asks the model to think. */
+  type Body = {
+    thinking?: { type?: string };
+    reasoning?: { effort?: string };
+    generationConfig?: { thinkingConfig?: { thinkingBudget?: number } };
+  };
   /** Each family's loop, the backend route LiteLLM must have called, and how that backend is asked to think. */
   const sessionRows: readonly { model: string; thinking: boolean; upstream: RegExp; thinks?: (body: Body) => boolean }[] = [
-    { model: "claude-haiku-4-5", thinking: true, upstream: /^\/anthropic\/v1\/messages$/, thinks: (body) => body.thinking?.type === "enabled" },
+    {
+      model: "claude-haiku-4-5",
+      thinking: true,
+      upstream: /^\/anthropic\/v1\/messages$/,
+      thinks: (body) => body.thinking?.type === "enabled",
+    },
     // LiteLLM 1.110 sends Databricks Claude's /v1/messages to the workspace's Anthropic endpoint, 1.106 through Chat Completions.
     {
       model: "databricks-claude-sonnet-4",
       thinking: true,
-      upstream: releaseAtLeast("1.110.2") ? /^\/databricks\/serving-endpoints\/anthropic\/v1\/messages$/ : /^\/databricks\/serving-endpoints\/chat\/completions$/,
+      upstream: releaseAtLeast("1.110.2")
+        ? /^\/databricks\/serving-endpoints\/anthropic\/v1\/messages$/
+        : /^\/databricks\/serving-endpoints\/chat\/completions$/,
       thinks: (body) => body.thinking?.type === "enabled",
     },
-    { model: "bedrock-claude-sonnet-4-5", thinking: true, upstream: /\/invoke-with-response-stream$/, thinks: (body) => body.thinking?.type === "enabled" },
-    { model: "gemini-2.5-pro", thinking: true, upstream: /:streamGenerateContent$/, thinks: (body) => body.generationConfig?.thinkingConfig?.thinkingBudget > 0 },
-    { model: "gpt-5", thinking: true, upstream: /^\/azure\/openai(?:\/v1)?\/responses$/, thinks: (body) => ["low", "medium", "high"].includes(body.reasoning?.effort) },
+    {
+      model: "bedrock-claude-sonnet-4-5",
+      thinking: true,
+      upstream: /\/invoke-with-response-stream$/,
+      thinks: (body) => body.thinking?.type === "enabled",
+    },
+    {
+      model: "gemini-2.5-pro",
+      thinking: true,
+      upstream: /:streamGenerateContent$/,
+      thinks: (body) => (body.generationConfig?.thinkingConfig?.thinkingBudget ?? 0) > 0,
+    },
+    {
+      model: "gpt-5",
+      thinking: true,
+      upstream: /^\/azure\/openai(?:\/v1)?\/responses$/,
+      thinks: (body) => ["low", "medium", "high"].includes(body.reasoning?.effort ?? ""),
+    },
     { model: "my-company-model", thinking: false, upstream: /^\/vllm\/chat\/completions$/ },
   ];
   const sessionCases: ConformanceCase[] = sessionRows.map((row) => ({
-    name: `${row.model}: a tool loop${row.thinking ? " with --thinking high" : ""} completes through the real LiteLLM${row.thinking ? ", thinking still on with the tool result" : ""}`,
+    name: `${row.model}: a tool loop${row.thinking ? " with --thinking high" : ""} completes through the real LiteLLM${
+      row.thinking ? ", thinking still on with the tool result" : ""
+    }`,
     async run() {
       const { run, upstream } = await loop(row.model, row.thinking ? ["--thinking", "high"] : []);
       assertCleanRun(run);
       assert.match(run.stdout, /The notes say: The launch code is 4417\./);
       assert.ok(upstream.length >= 2, `the backend saw ${upstream.length} requests`);
       for (const request of upstream) assert.match(request.path, row.upstream);
-      if (row.thinks) assert.ok(upstream.every((request) => row.thinks!(request.body)), "thinking is on in every request the backend saw, the tool result's included");
+      if (row.thinks) {
+        assert.ok(
+          upstream.every((request) => row.thinks!(request.body as Body)),
+          "thinking is on in every request the backend saw, the tool result's included",
+        );
+      }
     },
   }));
 
@@ -207,86 +288,114 @@ export function realSuites(options: { record?: boolean } = {}): ConformanceSuite
     },
   };
 
-  return [{
-    name: `the real LiteLLM ${LITELLM_VERSION}`,
-    ...infrastructure,
-    cases: [
-      {
-        name: "metadata: the extension lists what the real /v1/model/info reports",
-        async run() {
-          const model = extensions.get("anthropic-messages")!.model("claude-haiku-4-5");
-          assert.deepEqual([model.contextWindow, model.maxTokens, model.cost.input, model.cost.output, model.reasoning], [200_000, 64_000, 1, 5, true]);
-          assert.deepEqual(model.input, ["text", "image"]);
-          // Reasoning efforts: the levels the deployment lists, every other level hidden.
-          const gpt = extensions.get("openai-responses")!.model("gpt-5");
-          assert.deepEqual([gpt.contextWindow, gpt.maxTokens], [272_000, 128_000]);
-          assert.deepEqual(gpt.thinkingLevelMap, { off: null, minimal: null, low: "low", medium: "medium", high: "high", xhigh: null });
+  return [
+    {
+      name: `the real LiteLLM ${LITELLM_VERSION}`,
+      ...infrastructure,
+      cases: [
+        {
+          name: "metadata: the extension lists what the real /v1/model/info reports",
+          async run() {
+            const model = extensions.get("anthropic-messages")!.model("claude-haiku-4-5");
+            assert.deepEqual([model.contextWindow, model.maxTokens, model.cost.input, model.cost.output, model.reasoning], [
+              200_000,
+              64_000,
+              1,
+              5,
+              true,
+            ]);
+            assert.deepEqual(model.input, ["text", "image"]);
+            // Reasoning efforts: the levels the deployment lists, every other level hidden.
+            const gpt = extensions.get("openai-responses")!.model("gpt-5");
+            assert.deepEqual([gpt.contextWindow, gpt.maxTokens], [272_000, 128_000]);
+            assert.deepEqual(gpt.thinkingLevelMap, { off: null, minimal: null, low: "low", medium: "medium", high: "high", xhigh: null });
+          },
         },
-      },
-      ...policyCases,
-      ...sessionCases,
-      {
-        name: "negative control: Claude with thinking over Chat Completions gets Anthropic's 400 through the real LiteLLM, as one line",
-        async run() {
-          const { run } = await loop("claude-haiku-4-5", ["--thinking", "high"], { LITELLM_WIRE_API: "openai-completions" });
-          assertCleanRun(run, 1);
-          assert.match(run.stdout + run.stderr, /claude-haiku-4-5 over openai-completions refused the replayed tool turn/);
+        ...policyCases,
+        ...sessionCases,
+        {
+          name: "negative control: Claude with thinking over Chat Completions gets Anthropic's 400 through the real LiteLLM, as one line",
+          async run() {
+            const { run } = await loop("claude-haiku-4-5", ["--thinking", "high"], { LITELLM_WIRE_API: "openai-completions" });
+            assertCleanRun(run, 1);
+            assert.match(run.stdout + run.stderr, /claude-haiku-4-5 over openai-completions refused the replayed tool turn/);
+          },
         },
-      },
-      {
-        name: "negative control: Claude on Bedrock with thinking over Chat Completions (Converse) gets the replay 400 through the real LiteLLM, as one line",
-        async run() {
-          const { run, upstream } = await loop("bedrock-claude-sonnet-4-5", ["--thinking", "high"], { LITELLM_WIRE_API: "openai-completions" });
-          assertCleanRun(run, 1);
-          assert.deepEqual(upstream.map((request) => [request.path.split("/").at(-1), request.status]), [["converse-stream", 200], ["converse-stream", 400]]);
-          assert.match(run.stdout + run.stderr, /bedrock-claude-sonnet-4-5 over openai-completions refused the replayed tool turn/);
+        {
+          name:
+            "negative control: Claude on Bedrock with thinking over Chat Completions (Converse) gets the replay 400 through the real LiteLLM, as one line",
+          async run() {
+            const { run, upstream } = await loop("bedrock-claude-sonnet-4-5", ["--thinking", "high"], {
+              LITELLM_WIRE_API: "openai-completions",
+            });
+            assertCleanRun(run, 1);
+            assert.deepEqual(upstream.map((request) => [request.path.split("/").at(-1), request.status]), [["converse-stream", 200], [
+              "converse-stream",
+              400,
+            ]]);
+            assert.match(run.stdout + run.stderr, /bedrock-claude-sonnet-4-5 over openai-completions refused the replayed tool turn/);
+          },
         },
-      },
-      {
-        name: "learning: a field the backend rejects (vLLM's extra_forbidden) is read out of the real proxy's wrapped error, dropped, and the retry answers",
-        async run() {
-          const extension = extensions.get("openai-completions")!;
-          const outcome = await collect(extension.stream("acme-strict", { maxRetries: 0, sessionId: "learning" }));
-          assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
-          const attempts = upstreams.requests.filter((request) => request.body.model === "acme-strict");
-          assert.deepEqual(attempts.map((request) => [request.status, "store" in request.body]), [[400, true], [200, false]]);
+        {
+          name:
+            "learning: a field the backend rejects (vLLM's extra_forbidden) is read out of the real proxy's wrapped error, dropped, and the retry answers",
+          async run() {
+            const extension = extensions.get("openai-completions")!;
+            const outcome = await collect(extension.stream("acme-strict", { maxRetries: 0, sessionId: "learning" }));
+            assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
+            const attempts = upstreams.requests.filter((request) => request.body.model === "acme-strict");
+            assert.deepEqual(attempts.map((request) => [request.status, "store" in request.body]), [[400, true], [200, false]]);
+          },
         },
-      },
-      {
-        name: "the parser reads the field out of every error the real proxy produced for a negative control",
-        async run() {
-          const errors = [...observed.entries()].filter(([, { real }]) => real.status !== 200);
-          assert.ok(errors.length > 0);
-          for (const [name, { real }] of errors) {
-            const row = POLICY_CASES.find((candidate) => label(candidate) === name)!;
-            assert.ok(row, name);
-            assert.ok(rejectedNames(real.message).some((field) => POLICY_FIELDS.has(field)), `${name}: no field read from ${real.message.slice(0, 300)}`);
-          }
-        },
-      },
-      {
-        name: "fidelity: where both answer an error, the fake and the real proxy agree on the status class and the envelope, and each names a field the policy drops",
-        async run() {
-          const disagreements: string[] = [];
-          for (const [name, { real, fake: fakeAnswer }] of observed) {
-            if (real.status === 200 || fakeAnswer.status === 200) continue;
-            const realNames = rejectedNames(real.message);
-            const fakeNames = rejectedNames(fakeAnswer.message);
-            // The real proxy names every unsupported field at once and refuses before the backend sees
-            // the request, so it may name another dropped field than the fake's recorded backend error.
-            const dropped = (names: string[]) => names.some((field) => POLICY_FIELDS.has(field));
-            // Some recorded backend texts name no field (Databricks' "Multiple tool calls are not supported").
-            const fakeNamesOne = fakeNames.length === 0 || dropped(fakeNames);
-            const envelopes = [envelopeOf(real.message), envelopeOf(fakeAnswer.message)];
-            if (Math.floor(real.status! / 100) !== Math.floor(fakeAnswer.status! / 100) || envelopes[0] !== envelopes[1] || !dropped(realNames) || !fakeNamesOne) {
-              disagreements.push(`${name}: real ${real.status} {${envelopes[0]}} [${realNames}] vs fake ${fakeAnswer.status} {${envelopes[1]}} [${fakeNames}]`);
+        {
+          name: "the parser reads the field out of every error the real proxy produced for a negative control",
+          async run() {
+            const errors = [...observed.entries()].filter(([, { real }]) => real.status !== 200);
+            assert.ok(errors.length > 0);
+            for (const [name, { real }] of errors) {
+              const row = POLICY_CASES.find((candidate) => label(candidate) === name)!;
+              assert.ok(row, name);
+              assert.ok(
+                rejectedNames(real.message).some((field) => POLICY_FIELDS.has(field)),
+                `${name}: no field read from ${real.message.slice(0, 300)}`,
+              );
             }
-          }
-          assert.deepEqual(disagreements, []);
+          },
         },
-      },
-    ],
-  }, requestTimeSuite(), tuiSuite()];
+        {
+          name:
+            "fidelity: where both answer an error, the fake and the real proxy agree on the status class and the envelope, and each names a field the policy drops",
+          async run() {
+            const disagreements: string[] = [];
+            for (const [name, { real, fake: fakeAnswer }] of observed) {
+              if (real.status === 200 || fakeAnswer.status === 200) continue;
+              const realNames = rejectedNames(real.message);
+              const fakeNames = rejectedNames(fakeAnswer.message);
+              // The real proxy names every unsupported field at once and refuses before the backend sees
+              // the request, so it may name another dropped field than the fake's recorded backend error.
+              const dropped = (names: string[]) => names.some((field) => POLICY_FIELDS.has(field));
+              // Some recorded backend texts name no field (Databricks' "Multiple tool calls are not supported").
+              const fakeNamesOne = fakeNames.length === 0 || dropped(fakeNames);
+              const envelopes = [envelopeOf(real.message), envelopeOf(fakeAnswer.message)];
+              if (
+                Math.floor(real.status! / 100) !== Math.floor(fakeAnswer.status! / 100) || envelopes[0] !== envelopes[1] ||
+                !dropped(realNames) || !fakeNamesOne
+              ) {
+                disagreements.push(
+                  `${name}: real ${real.status} {${envelopes[0]}} [${realNames}] vs fake ${fakeAnswer.status} {${
+                    envelopes[1]
+                  }} [${fakeNames}]`,
+                );
+              }
+            }
+            assert.deepEqual(disagreements, []);
+          },
+        },
+      ],
+    },
+    requestTimeSuite(),
+    tuiSuite(),
+  ];
 }
 
 /**
@@ -310,19 +419,24 @@ function tuiSuite(): ConformanceSuite {
     },
     cases: [
       {
-        name: "/login in pi's TUI against the real proxy: a key it cannot check (its own 400 \"No connected db.\", no database) is said so and asked again, its master key logs in, and pi -p answers with the stored login",
+        name:
+          '/login in pi\'s TUI against the real proxy: a key it cannot check (its own 400 "No connected db.", no database) is said so and asked again, its master key logs in, and pi -p answers with the stored login',
         async run() {
           const agentDir = temporaryDirectory("pi-litellm-real-login-agent-");
           const terminal = tui(agentDir, work);
           const refusal = `LiteLLM at ${proxy.url} has no database to check keys against, so only its master key works`;
           await inTui(terminal, () => logIn(terminal, proxy.url, ["sk-not-this-proxys-key-01", MASTER_KEY], refusal));
-          const run = await runPi(["--no-session", "--model", "litellm/my-company-model", "-p", "Say hello."], NOTHING_CONFIGURED, { agentDir, cwd: work });
+          const run = await runPi(["--no-session", "--model", "litellm/my-company-model", "-p", "Say hello."], NOTHING_CONFIGURED, {
+            agentDir,
+            cwd: work,
+          });
           assertCleanRun(run);
           assert.match(run.stdout, /Hello from my-company-model\./);
         },
       },
       {
-        name: "a context overflow through the real proxy in pi's TUI (LiteLLM's ContextWindowExceededError around Anthropic's text): pi compacts, sends the turn again and shows the answer",
+        name:
+          "a context overflow through the real proxy in pi's TUI (LiteLLM's ContextWindowExceededError around Anthropic's text): pi compacts, sends the turn again and shows the answer",
         async run() {
           const session = join(work, "overflow.jsonl");
           const agentDir = temporaryDirectory("pi-litellm-real-overflow-agent-");
@@ -333,7 +447,11 @@ function tuiSuite(): ConformanceSuite {
           const before = upstreams.requests.length;
           const terminal = tui(agentDir, work, args, env);
           await inTui(terminal, () => overflowThenAnswer(terminal, "Which word?", "Hello from claude-small-window."));
-          assertCompactedAndRetried(upstreams.requests.slice(before).map((request) => [request.status, /summar/i.test(JSON.stringify(request.body.messages))] as const));
+          assertCompactedAndRetried(
+            upstreams.requests.slice(before).map((request) =>
+              [request.status, /summar/i.test(JSON.stringify(request.body.messages))] as const
+            ),
+          );
         },
       },
     ],
@@ -356,15 +474,21 @@ function requestTimeSuite(): ConformanceSuite {
   };
   const ask = async (model: string, key: string) => {
     const before = calls().length;
-    const run = await runPi(["--no-session", "--model", `litellm/${model}`, "-p", "Say hello."], { LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: key }, { cwd: work });
+    const run = await runPi(["--no-session", "--model", `litellm/${model}`, "-p", "Say hello."], {
+      LITELLM_BASE_URL: proxy.url,
+      LITELLM_API_KEY: key,
+    }, { cwd: work });
     return { run, sent: calls().length - before };
   };
-  const line = (run: { stdout: string; stderr: string }) => plain(run.stdout + run.stderr).split("\n").filter((text) => text.includes("LiteLLM"));
+  const line = (run: { stdout: string; stderr: string }) =>
+    plain(run.stdout + run.stderr).split("\n").filter((text) => text.includes("LiteLLM"));
   return {
     name: `the real LiteLLM ${LITELLM_VERSION}: request time`,
     async before() {
       upstreams = await startUpstreams();
-      proxy = await startRealLiteLLM(deployments(upstreams.url), { general_settings: { custom_auth: "custom_auth.user_api_key_auth" } }, ["custom_auth.py"]);
+      proxy = await startRealLiteLLM(deployments(upstreams.url), { general_settings: { custom_auth: "custom_auth.user_api_key_auth" } }, [
+        "custom_auth.py",
+      ]);
       work = temporaryDirectory("pi-litellm-real-request-time-");
     },
     async after() {
@@ -380,7 +504,9 @@ function requestTimeSuite(): ConformanceSuite {
           const { run, sent } = await ask(model!, "sk-budget-real-tier-0001");
           assertCleanRun(run, 1);
           assert.equal(sent, 1);
-          assert.deepEqual(line(run).map((text) => text.replace(/^Error: /, "")), [`LiteLLM refused ${model}: the key is out of budget (spent $12.50 of $10.00); ask the proxy's admin to raise it, or wait for its reset`]);
+          assert.deepEqual(line(run).map((text) => text.replace(/^Error: /, "")), [
+            `LiteLLM refused ${model}: the key is out of budget (spent $12.50 of $10.00); ask the proxy's admin to raise it, or wait for its reset`,
+          ]);
         },
       })),
       {
@@ -391,11 +517,18 @@ function requestTimeSuite(): ConformanceSuite {
           const second = await ask("my-company-model", "sk-throttled-real-tier-0001");
           assertCleanRun(second.run, 1);
           assert.equal(second.sent, 1, "a wait over 20 s is not waited: sent once");
-          assert.match(line(second.run).join("\n"), /LiteLLM refused my-company-model: the key's quota exceeded, the proxy allows it 1 requests per window until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+          assert.match(
+            line(second.run).join("\n"),
+            /LiteLLM refused my-company-model: the key's quota exceeded, the proxy allows it 1 requests per window until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+          );
         },
       },
       ...["claude-overflow", "databricks-claude-overflow"].map((model): ConformanceCase => ({
-        name: `context overflow from ${model.startsWith("databricks") ? "Databricks (LiteLLM keeps it a BadRequestError)" : "Anthropic (LiteLLM's ContextWindowExceededError)"}: pi-ai reads what reaches pi as an overflow`,
+        name: `context overflow from ${
+          model.startsWith("databricks")
+            ? "Databricks (LiteLLM keeps it a BadRequestError)"
+            : "Anthropic (LiteLLM's ContextWindowExceededError)"
+        }: pi-ai reads what reaches pi as an overflow`,
         async run() {
           const extension = await loadExtension({ LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: MASTER_KEY });
           const outcome = await collect(extension.stream(model, { maxRetries: 0 }));

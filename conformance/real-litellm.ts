@@ -85,27 +85,37 @@ export function ensureVenv(log: (line: string) => void): void {
   try {
     execFileSync("python3", ["--version"], { stdio: "ignore" });
   } catch {
-    throw new RealTierUnavailable("Cannot run the real LiteLLM tier: python3 is not installed; install Python 3.11 with venv, or run npm test for the Node-only tier");
+    throw new RealTierUnavailable(
+      "Cannot run the real LiteLLM tier: python3 is not installed; install Python 3.11 with venv, or run npm test for the Node-only tier",
+    );
   }
   log(`installing LiteLLM ${LITELLM_VERSION} into .venv/${LITELLM_VERSION} from its hash-locked requirements (first run only)`);
   run("python3", ["-m", "venv", VENV], `create .venv/${LITELLM_VERSION} with python3 -m venv (is the venv module installed?)`);
-  run(join(VENV, "bin", "pip"), ["install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK], `install LiteLLM from conformance/litellm/${LITELLM_VERSION}/requirements.lock (is the package index reachable?)`);
+  run(
+    join(VENV, "bin", "pip"),
+    ["install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK],
+    `install LiteLLM from conformance/litellm/${LITELLM_VERSION}/requirements.lock (is the package index reachable?)`,
+  );
 }
 
 /** The proxy config for a set of deployments, as YAML (JSON is YAML). */
 export function proxyConfig(deployments: readonly Deployment[], extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    model_list: deployments.map((deployment) => ({
-      model_name: deployment.name,
-      litellm_params: deployment.params,
-      ...(deployment.info ? { model_info: deployment.info } : {}),
-    })),
-    litellm_settings: { num_retries: 0, request_timeout: 30 },
-    // One deliberate failure (a negative control) must not put a deployment in cooldown for the next case.
-    router_settings: { disable_cooldowns: true },
-    ...extra,
-    general_settings: { master_key: MASTER_KEY, ...(extra.general_settings as object | undefined) },
-  }, null, 2);
+  return JSON.stringify(
+    {
+      model_list: deployments.map((deployment) => ({
+        model_name: deployment.name,
+        litellm_params: deployment.params,
+        ...(deployment.info ? { model_info: deployment.info } : {}),
+      })),
+      litellm_settings: { num_retries: 0, request_timeout: 30 },
+      // One deliberate failure (a negative control) must not put a deployment in cooldown for the next case.
+      router_settings: { disable_cooldowns: true },
+      ...extra,
+      general_settings: { master_key: MASTER_KEY, ...(extra.general_settings as object | undefined) },
+    },
+    null,
+    2,
+  );
 }
 
 const running = new Set<ChildProcess>();
@@ -147,8 +157,14 @@ async function untilServing(child: ChildProcess, name: string, cleanUp: () => vo
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new RealTierUnavailable(`${name} exited with ${code} before it answered:\n${output.slice(-2000)}`)));
-    const deadline = setTimeout(() => reject(new RealTierUnavailable(`${name} did not start within 120 s:\n${output.slice(-2000)}`)), 120_000);
+    child.once(
+      "exit",
+      (code) => reject(new RealTierUnavailable(`${name} exited with ${code} before it answered:\n${output.slice(-2000)}`)),
+    );
+    const deadline = setTimeout(
+      () => reject(new RealTierUnavailable(`${name} did not start within 120 s:\n${output.slice(-2000)}`)),
+      120_000,
+    );
     deadline.unref();
   }).catch(async (error) => {
     await stop();
@@ -163,7 +179,10 @@ async function untilServing(child: ChildProcess, name: string, cleanUp: () => vo
  */
 export async function startNotesMcp(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(join(VENV, "bin", "python"), [join(ROOT, "conformance", "litellm", "notes_mcp.py"), String(port)], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(join(VENV, "bin", "python"), [join(ROOT, "conformance", "litellm", "notes_mcp.py"), String(port)], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return { url: `http://127.0.0.1:${port}/mcp`, stop: await untilServing(child, "the notes MCP server") };
 }
 
@@ -171,7 +190,11 @@ export async function startNotesMcp(): Promise<{ url: string; stop(): Promise<vo
  * Starts the proxy and resolves once it answers `/health/liveliness`. Its output is kept and shown
  * when it fails to start.
  */
-export async function startRealLiteLLM(deployments: readonly Deployment[], extra: Record<string, unknown> = {}, files: readonly string[] = []): Promise<RealLiteLLM> {
+export async function startRealLiteLLM(
+  deployments: readonly Deployment[],
+  extra: Record<string, unknown> = {},
+  files: readonly string[] = [],
+): Promise<RealLiteLLM> {
   const dir = temporaryDirectory("pi-litellm-real-");
   const config = join(dir, "config.yaml");
   writeFileSync(config, proxyConfig(deployments, extra));

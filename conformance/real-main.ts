@@ -39,5 +39,11 @@ if (unmatched.length > 0 || (wanted.length > 0 && suites.length === 0 && withMcp
 const report = await runSuites(suites, (line) => console.log(line));
 console.log(`${report.passed} passed, ${report.failed.length} failed`);
 if (wanted.length === 0) recordFigures(`real-litellm-${LITELLM_VERSION}`, { passed: report.passed, failed: report.failed.length });
-recordFigures(`matrix-litellm-${LITELLM_VERSION}-pi-${piVersion()}`, { pi: piVersion(), proxy: `LiteLLM ${LITELLM_VERSION}`, passed: report.passed, failed: report.failed.length, suites: suites.map((suite) => suite.name) });
+recordFigures(`matrix-litellm-${LITELLM_VERSION}-pi-${piVersion()}`, {
+  pi: piVersion(),
+  proxy: `LiteLLM ${LITELLM_VERSION}`,
+  passed: report.passed,
+  failed: report.failed.length,
+  suites: suites.map((suite) => suite.name),
+});
 process.exit(report.failed.length === 0 ? 0 : 1);

@@ -29,4 +29,3 @@ export async function recorder(reply: (request: IncomingMessage, url: string) =>
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { url, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
-

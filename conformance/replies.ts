@@ -48,13 +48,25 @@ export function chatChunks(model: string, reply: Reply, usage: ReplyUsage | unde
   const chunks: unknown[] = [chunk({ role: "assistant", content: "" })];
   if (reply.reasoning) {
     // LiteLLM streams Claude's thinking as text plus `thinking_blocks`, the signature in a chunk of its own.
-    const block = (thinking: string, signature: string) => (reply.signature ? { thinking_blocks: [{ type: "thinking", thinking, signature }] } : {});
+    const block = (
+      thinking: string,
+      signature: string,
+    ) => (reply.signature ? { thinking_blocks: [{ type: "thinking", thinking, signature }] } : {});
     chunks.push(chunk({ reasoning_content: reply.reasoning, ...block(reply.reasoning, "") }));
     if (reply.signature) chunks.push(chunk({ reasoning_content: "", ...block("", reply.signature) }));
   }
   for (const piece of splitText(reply.text, reply.chunks ?? 4)) chunks.push(chunk({ content: piece }));
   if (reply.toolCall) {
-    chunks.push(chunk({ tool_calls: [{ index: 0, id: reply.toolCall.id ?? "call_fake_1", type: "function", function: { name: reply.toolCall.name, arguments: "" } }] }));
+    chunks.push(
+      chunk({
+        tool_calls: [{
+          index: 0,
+          id: reply.toolCall.id ?? "call_fake_1",
+          type: "function",
+          function: { name: reply.toolCall.name, arguments: "" },
+        }],
+      }),
+    );
     chunks.push(chunk({ tool_calls: [{ index: 0, function: { arguments: reply.toolCall.arguments } }] }));
   }
   chunks.push(chunk({}, { finish_reason: reply.toolCall ? "tool_calls" : "stop" }));
@@ -88,14 +100,32 @@ export function responseEvents(model: string, reply: Reply, usage: ReplyUsage, i
   if (reply.reasoning) {
     const item = { id: "rs_fake", type: "reasoning" };
     emit("response.output_item.added", { output_index: outputIndex, item: { ...item, summary: [] } });
-    emit("response.reasoning_summary_part.added", { item_id: item.id, output_index: outputIndex, summary_index: 0, part: { type: "summary_text", text: "" } });
-    emit("response.reasoning_summary_text.delta", { item_id: item.id, output_index: outputIndex, summary_index: 0, delta: reply.reasoning });
+    emit("response.reasoning_summary_part.added", {
+      item_id: item.id,
+      output_index: outputIndex,
+      summary_index: 0,
+      part: { type: "summary_text", text: "" },
+    });
+    emit("response.reasoning_summary_text.delta", {
+      item_id: item.id,
+      output_index: outputIndex,
+      summary_index: 0,
+      delta: reply.reasoning,
+    });
     const encrypted = reply.signature ? { encrypted_content: reply.signature } : {};
-    emit("response.output_item.done", { output_index: outputIndex++, item: { ...item, ...encrypted, summary: [{ type: "summary_text", text: reply.reasoning }] } });
+    emit("response.output_item.done", {
+      output_index: outputIndex++,
+      item: { ...item, ...encrypted, summary: [{ type: "summary_text", text: reply.reasoning }] },
+    });
   }
   const message = { id: "msg_fake", type: "message", role: "assistant" };
   emit("response.output_item.added", { output_index: outputIndex, item: { ...message, status: "in_progress", content: [] } });
-  emit("response.content_part.added", { item_id: message.id, output_index: outputIndex, content_index: 0, part: { type: "output_text", text: "", annotations: [] } });
+  emit("response.content_part.added", {
+    item_id: message.id,
+    output_index: outputIndex,
+    content_index: 0,
+    part: { type: "output_text", text: "", annotations: [] },
+  });
   for (const delta of splitText(reply.text, reply.chunks ?? 4)) {
     emit("response.output_text.delta", { item_id: message.id, output_index: outputIndex, content_index: 0, delta });
   }
@@ -141,7 +171,12 @@ export function messageEvents(model: string, reply: Reply, usage: ReplyUsage, id
       model,
       content: [],
       stop_reason: null,
-      usage: { input_tokens: usage.prompt - usage.cached, output_tokens: 1, cache_read_input_tokens: usage.cached, cache_creation_input_tokens: 0 },
+      usage: {
+        input_tokens: usage.prompt - usage.cached,
+        output_tokens: 1,
+        cache_read_input_tokens: usage.cached,
+        cache_creation_input_tokens: 0,
+      },
     },
   });
   let index = 0;
@@ -153,15 +188,23 @@ export function messageEvents(model: string, reply: Reply, usage: ReplyUsage, id
   }
   if (reply.text) {
     emit("content_block_start", { index, content_block: { type: "text", text: "" } });
-    for (const piece of splitText(reply.text, reply.chunks ?? 4)) emit("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
+    for (const piece of splitText(reply.text, reply.chunks ?? 4)) {
+      emit("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
+    }
     emit("content_block_stop", { index: index++ });
   }
   if (reply.toolCall) {
-    emit("content_block_start", { index, content_block: { type: "tool_use", id: reply.toolCall.id ?? "toolu_fake_1", name: reply.toolCall.name, input: {} } });
+    emit("content_block_start", {
+      index,
+      content_block: { type: "tool_use", id: reply.toolCall.id ?? "toolu_fake_1", name: reply.toolCall.name, input: {} },
+    });
     emit("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: reply.toolCall.arguments } });
     emit("content_block_stop", { index: index++ });
   }
-  emit("message_delta", { delta: { stop_reason: reply.toolCall ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: usage.completion } });
+  emit("message_delta", {
+    delta: { stop_reason: reply.toolCall ? "tool_use" : "end_turn", stop_sequence: null },
+    usage: { output_tokens: usage.completion },
+  });
   emit("message_stop", {});
   return events;
 }

@@ -31,7 +31,12 @@ const MODELS: readonly FakeModel[] = [
   { id: "busy-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-backend-rate-limit" } },
   { id: "busy-once-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-backend-rate-limit", times: 1 } },
   { id: "healthy-model", servedBy: "lenient" },
-  { id: "priced-model", servedBy: "lenient", responseCost: 0.0042, deployments: [{ input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 }] },
+  {
+    id: "priced-model",
+    servedBy: "lenient",
+    responseCost: 0.0042,
+    deployments: [{ input_cost_per_token: 3e-6, output_cost_per_token: 1.5e-5 }],
+  },
   // No prices anywhere: only LiteLLM's usage.cost can give the turn a cost.
   { id: "gpt-5-unpriced", servedBy: "lenient", responseCost: 0.0421 },
 ];
@@ -70,7 +75,10 @@ export function requestTimeSuite(): ConformanceSuite {
   const ask = async (model: string, extraArgs: string[] = [], agentDir = join(work, `agent-${model}-${Date.now()}`)) => {
     const before = fake.requests.length;
     const started = Date.now();
-    const run = await runPi(["--no-session", "--model", `litellm/${model}`, ...extraArgs, "-p", "Say hello."], env(), { cwd: work, agentDir });
+    const run = await runPi(["--no-session", "--model", `litellm/${model}`, ...extraArgs, "-p", "Say hello."], env(), {
+      cwd: work,
+      agentDir,
+    });
     const requests = fake.requests.slice(before).filter((request) => request.model === model);
     return { run, requests, seconds: (Date.now() - started) / 1000 };
   };
@@ -78,11 +86,20 @@ export function requestTimeSuite(): ConformanceSuite {
   const lineOf = (output: string) => plain(output).split("\n").filter((line) => line.includes("LiteLLM"));
 
   const once: ConformanceCase[] = [
-    { model: "budget-model", line: /^LiteLLM refused budget-model: the key is out of budget \(spent \$12\.50 of \$10\.00\); ask the proxy's admin/ },
+    {
+      model: "budget-model",
+      line: /^LiteLLM refused budget-model: the key is out of budget \(spent \$12\.50 of \$10\.00\); ask the proxy's admin/,
+    },
     // A proxy before 1.106 answers the budget with a 429, which pi-ai and pi would otherwise resend nine times.
     { model: "budget-429-model", line: /^LiteLLM refused budget-429-model: the key is out of budget \(spent \$12\.50 of \$10\.00\)/ },
-    { model: "expired-model", line: /^LiteLLM refused expired-model: the key expired on 2026-01-01 00:00:00; ask for a new one and set it in LITELLM_API_KEY/ },
-    { model: "denied-model", line: /^LiteLLM: this key may not use denied-model; it may use us\.anthropic\.claude-haiku-4-5-20251001-v1:0/ },
+    {
+      model: "expired-model",
+      line: /^LiteLLM refused expired-model: the key expired on 2026-01-01 00:00:00; ask for a new one and set it in LITELLM_API_KEY/,
+    },
+    {
+      model: "denied-model",
+      line: /^LiteLLM: this key may not use denied-model; it may use us\.anthropic\.claude-haiku-4-5-20251001-v1:0/,
+    },
   ].map(({ model, line }) => ({
     name: `${model}: sent once, neither pi-ai's client nor pi's turn retry repeats it, one line, exit 1 at once`,
     async run() {
@@ -108,15 +125,27 @@ export function requestTimeSuite(): ConformanceSuite {
     },
     cases: [
       ...once,
-      ...([["priced-model", "openai-completions", 0.0042], ["gpt-5-unpriced", "openai-responses", 0.0421]] as const).map(([model, wireApi, cost]): ConformanceCase => ({
-        name: `cost over ${wireApi}: pi's turn costs what LiteLLM's usage.cost in the stream's last event says, on every pi${model === "priced-model" ? ", split in proportion to the metadata prices" : ", for a model without prices"}`,
+      ...([["priced-model", "openai-completions", 0.0042], ["gpt-5-unpriced", "openai-responses", 0.0421]] as const).map((
+        [model, wireApi, cost],
+      ): ConformanceCase => ({
+        name: `cost over ${wireApi}: pi's turn costs what LiteLLM's usage.cost in the stream's last event says, on every pi${
+          model === "priced-model" ? ", split in proportion to the metadata prices" : ", for a model without prices"
+        }`,
         async run() {
-          const run = await runPi(["--no-session", "--model", `litellm/${model}`, "--mode", "json", "Say hello."], { ...env(), LITELLM_WIRE_API: `${model}=${wireApi}` }, {
+          const run = await runPi(["--no-session", "--model", `litellm/${model}`, "--mode", "json", "Say hello."], {
+            ...env(),
+            LITELLM_WIRE_API: `${model}=${wireApi}`,
+          }, {
             cwd: work,
             agentDir: join(work, `agent-cost-${model}`),
           });
           assertCleanRun(run);
-          const ends = run.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { type: string; message?: { role: string; usage: { input: number; output: number; cost: Record<string, number> } } });
+          const ends = run.stdout.split("\n").filter(Boolean).map((line) =>
+            JSON.parse(line) as {
+              type: string;
+              message?: { role: string; usage: { input: number; output: number; cost: Record<string, number> } };
+            }
+          );
           const answer = ends.filter((event) => event.type === "message_end" && event.message?.role === "assistant").at(-1)!.message!;
           assert.equal(answer.usage.cost.total, cost);
           if (model !== "priced-model") return;
@@ -126,12 +155,19 @@ export function requestTimeSuite(): ConformanceSuite {
         },
       })),
       {
-        name: "spend: one notice per session at the highest share of the key's budget crossed (95 %), and /litellm shows spend, budget, reset and expiry from /key/info",
+        name:
+          "spend: one notice per session at the highest share of the key's budget crossed (95 %), and /litellm shows spend, budget, reset and expiry from /key/info",
         async run() {
           const spender = await startFakeLiteLLM({
             apiKey: API_KEY,
             models: [{ id: "healthy-model", servedBy: "lenient" }],
-            key: { spend: 9.5, maxBudget: 10, resetsAt: "2026-12-31T00:00:00Z", expires: "2027-01-31T00:00:00Z", models: ["healthy-model"] },
+            key: {
+              spend: 9.5,
+              maxBudget: 10,
+              resetsAt: "2026-12-31T00:00:00Z",
+              expires: "2027-01-31T00:00:00Z",
+              models: ["healthy-model"],
+            },
           });
           try {
             const extension = await loadExtension(env(spender.url));
@@ -140,16 +176,22 @@ export function requestTimeSuite(): ConformanceSuite {
             for (const handler of extension.handlers.get("session_start") ?? []) await handler({}, ctx);
             await collect(extension.stream("healthy-model"));
             await collect(extension.stream("healthy-model"));
-            assert.deepEqual(notices, ["LiteLLM: this key has spent $9.50 of its $10.00 budget (95 %, from x-litellm-key-spend); /litellm spend shows the session's turns"]);
+            assert.deepEqual(notices, [
+              "LiteLLM: this key has spent $9.50 of its $10.00 budget (95 %, from x-litellm-key-spend); /litellm spend shows the session's turns",
+            ]);
             await extension.commands.get("litellm")!.handler("", ctx);
-            assert.match(notices.at(-1)!, /key: spent \$9\.50 of \$10\.00; budget resets 2026-12-31 00:00; key expires 2027-01-31 00:00; models: healthy-model/);
+            assert.match(
+              notices.at(-1)!,
+              /key: spent \$9\.50 of \$10\.00; budget resets 2026-12-31 00:00; key expires 2027-01-31 00:00; models: healthy-model/,
+            );
           } finally {
             await spender.close();
           }
         },
       },
       {
-        name: "/litellm spend: the session's turns at LiteLLM's cost, the footer, the key's and its team's budgets where the proxy answers, and what it cannot know",
+        name:
+          "/litellm spend: the session's turns at LiteLLM's cost, the footer, the key's and its team's budgets where the proxy answers, and what it cannot know",
         async run() {
           const spender = await startFakeLiteLLM({
             apiKey: API_KEY,
@@ -160,7 +202,13 @@ export function requestTimeSuite(): ConformanceSuite {
             const extension = await loadExtension(env(spender.url));
             const notices: string[] = [];
             const footer: (string | undefined)[] = [];
-            const ctx = { hasUI: true, ui: { notify: (message: string) => notices.push(message), setStatus: (_key: string, text: string | undefined) => footer.push(text) } };
+            const ctx = {
+              hasUI: true,
+              ui: {
+                notify: (message: string) => notices.push(message),
+                setStatus: (_key: string, text: string | undefined) => footer.push(text),
+              },
+            };
             for (const handler of extension.handlers.get("session_start") ?? []) await handler({}, ctx);
             await collect(extension.stream("healthy-model"));
             await collect(extension.stream("healthy-model"));
@@ -169,7 +217,11 @@ export function requestTimeSuite(): ConformanceSuite {
             assert.equal(footer.at(-1), "litellm $0.0250 · key $12.10 of $50.00, resets Dec 7");
             const report = notices.at(-1)!.split("\n");
             assert.equal(report[0], "litellm: this session, 2 turns in this run, $0.0250 as LiteLLM counted it");
-            assert.equal(report.filter((line) => /^ {2}healthy-model: \d+ in, \d+ out, 0 cache read, 0 cache write: \$0\.0125 \(LiteLLM\)$/.test(line)).length, 2);
+            assert.equal(
+              report.filter((line) => /^ {2}healthy-model: \d+ in, \d+ out, 0 cache read, 0 cache write: \$0\.0125 \(LiteLLM\)$/.test(line))
+                .length,
+              2,
+            );
             assert.ok(report.includes("  team platform (/team/info): spent $40.00 of $100.00"), report.join("\n"));
             assert.ok(report.some((line) => line.startsWith("  user budget: /user/info unavailable")), report.join("\n"));
           } finally {
@@ -185,13 +237,22 @@ export function requestTimeSuite(): ConformanceSuite {
       {
         name: "spend in print mode: the budget notice is one line on stderr, once per run, the answer alone on stdout",
         async run() {
-          const spender = await startFakeLiteLLM({ apiKey: API_KEY, models: [{ id: "healthy-model", servedBy: "lenient" }], key: { spend: 9.5, maxBudget: 10 } });
+          const spender = await startFakeLiteLLM({
+            apiKey: API_KEY,
+            models: [{ id: "healthy-model", servedBy: "lenient" }],
+            key: { spend: 9.5, maxBudget: 10 },
+          });
           try {
-            const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(spender.url), { cwd: work, agentDir: join(work, "agent-spend-print") });
+            const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(spender.url), {
+              cwd: work,
+              agentDir: join(work, "agent-spend-print"),
+            });
             assertCleanRun(run);
             assert.equal(run.stdout.trim(), "Hello from healthy-model.");
             const notices = run.stderr.split("\n").filter((line) => line.includes("budget"));
-            assert.deepEqual(notices, ["pi-litellm-provider: LiteLLM: this key has spent $9.50 of its $10.00 budget (95 %, from x-litellm-key-spend); /litellm spend shows the session's turns"]);
+            assert.deepEqual(notices, [
+              "pi-litellm-provider: LiteLLM: this key has spent $9.50 of its $10.00 budget (95 %, from x-litellm-key-spend); /litellm spend shows the session's turns",
+            ]);
           } finally {
             await spender.close();
           }
@@ -213,18 +274,26 @@ export function requestTimeSuite(): ConformanceSuite {
           assertCleanRun(run);
           assert.equal(run.stdout.trim(), "Hello from cooldown-model.");
           assert.deepEqual(requests.map((request) => request.status), [429, 200]);
-          assert.ok(requests[1]!.at - requests[0]!.at >= 900, `asked again after ${requests[1]!.at - requests[0]!.at} ms, LiteLLM said 1 s`);
+          assert.ok(
+            requests[1]!.at - requests[0]!.at >= 900,
+            `asked again after ${requests[1]!.at - requests[0]!.at} ms, LiteLLM said 1 s`,
+          );
         },
       },
       {
-        name: "a backend's own persistent 429 (LiteLLM already retried it): sent once more after a short wait, then one line pi does not resend, with pi's turn retry on",
+        name:
+          "a backend's own persistent 429 (LiteLLM already retried it): sent once more after a short wait, then one line pi does not resend, with pi's turn retry on",
         async run() {
           const agentDir = join(work, "agent-busy");
           mkdirSync(agentDir, { recursive: true });
           writeFileSync(join(agentDir, "settings.json"), JSON.stringify({ retry: { enabled: true, maxRetries: 2, baseDelayMs: 10 } }));
           const { run, requests } = await ask("busy-model", [], agentDir);
           assertCleanRun(run, 1);
-          assert.equal(requests.length, 2, `the request and one more; pi's turn retry would add two, pi-ai's client six: ${requests.map((request) => request.status)}`);
+          assert.equal(
+            requests.length,
+            2,
+            `the request and one more; pi's turn retry would add two, pi-ai's client six: ${requests.map((request) => request.status)}`,
+          );
           const lines = lineOf(run.stdout + run.stderr);
           assert.equal(lines.length, 1, run.stdout + run.stderr);
           assert.match(
@@ -274,14 +343,22 @@ export function requestTimeSuite(): ConformanceSuite {
             assertCleanRun(second);
             const requests = fresh.requests.filter((request) => request.model === "overflow-model");
             assert.equal(requests[0]?.fixture, "litellm-context-window");
-            assert.equal(requests.filter((request) => request.fixture === "litellm-context-window").length, 1, "the overflowed turn is not resent as it was");
+            assert.equal(
+              requests.filter((request) => request.fixture === "litellm-context-window").length,
+              1,
+              "the overflowed turn is not resent as it was",
+            );
             assert.deepEqual(plain(second.stderr).split("\n").filter((line) => line.includes("LiteLLM")), [
               "pi-litellm-provider: LiteLLM: the conversation is longer than overflow-model's context window; pi compacts it and sends the turn again. If no answer follows, open the session in pi's TUI (pi -c, or --session) to see it or go on",
             ]);
             const compacted = requests.some(isSummaryRequest);
             assert.equal(compacted, compactable || compactsShortConversations(), `pi ${piVersion()} compacted: ${compacted}`);
             if (compacted) assert.equal(requests.at(-1)?.status, 200, "compacted, sent again and answered");
-            assert.equal(second.stdout.includes("Hello from overflow-model."), compacted && printsAnswerAfterCompaction(), `stdout ${JSON.stringify(second.stdout)}`);
+            assert.equal(
+              second.stdout.includes("Hello from overflow-model."),
+              compacted && printsAnswerAfterCompaction(),
+              `stdout ${JSON.stringify(second.stdout)}`,
+            );
           } finally {
             await fresh.close();
           }
@@ -294,27 +371,45 @@ export function requestTimeSuite(): ConformanceSuite {
           const agentDir = join(work, "agent-overflow-tui");
           mkdirSync(agentDir, { recursive: true });
           writeFileSync(join(agentDir, "settings.json"), JSON.stringify(COMPACT_SHORT_CONVERSATIONS));
-          assertCleanRun(await runPi(["--session", session, "--model", "litellm/healthy-model", "-p", "Remember the word lantern."], env(), { cwd: work, agentDir }));
+          assertCleanRun(
+            await runPi(["--session", session, "--model", "litellm/healthy-model", "-p", "Remember the word lantern."], env(), {
+              cwd: work,
+              agentDir,
+            }),
+          );
           // A fresh proxy: its first overflow-model request overflows, the ones after it answer.
           const fresh = await startFakeLiteLLM({ apiKey: API_KEY, models: [...MODELS] });
           const terminal = tui(agentDir, work, ["--session", session, "--model", "litellm/overflow-model"], env(fresh.url));
           try {
             await inTui(terminal, () => overflowThenAnswer(terminal, "Which word?", "Hello from overflow-model."));
-            assert.ok(!terminal.text.includes("If no answer follows"), "the print-mode line stays out of the TUI, which shows pi's compaction");
-            assertCompactedAndRetried(fresh.requests.filter((request) => request.model === "overflow-model").map((request) => [request.status, isSummaryRequest(request)] as const));
+            assert.ok(
+              !terminal.text.includes("If no answer follows"),
+              "the print-mode line stays out of the TUI, which shows pi's compaction",
+            );
+            assertCompactedAndRetried(
+              fresh.requests.filter((request) => request.model === "overflow-model").map((request) =>
+                [request.status, isSummaryRequest(request)] as const
+              ),
+            );
           } finally {
             await fresh.close();
           }
         },
       },
       {
-        name: "control, without the extension: the same overflow through a provider of pi's own (models.json, openai-completions), history to compact: compacted on every pi, the answer printed exactly where ours is",
+        name:
+          "control, without the extension: the same overflow through a provider of pi's own (models.json, openai-completions), history to compact: compacted on every pi, the answer printed exactly where ours is",
         async run() {
           const session = join(work, "overflow-own-provider.jsonl");
           const agentDir = join(work, "agent-overflow-own-provider");
           const ownProvider = (url: string) => {
             mkdirSync(agentDir, { recursive: true });
-            const provider = { baseUrl: `${url}/v1`, api: "openai-completions", apiKey: API_KEY, models: [{ id: "overflow-model", contextWindow: 128_000, maxTokens: 4_096 }] };
+            const provider = {
+              baseUrl: `${url}/v1`,
+              api: "openai-completions",
+              apiKey: API_KEY,
+              models: [{ id: "overflow-model", contextWindow: 128_000, maxTokens: 4_096 }],
+            };
             writeFileSync(join(agentDir, "models.json"), JSON.stringify({ providers: { plain: provider } }));
             writeFileSync(join(agentDir, "settings.json"), JSON.stringify(COMPACT_SHORT_CONVERSATIONS));
           };
@@ -329,7 +424,11 @@ export function requestTimeSuite(): ConformanceSuite {
             assert.equal(requests[0]?.fixture, "litellm-context-window");
             const compacted = requests.some(isSummaryRequest);
             assert.ok(compacted, `pi ${piVersion()} compacted: ${compacted}`);
-            assert.equal(second.stdout.includes("Hello from overflow-model."), printsAnswerAfterCompaction(), `pi ${piVersion()}: exit ${second.code}, stdout ${JSON.stringify(second.stdout)}`);
+            assert.equal(
+              second.stdout.includes("Hello from overflow-model."),
+              printsAnswerAfterCompaction(),
+              `pi ${piVersion()}: exit ${second.code}, stdout ${JSON.stringify(second.stdout)}`,
+            );
           } finally {
             await fresh.close();
           }
@@ -344,11 +443,19 @@ export function requestTimeSuite(): ConformanceSuite {
           await runPi(["--list-models", "litellm"], env(url), { cwd: work, agentDir });
           await gone.close();
           const started = Date.now();
-          const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(url), { cwd: work, agentDir });
+          const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(url), {
+            cwd: work,
+            agentDir,
+          });
           assertCleanRun(run, 1);
           const lines = lineOf(run.stdout + run.stderr).filter((line) => line.includes("cannot be reached"));
           assert.equal(lines.length, 1, run.stdout + run.stderr);
-          assert.ok(lines[0]!.includes(`LiteLLM at ${url} cannot be reached: nothing listens there; check that the proxy runs and that LITELLM_BASE_URL points at it`), lines[0]);
+          assert.ok(
+            lines[0]!.includes(
+              `LiteLLM at ${url} cannot be reached: nothing listens there; check that the proxy runs and that LITELLM_BASE_URL points at it`,
+            ),
+            lines[0],
+          );
           assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
         },
       },
@@ -360,13 +467,20 @@ export function requestTimeSuite(): ConformanceSuite {
           await runPi(["--list-models", "litellm"], env(before.url), { cwd: work, agentDir });
           const port = new URL(before.url).port;
           await before.close();
-          const after = await startFakeLiteLLM({ apiKey: API_KEY, models: MODELS.filter((model) => model.id !== "healthy-model") }, Number(port));
+          const after = await startFakeLiteLLM(
+            { apiKey: API_KEY, models: MODELS.filter((model) => model.id !== "healthy-model") },
+            Number(port),
+          );
           try {
-            const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(after.url), { cwd: work, agentDir });
+            const run = await runPi(["--no-session", "--model", "litellm/healthy-model", "-p", "Say hello."], env(after.url), {
+              cwd: work,
+              agentDir,
+            });
             assertCleanRun(run, 1);
             assert.ok(lineOf(run.stdout + run.stderr).some((line) => /no longer serves healthy-model/.test(line)), run.stdout + run.stderr);
             const cache = readdirSync(join(agentDir, "litellm")).find((file) => file.startsWith("catalog-"))!;
-            const ids = (JSON.parse(readFileSync(join(agentDir, "litellm", cache), "utf8")) as { catalog: { models: { id: string }[] } }).catalog.models.map((model) => model.id);
+            const ids = (JSON.parse(readFileSync(join(agentDir, "litellm", cache), "utf8")) as { catalog: { models: { id: string }[] } })
+              .catalog.models.map((model) => model.id);
             assert.ok(!ids.includes("healthy-model"), `the cache still lists it: ${ids.join(", ")}`);
           } finally {
             await after.close();

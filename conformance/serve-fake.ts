@@ -20,7 +20,13 @@ function option(name: string): number | undefined {
 
 const chunks = option("stream-chunks");
 const scenario = conformanceScenario(
-  chunks ? [{ id: "bench-model", servedBy: "lenient", reply: { text: "lorem ipsum dolor sit amet ".repeat(chunks).slice(0, chunks * 8), chunks } }] : [],
+  chunks
+    ? [{
+      id: "bench-model",
+      servedBy: "lenient",
+      reply: { text: "lorem ipsum dolor sit amet ".repeat(chunks).slice(0, chunks * 8), chunks },
+    }]
+    : [],
 );
 const port = option("port");
 if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65_536)) {
@@ -31,7 +37,11 @@ const fake = await startFakeLiteLLM(scenario, port);
 console.log(fake.url);
 console.log(`export LITELLM_BASE_URL=${fake.url}`);
 console.log(`export LITELLM_API_KEY=${API_KEY}`);
-console.error(`fake LiteLLM on ${fake.url} serving ${scenario.models.map((model) => model.id).join(", ")}; paste the export lines above, then: pi -e ./mod.ts --list-models litellm`);
+console.error(
+  `fake LiteLLM on ${fake.url} serving ${
+    scenario.models.map((model) => model.id).join(", ")
+  }; paste the export lines above, then: pi -e ./mod.ts --list-models litellm`,
+);
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => void fake.close().then(() => process.exit(0)));
 }

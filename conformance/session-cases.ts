@@ -54,7 +54,9 @@ type Raw = Record<string, unknown>;
 /** Whether a request body asks for thinking, in its wire API's spelling. */
 function thinkingOn(request: RecordedRequest): boolean {
   const body = request.body as Raw;
-  if (request.wireApi === "anthropic-messages") return (body.thinking as Raw | undefined)?.type === "enabled" || (body.thinking as Raw | undefined)?.type === "adaptive";
+  if (request.wireApi === "anthropic-messages") {
+    return (body.thinking as Raw | undefined)?.type === "enabled" || (body.thinking as Raw | undefined)?.type === "adaptive";
+  }
   if (request.wireApi === "openai-completions") return typeof body.reasoning_effort === "string";
   const effort = (body.reasoning as Raw | undefined)?.effort;
   return typeof effort === "string" && effort !== "none";
@@ -72,15 +74,42 @@ const PIXEL_PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAD
  */
 function replayedContext(model: string, api: WireApi, call: { id: string; thinking?: ThinkingContent }): Context {
   const now = Date.now();
-  const usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, totalTokens: 0, cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 } };
+  const usage = {
+    input: 0,
+    output: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+    totalTokens: 0,
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+  };
   const toolCall = { type: "toolCall" as const, id: call.id, name: "read", arguments: { path: NOTES_FILE } };
   return {
     systemPrompt: "You are a test.",
-    tools: [{ name: "read", description: "Read a file", parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] } as never }],
+    tools: [{
+      name: "read",
+      description: "Read a file",
+      parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] } as never,
+    }],
     messages: [
       { role: "user", content: PROMPT, timestamp: now },
-      { role: "assistant", content: [...(call.thinking ? [call.thinking] : []), toolCall], api, provider: "litellm", model, usage, stopReason: "toolUse", timestamp: now },
-      { role: "toolResult", toolCallId: call.id, toolName: "read", content: [{ type: "text", text: NOTES }], isError: false, timestamp: now },
+      {
+        role: "assistant",
+        content: [...(call.thinking ? [call.thinking] : []), toolCall],
+        api,
+        provider: "litellm",
+        model,
+        usage,
+        stopReason: "toolUse",
+        timestamp: now,
+      },
+      {
+        role: "toolResult",
+        toolCallId: call.id,
+        toolName: "read",
+        content: [{ type: "text", text: NOTES }],
+        isError: false,
+        timestamp: now,
+      },
     ],
   };
 }
@@ -100,7 +129,9 @@ export function sessionSuite(): ConformanceSuite {
   };
 
   const loops: ConformanceCase[] = LOOPS.map((row) => ({
-    name: `${row.model}: a tool loop${row.thinking ? " with --thinking high" : ""} completes over ${row.route}${row.thinking ? ", thinking still on with the tool result" : ""}`,
+    name: `${row.model}: a tool loop${row.thinking ? " with --thinking high" : ""} completes over ${row.route}${
+      row.thinking ? ", thinking still on with the tool result" : ""
+    }`,
     async run() {
       const { run, requests } = await loop(row.model, row.thinking ? ["--thinking", "high"] : []);
       assertCleanRun(run);
@@ -108,7 +139,8 @@ export function sessionSuite(): ConformanceSuite {
       assert.deepEqual(requests.map((request) => [request.wireApi, request.status]), [[row.route, 200], [row.route, 200]]);
       assert.deepEqual(requests.map(thinkingOn), [row.thinking, row.thinking], "thinking is on in both requests, or off in both");
       if (row.route === "anthropic-messages" && row.thinking) {
-        const replayed = (requests[1]!.body as { messages: { role: string; content: { type: string; signature?: string }[] }[] }).messages.find((message) => message.role === "assistant");
+        const replayed = (requests[1]!.body as { messages: { role: string; content: { type: string; signature?: string }[] }[] }).messages
+          .find((message) => message.role === "assistant");
         assert.equal(replayed?.content[0]?.type, "thinking");
         assert.equal(replayed?.content[0]?.signature, THINKING_SIGNATURE, "the signed thinking block is replayed as received");
       }
@@ -134,7 +166,10 @@ export function sessionSuite(): ConformanceSuite {
         name: `${model} receives an attached image over ${route}`,
         async run() {
           const before = fake.requests.length;
-          const run = await runPi(["--no-session", "--model", `litellm/${model}`, "-p", "@pixel.png", "What is in this image?"], env(), { cwd: work, agentDir: join(work, `agent-image-${before}`) });
+          const run = await runPi(["--no-session", "--model", `litellm/${model}`, "-p", "@pixel.png", "What is in this image?"], env(), {
+            cwd: work,
+            agentDir: join(work, `agent-image-${before}`),
+          });
           assertCleanRun(run);
           assert.equal(run.stdout.trim(), "I see 1 image.");
           const requests = fake.requests.slice(before).filter((request) => request.model === model);
@@ -144,30 +179,62 @@ export function sessionSuite(): ConformanceSuite {
       {
         name: "negative control: Gemini's tool call id changed on the way gets Gemini's thought-signature 400, as one line",
         async run() {
-          const changed = await collect(extension.stream("gemini-2.5-pro", {}, replayedContext("gemini-2.5-pro", "openai-completions", { id: "call_fake_1" })));
+          const changed = await collect(
+            extension.stream("gemini-2.5-pro", {}, replayedContext("gemini-2.5-pro", "openai-completions", { id: "call_fake_1" })),
+          );
           assert.equal(changed.message.stopReason, "error");
-          assert.match(changed.message.errorMessage ?? "", /^LiteLLM: gemini-2\.5-pro over openai-completions refused the replayed tool turn \(Gemini needs each function call's thought signature/);
-          const kept = await collect(extension.stream("gemini-2.5-pro", {}, replayedContext("gemini-2.5-pro", "openai-completions", { id: GEMINI_TOOL_CALL_ID })));
+          assert.match(
+            changed.message.errorMessage ?? "",
+            /^LiteLLM: gemini-2\.5-pro over openai-completions refused the replayed tool turn \(Gemini needs each function call's thought signature/,
+          );
+          const kept = await collect(
+            extension.stream("gemini-2.5-pro", {}, replayedContext("gemini-2.5-pro", "openai-completions", { id: GEMINI_TOOL_CALL_ID })),
+          );
           assert.equal(kept.text, `The notes say: ${NOTES}`, kept.message.errorMessage);
         },
       },
       {
         name: "negative control: GPT-5 with reasoning, a function call replayed without its reasoning item gets OpenAI's 400, as one line",
         async run() {
-          const bare = await collect(extension.stream("gpt-5", { reasoning: "high" }, replayedContext("gpt-5", "openai-responses", { id: "call_fake_1|fc_fake" })));
+          const bare = await collect(
+            extension.stream("gpt-5", { reasoning: "high" }, replayedContext("gpt-5", "openai-responses", { id: "call_fake_1|fc_fake" })),
+          );
           assert.equal(bare.message.stopReason, "error");
-          assert.match(bare.message.errorMessage ?? "", /^LiteLLM: gpt-5 over openai-responses refused the replayed tool turn \(OpenAI Responses needs the reasoning item/);
-          const item = JSON.stringify({ type: "reasoning", id: "rs_fake", summary: [{ type: "summary_text", text: "Reading." }], encrypted_content: THINKING_SIGNATURE });
-          const kept = await collect(extension.stream("gpt-5", { reasoning: "high" }, replayedContext("gpt-5", "openai-responses", { id: "call_fake_1|fc_fake", thinking: { type: "thinking", thinking: "Reading.", thinkingSignature: item } })));
+          assert.match(
+            bare.message.errorMessage ?? "",
+            /^LiteLLM: gpt-5 over openai-responses refused the replayed tool turn \(OpenAI Responses needs the reasoning item/,
+          );
+          const item = JSON.stringify({
+            type: "reasoning",
+            id: "rs_fake",
+            summary: [{ type: "summary_text", text: "Reading." }],
+            encrypted_content: THINKING_SIGNATURE,
+          });
+          const kept = await collect(
+            extension.stream(
+              "gpt-5",
+              { reasoning: "high" },
+              replayedContext("gpt-5", "openai-responses", {
+                id: "call_fake_1|fc_fake",
+                thinking: { type: "thinking", thinking: "Reading.", thinkingSignature: item },
+              }),
+            ),
+          );
           assert.equal(kept.text, `The notes say: ${NOTES}`, kept.message.errorMessage);
         },
       },
       {
-        name: "negative control: Claude with thinking over Chat Completions loses the signature, gets Anthropic's 400 as one line, learns nothing",
+        name:
+          "negative control: Claude with thinking over Chat Completions loses the signature, gets Anthropic's 400 as one line, learns nothing",
         async run() {
-          const { run, requests, agentDir } = await loop("claude-haiku-4-5", ["--thinking", "high"], { LITELLM_WIRE_API: "openai-completions" });
+          const { run, requests, agentDir } = await loop("claude-haiku-4-5", ["--thinking", "high"], {
+            LITELLM_WIRE_API: "openai-completions",
+          });
           assertCleanRun(run, 1);
-          assert.deepEqual(requests.map((request) => [request.status, request.fixture]), [[200, undefined], [400, "anthropic-thinking-replay"]]);
+          assert.deepEqual(requests.map((request) => [request.status, request.fixture]), [[200, undefined], [
+            400,
+            "anthropic-thinking-replay",
+          ]]);
           assert.ok(thinkingOn(requests[1]!), "thinking was not turned off to dodge the rule");
           const lines = (run.stdout + run.stderr).split("\n").filter((line) => line.includes("refused the replayed tool turn"));
           assert.equal(lines.length, 1, run.stdout + run.stderr);
@@ -200,7 +267,9 @@ export function sessionSuite(): ConformanceSuite {
             assertCleanRun(second);
             // Chat requests only: pi 1.x also asks the proxy's MCP gateway (`POST /mcp`) at session start.
             const routes = (from: number, to?: number) =>
-              old.requests.slice(from, to).filter((request) => request.method === "POST" && request.path !== "/mcp").map((request) => request.path.split("?")[0]);
+              old.requests.slice(from, to).filter((request) => request.method === "POST" && request.path !== "/mcp").map((request) =>
+                request.path.split("?")[0]
+              );
             assert.deepEqual(routes(0, middle), ["/v1/messages", "/v1/chat/completions"]);
             assert.deepEqual(routes(middle), ["/v1/chat/completions"]);
           } finally {

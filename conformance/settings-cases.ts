@@ -34,7 +34,14 @@ function dirs(user: unknown, project?: unknown): { agentDir: string; cwd: string
 /** The suite: one fake accepting two keys, pi run with settings only (no LITELLM_* variables). */
 export function settingsSuite(): ConformanceSuite {
   let fake: FakeLiteLLM;
-  const keys = { CORP_LITELLM_KEY: API_KEY, CORP_BATCH_KEY: BATCH_KEY, LITELLM_BASE_URL: "", LITELLM_API_KEY: "", OPENAI_BASE_URL: "", OPENAI_API_KEY: "" };
+  const keys = {
+    CORP_LITELLM_KEY: API_KEY,
+    CORP_BATCH_KEY: BATCH_KEY,
+    LITELLM_BASE_URL: "",
+    LITELLM_API_KEY: "",
+    OPENAI_BASE_URL: "",
+    OPENAI_API_KEY: "",
+  };
   const settings = () => ({
     baseUrl: `${fake.url}/v1`,
     apiKey: "$CORP_LITELLM_KEY",
@@ -73,7 +80,11 @@ export function settingsSuite(): ConformanceSuite {
         async run() {
           const before = fake.requests.length;
           for (const [model, thinking] of [["gpt-5", "medium"], ["gpt-4o", "off"]]) {
-            const run = await runPi(["--no-session", "--model", `corp/${model}`, "--thinking", thinking!, "-p", "Hi."], keys, dirs(settings()));
+            const run = await runPi(
+              ["--no-session", "--model", `corp/${model}`, "--thinking", thinking!, "-p", "Hi."],
+              keys,
+              dirs(settings()),
+            );
             assertCleanRun(run);
           }
           const requests = fake.requests.slice(before).filter((request) => request.model);

@@ -12,7 +12,6 @@ import process from "node:process";
 import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { WireApi } from "../lib/types.ts";
 import { type FakeLiteLLM, type RecordedRequest, startFakeLiteLLM } from "./fake-litellm.ts";
-import { fixtureById, fixtureMessage, loadFixtures } from "./fixtures.ts";
 import { Hono } from "hono";
 import { collect, type LoadedExtension, loadExtension, plain } from "./harness.ts";
 import { freePortAmong, serveLoopback } from "./loopback.ts";
@@ -29,7 +28,12 @@ const BEHAVIOUR_MODELS = [
   { id: "tool-model", servedBy: "lenient", reply: { text: "Reading it.", toolCall: { name: "read", arguments: '{"path":"README.md"}' } } },
   { id: "slow-model", servedBy: "lenient", reply: { text: LONG_TEXT, chunks: 40 }, chunkDelayMs: 50 },
   { id: "flaky-model", servedBy: "lenient", fault: { kind: "fixture", fixture: "litellm-connection-error" } },
-  { id: "overloaded-model", servedBy: "lenient", reply: { text: "Hello from overloaded-model.", chunks: 6 }, fault: { kind: "error-frame", afterChunks: 3, fixture: "litellm-midstream-overloaded" } },
+  {
+    id: "overloaded-model",
+    servedBy: "lenient",
+    reply: { text: "Hello from overloaded-model.", chunks: 6 },
+    fault: { kind: "error-frame", afterChunks: 3, fixture: "litellm-midstream-overloaded" },
+  },
   { id: "slow-start-model", servedBy: "lenient", fault: { kind: "slow", delayMs: 300 } },
   { id: "gateway-model", servedBy: "lenient", fault: { kind: "html", status: 502 } },
   { id: "broken-model", servedBy: "lenient", fault: { kind: "malformed" } },
@@ -37,7 +41,12 @@ const BEHAVIOUR_MODELS = [
 ] as const;
 
 /** The fixtures this suite replays, for the check that every fixture is used. */
-export const STREAM_FIXTURES: readonly string[] = ["litellm-connection-error", "litellm-midstream-overloaded", "litellm-auth", "litellm-key-model-access"];
+export const STREAM_FIXTURES: readonly string[] = [
+  "litellm-connection-error",
+  "litellm-midstream-overloaded",
+  "litellm-auth",
+  "litellm-key-model-access",
+];
 
 /** The suite: one fake proxy; one extension per wire API it needs. */
 export function streamSuite(): ConformanceSuite {
@@ -111,8 +120,14 @@ export function streamSuite(): ConformanceSuite {
       {
         name: "a level the family rejects is never sent: minimal becomes low for Claude, xhigh becomes high for GPT-5",
         async run() {
-          assert.equal(body((await send("claude-haiku-4-5", { reasoning: "minimal" }, "openai-completions")).recorded).reasoning_effort, "low");
-          assert.equal(body((await send("claude-haiku-4-5", { reasoning: "xhigh" }, "openai-completions")).recorded).reasoning_effort, "high");
+          assert.equal(
+            body((await send("claude-haiku-4-5", { reasoning: "minimal" }, "openai-completions")).recorded).reasoning_effort,
+            "low",
+          );
+          assert.equal(
+            body((await send("claude-haiku-4-5", { reasoning: "xhigh" }, "openai-completions")).recorded).reasoning_effort,
+            "high",
+          );
           assert.equal((body((await send("gpt-5", { reasoning: "xhigh" })).recorded).reasoning as { effort: string }).effort, "high");
           assert.equal((body((await send("gpt-5.2", { reasoning: "xhigh" })).recorded).reasoning as { effort: string }).effort, "xhigh");
         },
@@ -184,7 +199,10 @@ export function streamSuite(): ConformanceSuite {
           const { outcome } = await send("flaky-model", { maxRetries: 0 });
           assert.equal(outcome.message.stopReason, "error");
           // The backend's own words, without LiteLLM's wrapping (its class, its provider prefix, its tail).
-          assert.match(plain(outcome.message.errorMessage), /^LiteLLM: flaky-model's backend \(Databricks\) failed \(500\), also when sent again after LiteLLM's own retries: "Bad request: Unrecognized field "store""/);
+          assert.match(
+            plain(outcome.message.errorMessage),
+            /^LiteLLM: flaky-model's backend \(Databricks\) failed \(500\), also when sent again after LiteLLM's own retries: "Bad request: Unrecognized field "store""/,
+          );
         },
       },
       {
@@ -228,7 +246,10 @@ export function streamSuite(): ConformanceSuite {
           const provider = extension.providers.get("litellm")!.config;
           const outcome = await collect(provider.streamSimple!(retired as never, { messages: [] }, { apiKey: API_KEY }));
           assert.equal(outcome.message.stopReason, "error");
-          assert.match(plain(outcome.message.errorMessage), /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ no longer serves retired-model; the model list is re-read in the background/);
+          assert.match(
+            plain(outcome.message.errorMessage),
+            /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ no longer serves retired-model; the model list is re-read in the background/,
+          );
         },
       },
       {
@@ -238,26 +259,41 @@ export function streamSuite(): ConformanceSuite {
           const { outcome, recorded } = await send("claude-haiku-4-5").finally(() => fake.acceptKeys(API_KEY));
           assert.equal(recorded.status, 401);
           assert.equal(outcome.message.stopReason, "error");
-          assert.match(plain(outcome.message.errorMessage), /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ rejected the key; check LITELLM_API_KEY$/);
+          assert.match(
+            plain(outcome.message.errorMessage),
+            /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ rejected the key; check LITELLM_API_KEY$/,
+          );
         },
       },
       {
-        name: "every URL in every line copies byte for byte and answers when fetched, from a proxy whose port holds a status number (pi 0.73's judge, the strictest)",
+        name:
+          "every URL in every line copies byte for byte and answers when fetched, from a proxy whose port holds a status number (pi 0.73's judge, the strictest)",
         async run() {
           // 5000-5049 and 4290-4299 hold 500 or 429, which pi 0.73 resends on wherever they stand.
-          const port = await freePortAmong([...Array.from({ length: 50 }, (_, index) => 5000 + index), ...Array.from({ length: 10 }, (_, index) => 4290 + index)]);
+          const port = await freePortAmong([
+            ...Array.from({ length: 50 }, (_, index) => 5000 + index),
+            ...Array.from({ length: 10 }, (_, index) => 4290 + index),
+          ]);
           assert.ok(port !== undefined, "a free port holding a status number");
           const proxy = await startFakeLiteLLM({ ...conformanceScenario() }, port);
           const elsewhere = await startFakeLiteLLM({ ...conformanceScenario() });
           const redirecting = new Hono();
-          redirecting.all("*", (c) => c.req.method === "POST" ? c.redirect(`${elsewhere.url}${new URL(c.req.url).pathname}`, 307) : fetch(`${proxy.url}${new URL(c.req.url).pathname}`, { headers: c.req.raw.headers }));
+          redirecting.all(
+            "*",
+            (c) =>
+              c.req.method === "POST"
+                ? c.redirect(`${elsewhere.url}${new URL(c.req.url).pathname}`, 307)
+                : fetch(`${proxy.url}${new URL(c.req.url).pathname}`, { headers: c.req.raw.headers }),
+          );
           const hop = await serveLoopback(redirecting);
           try {
             const extension = await loadExtension({ LITELLM_BASE_URL: proxy.url, LITELLM_API_KEY: API_KEY });
             const provider = extension.providers.get("litellm")!.config;
             const lines: string[] = [];
             const ghost = { ...extension.model("gpt-4o"), id: "ghost-model" };
-            lines.push((await collect(provider.streamSimple!(ghost as never, { messages: [] }, { apiKey: API_KEY }))).message.errorMessage ?? "");
+            lines.push(
+              (await collect(provider.streamSimple!(ghost as never, { messages: [] }, { apiKey: API_KEY }))).message.errorMessage ?? "",
+            );
             proxy.acceptKeys("sk-issued-instead");
             lines.push((await collect(extension.stream("gpt-4o"))).message.errorMessage ?? "");
             proxy.acceptKeys(API_KEY);
@@ -267,7 +303,9 @@ export function streamSuite(): ConformanceSuite {
             assert.ok(lines.slice(0, 2).every((line) => line.includes(`${proxy.url} `)), lines.join("\n"));
             assert.ok(urls.length >= 4, urls.join(" "));
             for (const url of urls) {
-              const answer = await fetch(url).catch((error: unknown) => assert.fail(`${JSON.stringify(url)} does not answer as copied: ${error}`));
+              const answer = await fetch(url).catch((error: unknown) =>
+                assert.fail(`${JSON.stringify(url)} does not answer as copied: ${error}`)
+              );
               await answer.body?.cancel();
             }
           } finally {
@@ -282,7 +320,10 @@ export function streamSuite(): ConformanceSuite {
         async run() {
           const { outcome, recorded } = await send("denied-model");
           assert.equal(recorded.status, 403);
-          assert.match(outcome.message.errorMessage ?? "", /^LiteLLM: this key may not use denied-model; it may use us\.anthropic\.claude-haiku-4-5-20251001-v1:0/);
+          assert.match(
+            outcome.message.errorMessage ?? "",
+            /^LiteLLM: this key may not use denied-model; it may use us\.anthropic\.claude-haiku-4-5-20251001-v1:0/,
+          );
         },
       },
     ],

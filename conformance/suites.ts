@@ -21,9 +21,31 @@ import type { ConformanceSuite } from "./suite.ts";
 import { trustSuite } from "./trust-cases.ts";
 
 /** Fixtures the proof suites replay; the fake suite checks none is left unused. */
-export const PROOF_FIXTURES: readonly string[] = [...POLICY_FIXTURES, ...STREAM_FIXTURES, ...LEARNING_FIXTURES, ...METADATA_FIXTURES, ...SESSION_FIXTURES, ...REQUEST_TIME_FIXTURES];
+export const PROOF_FIXTURES: readonly string[] = [
+  ...POLICY_FIXTURES,
+  ...STREAM_FIXTURES,
+  ...LEARNING_FIXTURES,
+  ...METADATA_FIXTURES,
+  ...SESSION_FIXTURES,
+  ...REQUEST_TIME_FIXTURES,
+];
 
 /** Builds the suites afresh: each holds its own fake proxy and extension instances. */
 export function allSuites(): ConformanceSuite[] {
-  return [docsSuite(), fakeSuite(() => PROOF_FIXTURES), policySuite(), streamSuite(), metadataSuite(), learningSuite(), cliSuite(), sessionSuite(), requestTimeSuite(), settingsSuite(), trustSuite(), failureSuite(), loginSuite(), packageSuite()];
+  return [
+    docsSuite(),
+    fakeSuite(() => PROOF_FIXTURES),
+    policySuite(),
+    streamSuite(),
+    metadataSuite(),
+    learningSuite(),
+    cliSuite(),
+    sessionSuite(),
+    requestTimeSuite(),
+    settingsSuite(),
+    trustSuite(),
+    failureSuite(),
+    loginSuite(),
+    packageSuite(),
+  ];
 }

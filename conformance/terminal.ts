@@ -10,6 +10,7 @@ import process from "node:process";
 import { temporaryDirectory } from "./temporary.ts";
 
 /** Escape sequences (colours, cursor moves, OSC titles), removed so the screen reads as text. */
+// deno-lint-ignore no-control-regex -- a terminal's escape sequences start with ESC
 const ESCAPES = /\x1b\[[0-9;?<>=]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78cDEHM]|\r/g;
 
 /** Keys as a terminal sends them. */
@@ -35,7 +36,12 @@ export class Terminal {
   constructor(argv: readonly string[], env: Record<string, string>, cwd: string) {
     const command = `stty cols 120 rows 40; exec ${argv.map(quote).join(" ")}`;
     // Its own process group, so close() ends pi as well as the terminal.
-    this.#child = spawn("script", ["-qfec", command, "/dev/null"], { cwd, env: { ...env, TERM: "xterm-256color" }, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    this.#child = spawn("script", ["-qfec", command, "/dev/null"], {
+      cwd,
+      env: { ...env, TERM: "xterm-256color" },
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
     const take = (chunk: string) => {
       this.#raw += chunk;
       this.#text = this.#raw.replace(ESCAPES, "");
@@ -65,12 +71,16 @@ export class Terminal {
    * one space, so a line the TUI wrapped still matches.
    */
   waitFor(expected: string | RegExp, timeoutMs = 30_000): Promise<string> {
-    if (typeof expected !== "string" && expected.global) throw new Error("waitFor takes no /g pattern: it keeps its lastIndex between checks");
+    if (typeof expected !== "string" && expected.global) {
+      throw new Error("waitFor takes no /g pattern: it keeps its lastIndex between checks");
+    }
     return new Promise((resolve, reject) => {
       let ended = false;
       const check = () => {
         const rest = this.#flat.slice(this.#read);
-        const match = typeof expected === "string" ? (rest.includes(expected) ? { index: rest.indexOf(expected), 0: expected } : null) : expected.exec(rest);
+        const match = typeof expected === "string"
+          ? (rest.includes(expected) ? { index: rest.indexOf(expected), 0: expected } : null)
+          : expected.exec(rest);
         if (match) {
           done();
           this.#read += match.index + match[0].length;
@@ -79,7 +89,13 @@ export class Terminal {
         // After "close", not "exit": by then everything the program printed has been read.
         if (this.#closed || ended) {
           done();
-          reject(new Error(`pi never printed ${String(expected)}${ended ? ` within ${timeoutMs} ms` : " before it exited"}; its screen ended with:\n${this.#text.slice(-1500)}`));
+          reject(
+            new Error(
+              `pi never printed ${String(expected)}${ended ? ` within ${timeoutMs} ms` : " before it exited"}; its screen ended with:\n${
+                this.#text.slice(-1500)
+              }`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {

@@ -35,8 +35,8 @@ export function piHasProjectTrust(): boolean {
 
 /** Every request a proxy saw that carries the secret, anywhere in its headers or body. */
 function carryingSecret(proxy: FakeLiteLLM): string[] {
-  return proxy.requests.filter((request) => `${JSON.stringify(request.headers)}${JSON.stringify(request.body ?? "")}`.includes(SECRET)).map((request) =>
-    `${request.method} ${request.path}`
+  return proxy.requests.filter((request) => `${JSON.stringify(request.headers)}${JSON.stringify(request.body ?? "")}`.includes(SECRET)).map(
+    (request) => `${request.method} ${request.path}`,
   );
 }
 
@@ -54,7 +54,12 @@ export function trustSuite(): ConformanceSuite {
     mkdirSync(join(cwd, ".pi"));
     const section = { baseUrl: repository.url, headers: { "x-team": "$SOME_SECRET" }, hideModels: ["claude-*"] };
     writeFileSync(join(cwd, ".pi", "settings.json"), JSON.stringify({ litellm: section }));
-    if (trust) writeFileSync(join(agentDir, "trust.json"), JSON.stringify(Object.fromEntries(Object.entries(trust).map(([dir, yes]) => [dir === "." ? cwd : dir, yes]))));
+    if (trust) {
+      writeFileSync(
+        join(agentDir, "trust.json"),
+        JSON.stringify(Object.fromEntries(Object.entries(trust).map(([dir, yes]) => [dir === "." ? cwd : dir, yes]))),
+      );
+    }
     return { agentDir, cwd };
   };
 
@@ -72,7 +77,8 @@ export function trustSuite(): ConformanceSuite {
     assert.equal(user.requests.filter((request) => request.model).length, 0, "the user's proxy is not asked for the turn");
   };
 
-  const ask = (args: string[], dirs: { agentDir: string; cwd: string }) => runPi(["--no-session", "--model", "litellm/gpt-4o", ...args, "-p", "Say hello."], ENV, dirs);
+  const ask = (args: string[], dirs: { agentDir: string; cwd: string }) =>
+    runPi(["--no-session", "--model", "litellm/gpt-4o", ...args, "-p", "Say hello."], ENV, dirs);
   const list = (args: string[], dirs: { agentDir: string; cwd: string }) => runPi(["--list-models", "litellm", ...args], ENV, dirs);
   const skippedLines = (stderr: string) => stderr.split("\n").filter((line) => line.includes(SKIPPED_LINE)).length;
   const reset = () => {
@@ -91,15 +97,19 @@ export function trustSuite(): ConformanceSuite {
     async after() {
       await Promise.all([user.close(), repository.close()]);
     },
-    cases: [...inProcessCases(), ...(piHasProjectTrust() ? gatedCases() : [{
-      name: "pi without project trust (0.73) loads a project's settings and extensions by itself: the extension applies the project's section as pi does",
-      async run() {
-        reset();
-        const run = await ask([], checkout());
-        assert.equal(run.code, 0, run.stdout + run.stderr);
-        assertApplied();
-      },
-    }])],
+    cases: [
+      ...inProcessCases(),
+      ...(piHasProjectTrust() ? gatedCases() : [{
+        name:
+          "pi without project trust (0.73) loads a project's settings and extensions by itself: the extension applies the project's section as pi does",
+        async run() {
+          reset();
+          const run = await ask([], checkout());
+          assert.equal(run.code, 0, run.stdout + run.stderr);
+          assertApplied();
+        },
+      }]),
+    ],
   };
 
   /** The extension in-process, with pi's trust as a pi 0.87+ would give it at load, and its settings in `dirs`. */
@@ -122,7 +132,8 @@ export function trustSuite(): ConformanceSuite {
   function inProcessCases() {
     return [
       {
-        name: "in-process: pending at load (pi asks later), the project is not used; once pi trusts it at session start, the providers move to its host",
+        name:
+          "in-process: pending at load (pi asks later), the project is not used; once pi trusts it at session start, the providers move to its host",
         async run() {
           reset();
           const dirs = checkout();
@@ -137,12 +148,17 @@ export function trustSuite(): ConformanceSuite {
         },
       },
       {
-        name: "in-process: a saved decision with no cached catalog of the project's: the user's settings until the session start confirms the trust, then the project's",
+        name:
+          "in-process: a saved decision with no cached catalog of the project's: the user's settings until the session start confirms the trust, then the project's",
         async run() {
           reset();
           const dirs = checkout();
           const extension = await loaded(dirs, { saved: true });
-          assert.deepEqual(repository.requests, [], "pi asks project_trust handlers before the saved decision: nothing before the session start");
+          assert.deepEqual(
+            repository.requests,
+            [],
+            "pi asks project_trust handlers before the saved decision: nothing before the session start",
+          );
           await sessionStart(extension, dirs.cwd, true);
           reset();
           assert.match(await turn(extension), /Hello from gpt-4o\./);
@@ -150,13 +166,18 @@ export function trustSuite(): ConformanceSuite {
         },
       },
       {
-        name: "in-process: a saved decision with the catalog a trusted run cached: the project's models at load from the cache, nothing sent to its host; declined at session start (a project_trust handler said no), back to the user's proxy, with the line",
+        name:
+          "in-process: a saved decision with the catalog a trusted run cached: the project's models at load from the cache, nothing sent to its host; declined at session start (a project_trust handler said no), back to the user's proxy, with the line",
         async run() {
           const dirs = checkout();
           await loaded(dirs, { commandLine: true });
           reset();
           const extension = await loaded(dirs, { saved: true });
-          assert.equal(extension.providers.get("litellm")?.config.models?.some((model) => model.id === "claude-haiku-4-5"), false, "the project's hideModels, from its cached catalog");
+          assert.equal(
+            extension.providers.get("litellm")?.config.models?.some((model) => model.id === "claude-haiku-4-5"),
+            false,
+            "the project's hideModels, from its cached catalog",
+          );
           const early = await collect(extension.stream("gpt-4o"));
           assert.match(early.message.errorMessage ?? "", /pi has not confirmed it trusts yet/);
           assert.deepEqual(repository.requests, [], "nothing reaches the project's host before pi confirms");
@@ -181,11 +202,15 @@ export function trustSuite(): ConformanceSuite {
         },
       },
       {
-        name: "in-process: a trusted project that renames the provider and adds an alias: the user's provider leaves pi, the project's come, /login follows the new name",
+        name:
+          "in-process: a trusted project that renames the provider and adds an alias: the user's provider leaves pi, the project's come, /login follows the new name",
         async run() {
           reset();
           const dirs = checkout();
-          writeFileSync(join(dirs.cwd, ".pi", "settings.json"), JSON.stringify({ litellm: { baseUrl: repository.url, providerName: "team", aliases: { "team-batch": {} }, mcp: false } }));
+          writeFileSync(
+            join(dirs.cwd, ".pi", "settings.json"),
+            JSON.stringify({ litellm: { baseUrl: repository.url, providerName: "team", aliases: { "team-batch": {} }, mcp: false } }),
+          );
           const extension = await loaded(dirs);
           assert.deepEqual([...extension.providers.keys()].sort(), ["litellm"]);
           await sessionStart(extension, dirs.cwd, true);
@@ -197,13 +222,18 @@ export function trustSuite(): ConformanceSuite {
         },
       },
       {
-        name: "in-process: --no-approve at load says the line once and registers only the user's settings; /resume into another untrusted project changes nothing",
+        name:
+          "in-process: --no-approve at load says the line once and registers only the user's settings; /resume into another untrusted project changes nothing",
         async run() {
           reset();
           const dirs = checkout();
           const extension = await loaded(dirs, { commandLine: false, saved: true });
           assert.deepEqual(extension.warnings.filter((line) => line === SKIPPED_LINE), [SKIPPED_LINE]);
-          assert.deepEqual(extension.providers.get("litellm")?.config.models?.some((model) => model.id === "claude-haiku-4-5"), true, "the project's hideModels does not apply");
+          assert.deepEqual(
+            extension.providers.get("litellm")?.config.models?.some((model) => model.id === "claude-haiku-4-5"),
+            true,
+            "the project's hideModels does not apply",
+          );
           const other = checkout();
           await sessionStart(extension, other.cwd, false);
           assert.match(await turn(extension), /Hello from gpt-4o\./);
@@ -219,7 +249,8 @@ export function trustSuite(): ConformanceSuite {
   function gatedCases() {
     return [
       {
-        name: "an untrusted repository, print mode with no trust decision: nothing reaches its host, the secret is in no request, the user's proxy answers, its hideModels does not apply, one line says so",
+        name:
+          "an untrusted repository, print mode with no trust decision: nothing reaches its host, the secret is in no request, the user's proxy answers, its hideModels does not apply, one line says so",
         async run() {
           reset();
           const dirs = checkout();

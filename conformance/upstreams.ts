@@ -38,9 +38,27 @@ export interface Upstreams {
  * Azure's and Anthropic's rate-limit bodies, vLLM's error object.
  */
 const BUSY: Readonly<Record<string, { status: 429 | 500; body: unknown }>> = {
-  azure: { status: 429, body: { error: { code: "429", message: "Rate limit reached for the deployment in organization org-real-tier on requests per min (RPM). Please retry after 2 seconds." } } },
-  anthropic: { status: 429, body: { type: "error", error: { type: "rate_limit_error", message: "Number of request tokens has exceeded your per-minute rate limit" } } },
-  vllm: { status: 500, body: { object: "error", message: "Internal server error: CUDA out of memory", type: "InternalServerError", code: 500 } },
+  azure: {
+    status: 429,
+    body: {
+      error: {
+        code: "429",
+        message:
+          "Rate limit reached for the deployment in organization org-real-tier on requests per min (RPM). Please retry after 2 seconds.",
+      },
+    },
+  },
+  anthropic: {
+    status: 429,
+    body: {
+      type: "error",
+      error: { type: "rate_limit_error", message: "Number of request tokens has exceeded your per-minute rate limit" },
+    },
+  },
+  vllm: {
+    status: 500,
+    body: { object: "error", message: "Internal server error: CUDA out of memory", type: "InternalServerError", code: 500 },
+  },
 };
 
 type Raw = Record<string, unknown>;
@@ -83,21 +101,38 @@ const REFUSALS: readonly Refusal[] = [
     models: /gpt-4o/,
     field: "prompt_cache_retention",
     status: 400,
-    body: () => ({ error: { message: "prompt_cache_retention is not supported on this model", type: "invalid_request_error", param: "prompt_cache_retention", code: null } }),
+    body: () => ({
+      error: {
+        message: "prompt_cache_retention is not supported on this model",
+        type: "invalid_request_error",
+        param: "prompt_cache_retention",
+        code: null,
+      },
+    }),
   },
   {
     backend: "azure",
     models: /gpt-5|o3/,
     field: "temperature",
     status: 400,
-    body: () => ({ error: { message: "Unsupported parameter: 'temperature' is not supported with this model.", type: "invalid_request_error", param: "temperature", code: "unsupported_parameter" } }),
+    body: () => ({
+      error: {
+        message: "Unsupported parameter: 'temperature' is not supported with this model.",
+        type: "invalid_request_error",
+        param: "temperature",
+        code: "unsupported_parameter",
+      },
+    }),
   },
   {
     backend: "anthropic",
     models: /overflow/,
     field: "messages",
     status: 400,
-    body: () => ({ type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 213462 tokens > 200000 maximum" } }),
+    body: () => ({
+      type: "error",
+      error: { type: "invalid_request_error", message: "prompt is too long: 213462 tokens > 200000 maximum" },
+    }),
   },
   {
     backend: "anthropic",
@@ -105,7 +140,10 @@ const REFUSALS: readonly Refusal[] = [
     field: "messages",
     when: pastOneExchange,
     status: 400,
-    body: () => ({ type: "error", error: { type: "invalid_request_error", message: "prompt is too long: 213462 tokens > 200000 maximum" } }),
+    body: () => ({
+      type: "error",
+      error: { type: "invalid_request_error", message: "prompt is too long: 213462 tokens > 200000 maximum" },
+    }),
   },
   {
     backend: "databricks",
@@ -119,7 +157,12 @@ const REFUSALS: readonly Refusal[] = [
     models: /acme-strict/,
     field: "store",
     status: 400,
-    body: () => ({ object: "error", message: '[{"type":"extra_forbidden","loc":["body","store"],"msg":"Extra inputs are not permitted","input":false}]', type: "BadRequestError", code: 400 }),
+    body: () => ({
+      object: "error",
+      message: '[{"type":"extra_forbidden","loc":["body","store"],"msg":"Extra inputs are not permitted","input":false}]',
+      type: "BadRequestError",
+      code: 400,
+    }),
   },
 ];
 
@@ -142,7 +185,12 @@ const REPLAY_ERRORS: Readonly<Record<ReplayCheck, unknown>> = {
     },
   },
   "reasoning-item": {
-    error: { message: "Item 'fc_fake' of type 'function_call' was provided without its required 'reasoning' item: 'rs_fake'.", type: "invalid_request_error", param: "input", code: null },
+    error: {
+      message: "Item 'fc_fake' of type 'function_call' was provided without its required 'reasoning' item: 'rs_fake'.",
+      type: "invalid_request_error",
+      param: "input",
+      code: null,
+    },
   },
 };
 
@@ -156,7 +204,12 @@ function geminiChunks(reply: Reply): unknown[] {
   const parts: Raw[] = [];
   if (reply.reasoning) parts.push({ text: reply.reasoning, thought: true });
   if (reply.text) parts.push({ text: reply.text });
-  if (reply.toolCall) parts.push({ functionCall: { name: reply.toolCall.name, args: JSON.parse(reply.toolCall.arguments) }, thoughtSignature: THINKING_SIGNATURE });
+  if (reply.toolCall) {
+    parts.push({
+      functionCall: { name: reply.toolCall.name, args: JSON.parse(reply.toolCall.arguments) },
+      thoughtSignature: THINKING_SIGNATURE,
+    });
+  }
   return parts.map((part, index) => ({
     candidates: [{ content: { role: "model", parts: [part] }, index: 0, ...(index === parts.length - 1 ? { finishReason: "STOP" } : {}) }],
     ...(index === parts.length - 1 ? { usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 8, totalTokenCount: 28 } } : {}),
@@ -203,46 +256,65 @@ export async function startUpstreams(): Promise<Upstreams> {
   /** Logs, checks refusals and the replay rule, and answers a scripted turn in `wireApi`'s format. */
   /** Requests still to fail per model; a `busy` model fails every one. */
   const failing = new Map<string, number>();
-  const play = (backend: string, wireApi: WireApi, modelOf: (c: Context, body: Raw) => string, servedBy: (model: string) => string) => async (c: Context) => {
-    const body = await c.req.json<Raw>().catch(() => ({} as Raw));
-    const model = modelOf(c, body);
-    const log = (status: number) => requests.push({ backend, path: new URL(c.req.url).pathname, body, status });
-    const left = failing.get(model) ?? 0;
-    if ((/-busy$/.test(model) || left > 0) && BUSY[backend]) {
-      failing.set(model, left - 1);
-      log(BUSY[backend]!.status);
-      return c.json(BUSY[backend]!.body as object, BUSY[backend]!.status, BUSY[backend]!.status === 429 ? { "retry-after": "2" } : {});
-    }
-    const refusal = REFUSALS.find((row) => row.backend === backend && row.models.test(model) && has(body, row.field) && (row.when?.(body) ?? true));
-    if (refusal) {
-      log(refusal.status);
-      return c.json(refusal.body(model) as object, refusal.status as 400);
-    }
-    const turn = readTurn(wireApi, body);
-    const broken = brokenReplayRule(servedBy(model), turn);
-    if (broken) {
-      log(400);
-      return c.json(REPLAY_ERRORS[broken] as object, 400);
-    }
-    log(200);
-    // A backend close to its rate limit says so in OpenAI's headers, which LiteLLM passes on.
-    if (/-limited$/.test(model)) {
-      for (const [name, value] of Object.entries({ "x-ratelimit-remaining-requests": "5", "x-ratelimit-limit-requests": "100" })) c.header(name, value);
-    }
-    const reply = scriptedReply(servedBy(model), turn, { text: `Hello from ${model}.` });
-    const usage = { prompt: 20, completion: 8, cached: JSON.stringify(body).includes("cache_control") ? 10 : 0 };
-    return streamSSE(c, async (stream) => {
-      if (wireApi === "anthropic-messages") {
-        for (const frame of messageEvents(model, reply, usage)) await stream.writeSSE({ event: frame.event, data: JSON.stringify(frame.data) });
-        return;
+  const play =
+    (backend: string, wireApi: WireApi, modelOf: (c: Context, body: Raw) => string, servedBy: (model: string) => string) =>
+    async (c: Context) => {
+      const body = await c.req.json<Raw>().catch(() => ({} as Raw));
+      const model = modelOf(c, body);
+      const log = (status: number) => requests.push({ backend, path: new URL(c.req.url).pathname, body, status });
+      const left = failing.get(model) ?? 0;
+      if ((/-busy$/.test(model) || left > 0) && BUSY[backend]) {
+        failing.set(model, left - 1);
+        log(BUSY[backend]!.status);
+        return c.json(BUSY[backend]!.body as object, BUSY[backend]!.status, BUSY[backend]!.status === 429 ? { "retry-after": "2" } : {});
       }
-      const frames = wireApi === "openai-completions" ? chatChunks(model, reply, usage) : responseEvents(model, reply, usage);
-      for (const frame of frames) await stream.writeSSE({ data: JSON.stringify(frame) });
-      if (wireApi === "openai-completions") await stream.writeSSE({ data: "[DONE]" });
-    });
-  };
+      const refusal = REFUSALS.find((row) =>
+        row.backend === backend && row.models.test(model) && has(body, row.field) && (row.when?.(body) ?? true)
+      );
+      if (refusal) {
+        log(refusal.status);
+        return c.json(refusal.body(model) as object, refusal.status as 400);
+      }
+      const turn = readTurn(wireApi, body);
+      const broken = brokenReplayRule(servedBy(model), turn);
+      if (broken) {
+        log(400);
+        return c.json(REPLAY_ERRORS[broken] as object, 400);
+      }
+      log(200);
+      // A backend close to its rate limit says so in OpenAI's headers, which LiteLLM passes on.
+      if (/-limited$/.test(model)) {
+        for (const [name, value] of Object.entries({ "x-ratelimit-remaining-requests": "5", "x-ratelimit-limit-requests": "100" })) {
+          c.header(name, value);
+        }
+      }
+      const reply = scriptedReply(servedBy(model), turn, { text: `Hello from ${model}.` });
+      const usage = { prompt: 20, completion: 8, cached: JSON.stringify(body).includes("cache_control") ? 10 : 0 };
+      return streamSSE(c, async (stream) => {
+        if (wireApi === "anthropic-messages") {
+          for (const frame of messageEvents(model, reply, usage)) {
+            await stream.writeSSE({ event: frame.event, data: JSON.stringify(frame.data) });
+          }
+          return;
+        }
+        const frames = wireApi === "openai-completions" ? chatChunks(model, reply, usage) : responseEvents(model, reply, usage);
+        for (const frame of frames) await stream.writeSSE({ data: JSON.stringify(frame) });
+        if (wireApi === "openai-completions") await stream.writeSSE({ data: "[DONE]" });
+      });
+    };
 
-  const claudeOr = (fallback: string) => (model: string) => (/claude/.test(model) ? "claude" : /gemini/.test(model) ? "gemini" : /gpt-5/.test(model) ? "gpt-5" : /o3/.test(model) ? "o-series" : fallback);
+  const claudeOr = (fallback: string) =>
+  (
+    model: string,
+  ) => (/claude/.test(model)
+    ? "claude"
+    : /gemini/.test(model)
+    ? "gemini"
+    : /gpt-5/.test(model)
+    ? "gpt-5"
+    : /o3/.test(model)
+    ? "o-series"
+    : fallback);
   const bodyModel = (_c: Context, body: Raw) => String(body.model ?? "");
 
   app.post("/anthropic/v1/messages", play("anthropic", "anthropic-messages", bodyModel, () => "claude"));
@@ -250,14 +322,23 @@ export async function startUpstreams(): Promise<Upstreams> {
   app.post("/databricks/serving-endpoints/chat/completions", play("databricks", "openai-completions", bodyModel, () => "databricks"));
   // LiteLLM 1.110 sends Databricks Claude's /v1/messages natively to the workspace's Anthropic endpoint, which keeps signed thinking.
   app.post("/databricks/serving-endpoints/anthropic/v1/messages", play("databricks", "anthropic-messages", bodyModel, () => "claude"));
-  app.post("/azure/openai/deployments/:deployment/chat/completions", play("azure", "openai-completions", (c) => c.req.param("deployment") ?? "", claudeOr("azure")));
+  app.post(
+    "/azure/openai/deployments/:deployment/chat/completions",
+    play("azure", "openai-completions", (c) => c.req.param("deployment") ?? "", claudeOr("azure")),
+  );
   app.post("/azure/openai/responses", play("azure", "openai-responses", bodyModel, claudeOr("azure")));
   app.post("/azure/openai/v1/responses", play("azure", "openai-responses", bodyModel, claudeOr("azure")));
   app.post("/vllm/chat/completions", play("vllm", "openai-completions", bodyModel, () => "vllm"));
   app.post("/vllm/responses", play("vllm", "openai-responses", bodyModel, () => "vllm"));
   app.post("/vllm/v1/responses", play("vllm", "openai-responses", bodyModel, () => "vllm"));
-  app.get("/vllm/models", (c) => c.json({ object: "list", data: [{ id: "my-company-model", object: "model" }, { id: "acme-strict", object: "model" }] }));
-  app.post("/gemini/v1beta/models/:call", async (c) => c.redirect(new URL(c.req.url).pathname.replace("/v1beta", "") + new URL(c.req.url).search, 307));
+  app.get(
+    "/vllm/models",
+    (c) => c.json({ object: "list", data: [{ id: "my-company-model", object: "model" }, { id: "acme-strict", object: "model" }] }),
+  );
+  app.post(
+    "/gemini/v1beta/models/:call",
+    async (c) => c.redirect(new URL(c.req.url).pathname.replace("/v1beta", "") + new URL(c.req.url).search, 307),
+  );
   app.post("/gemini/models/:call", async (c) => {
     const body = await c.req.json<Raw>().catch(() => ({} as Raw));
     const model = (c.req.param("call") ?? "").split(":")[0]!;

@@ -83,9 +83,10 @@ export async function startWireTap(target: string): Promise<WireTap> {
     return new Response(recorded ?? null, { status: answer.status, headers: forwarded });
   });
   const server = await serveLoopback(app);
-  const ended = (count: number) => new Promise<void>((resolve) => {
-    waiters.push({ count, resolve });
-    wake();
-  });
+  const ended = (count: number) =>
+    new Promise<void>((resolve) => {
+      waiters.push({ count, resolve });
+      wake();
+    });
   return { ...server, requests, ended };
 }

@@ -26,14 +26,18 @@ export function age(milliseconds: number): string {
 const MCP_LINES: Readonly<Record<McpState["state"], (mcp: McpState) => string>> = {
   off: () => "  MCP gateway: off (litellm.mcp in settings)",
   unsupported: () => "  MCP gateway: needs pi 1.x or later (this pi has no MCP), so the proxy's MCP tools are not in pi",
-  registered: (mcp) => mcp.state === "registered" ? `  MCP gateway: ${mcp.url} as pi's MCP server "${mcp.name}" (pi connects when a session starts; /litellm mcp lists its tools)` : "",
+  registered: (mcp) =>
+    mcp.state === "registered"
+      ? `  MCP gateway: ${mcp.url} as pi's MCP server "${mcp.name}" (pi connects when a session starts; /litellm mcp lists its tools)`
+      : "",
   refused: (mcp) => `  MCP gateway: ${mcp.state === "refused" ? mcp.problem : ""}`,
 };
 
 const BACKGROUND: Readonly<Record<BackgroundRefresh["state"], (refresh: BackgroundRefresh) => string>> = {
   scheduled: () => "a background refresh for the next start is scheduled",
   running: () => "refreshing in the background for the next start",
-  done: (refresh) => `refreshed in the background (${refresh.state === "done" ? refresh.models : 0} models), applies at the next start or /litellm refresh`,
+  done: (refresh) =>
+    `refreshed in the background (${refresh.state === "done" ? refresh.models : 0} models), applies at the next start or /litellm refresh`,
   failed: (refresh) => `background refresh failed: ${refresh.state === "failed" ? refresh.problem : ""}`,
 };
 
@@ -46,20 +50,32 @@ export function statusLines(provider: LiteLLMProvider, now = Date.now()): string
   if (!catalog) {
     lines.push(`  no models registered: ${provider.models.problem ?? "discovery has not finished yet"}`);
   } else {
-    const origin = provider.models.fromCache ? `cache of /v1/${catalog.source}, ${age(now - catalog.fetchedAt)} old` : `/v1/${catalog.source}, ${age(now - catalog.fetchedAt)} ago`;
+    const origin = provider.models.fromCache
+      ? `cache of /v1/${catalog.source}, ${age(now - catalog.fetchedAt)} old`
+      : `/v1/${catalog.source}, ${age(now - catalog.fetchedAt)} ago`;
     lines.push(`  ${catalog.models.length} models from ${origin}`);
     if (provider.refreshes.background) lines.push(`  ${BACKGROUND[provider.refreshes.background.state](provider.refreshes.background)}`);
     for (const model of catalog.models.filter((entry) => entry.info?.ignoredLimits)) {
-      lines.push(`  ${printable(model.id)}: ignored ${model.info!.ignoredLimits!.join(", ")} from the proxy (not a whole number of tokens in range); the family's limits apply`);
+      lines.push(
+        `  ${printable(model.id)}: ignored ${
+          model.info!.ignoredLimits!.join(", ")
+        } from the proxy (not a whole number of tokens in range); the family's limits apply`,
+      );
     }
     for (const wireApi of provider.models.unservedRoutes) {
-      lines.push(`  ${WIRE_API_TABLE[wireApi].route} is not served by this proxy (404): its models use ${WIRE_API_TABLE[wireApi].fallback}`);
+      lines.push(
+        `  ${WIRE_API_TABLE[wireApi].route} is not served by this proxy (404): its models use ${WIRE_API_TABLE[wireApi].fallback}`,
+      );
     }
   }
   lines.push(MCP_LINES[provider.gateway.state.state](provider.gateway.state));
   const rules = provider.rules.list();
   lines.push(rules.length === 0 ? "  learned rules: none" : `  learned rules (${rules.length}):`);
-  for (const rule of rules) lines.push(`    ${printable(rule.model)} over ${rule.wireApi}: no "${rule.field}" (since ${rule.learnedAt.slice(0, 16).replace("T", " ")})`);
+  for (const rule of rules) {
+    lines.push(
+      `    ${printable(rule.model)} over ${rule.wireApi}: no "${rule.field}" (since ${rule.learnedAt.slice(0, 16).replace("T", " ")})`,
+    );
+  }
   return lines;
 }
 
@@ -97,8 +113,12 @@ const SUBCOMMANDS: readonly Subcommand[] = [
     async run(providers, notify) {
       for (const provider of providers) {
         const registered = await provider.refresh();
-        if (registered.ok) notify(`${provider.config.providerName}: ${registered.value} models registered from /v1/${provider.models.current?.source}`, "info");
-        else notify(registered.problem.message, "error");
+        if (registered.ok) {
+          notify(
+            `${provider.config.providerName}: ${registered.value} models registered from /v1/${provider.models.current?.source}`,
+            "info",
+          );
+        } else notify(registered.problem.message, "error");
       }
     },
   },
@@ -133,7 +153,9 @@ const SUBCOMMANDS: readonly Subcommand[] = [
       const routes = providers.reduce((count, provider) => count + provider.forgetRoutes(), 0);
       const rules = forgotten === 0
         ? "no learned rules to forget"
-        : `forgot ${forgotten} learned rule${forgotten === 1 ? "" : "s"} (${names}): those fields are sent again, the policy's own drops still apply`;
+        : `forgot ${forgotten} learned rule${
+          forgotten === 1 ? "" : "s"
+        } (${names}): those fields are sent again, the policy's own drops still apply`;
       const retried = routes > 0 ? `; ${routes} unserved route${routes === 1 ? " is" : "s are"} tried again` : "";
       notify(`LiteLLM: ${rules}${retried}`, "info");
     },
@@ -144,11 +166,19 @@ const SUBCOMMANDS: readonly Subcommand[] = [
  * Registers `/litellm` over the list of providers in use (read when it runs: a login or a trust
  * decision changes it). `problem` says why there is none, shown instead of a status.
  */
-export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly LiteLLMProvider[], problem: () => string | undefined = () => undefined): void {
+export function registerLiteLLMCommand(
+  pi: ExtensionAPI,
+  providers: readonly LiteLLMProvider[],
+  problem: () => string | undefined = () => undefined,
+): void {
   pi.registerCommand("litellm", {
     description: `LiteLLM proxy: ${SUBCOMMANDS.map((subcommand) => `${subcommand.name} (${subcommand.description})`).join(", ")}`,
     getArgumentCompletions: (prefix: string) => {
-      const items = SUBCOMMANDS.filter(({ name }) => name.startsWith(prefix)).map(({ name, description }) => ({ value: name, label: name, description }));
+      const items = SUBCOMMANDS.filter(({ name }) => name.startsWith(prefix)).map(({ name, description }) => ({
+        value: name,
+        label: name,
+        description,
+      }));
       return items.length > 0 ? items : null;
     },
     handler: async (args, ctx) => {
@@ -157,7 +187,12 @@ export function registerLiteLLMCommand(pi: ExtensionAPI, providers: readonly Lit
       if (providers.length === 0) return notify(problem() ?? "LiteLLM: no provider is configured", "warning");
       const name = args.trim() || "status";
       const subcommand = SUBCOMMANDS.find((candidate) => candidate.name === name);
-      if (!subcommand) return notify(`Unknown subcommand "${name}"; use ${SUBCOMMANDS.map((candidate) => `/litellm ${candidate.name}`).join(", ")}`, "warning");
+      if (!subcommand) {
+        return notify(
+          `Unknown subcommand "${name}"; use ${SUBCOMMANDS.map((candidate) => `/litellm ${candidate.name}`).join(", ")}`,
+          "warning",
+        );
+      }
       await subcommand.run(providers, notify);
     },
   });

@@ -50,6 +50,7 @@ const NOT_AFTER_ALNUM = "(?<![a-z0-9])";
  * Family rows, most specific first. Limits follow the vendors' published figures, rounded down where
  * backends differ (the 1M-token Claude window needs a beta header many proxies do not send).
  */
+// deno-fmt-ignore -- a table reads one row per line
 export const FAMILY_TABLE: readonly FamilyRow[] = [
   // Anthropic Claude
   { pattern: /claude-3-haiku|claude-3-(?:opus|sonnet)/, family: "claude", reasoning: false, vision: true, contextWindow: 200_000, maxTokens: 4_096 },

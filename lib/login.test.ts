@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type LiteLLMConfig, resolveConfigs, type StoredLogin } from "./config/config.ts";
-import { type ConnectedProxy, foreignKeys, type KnownProxy, knownProxy, loginOf, MAX_LOGIN_ATTEMPTS, NEVER_EXPIRES, providerLogin } from "./login.ts";
+import {
+  type ConnectedProxy,
+  foreignKeys,
+  type KnownProxy,
+  knownProxy,
+  loginOf,
+  MAX_LOGIN_ATTEMPTS,
+  NEVER_EXPIRES,
+  providerLogin,
+} from "./login.ts";
 import type { LoginCallbacks } from "./pi.ts";
 import type { RefreshProblem } from "./provider/provider.ts";
 import type { Result } from "./types.ts";
@@ -18,7 +27,12 @@ function user(answers: string[]) {
     },
     onProgress: (line) => progress.push(line),
   };
-  return { callbacks, prompts, progress, shown: () => [...prompts.flatMap((prompt) => [prompt.message, prompt.placeholder ?? ""]), ...progress].join("\n") };
+  return {
+    callbacks,
+    prompts,
+    progress,
+    shown: () => [...prompts.flatMap((prompt) => [prompt.message, prompt.placeholder ?? ""]), ...progress].join("\n"),
+  };
 }
 
 type Connect = (login: StoredLogin) => Promise<Result<ConnectedProxy, RefreshProblem>>;
@@ -29,8 +43,12 @@ function proxy(url: string, key: string) {
   const used: StoredLogin[] = [];
   const connect: Connect = (login) => {
     tried.push(login);
-    if (login.baseUrl !== url) return Promise.resolve({ ok: false, problem: { kind: "refused", message: `nothing answers at ${login.baseUrl}` } });
-    if (login.apiKey !== key) return Promise.resolve({ ok: false, problem: { kind: "unauthorized", message: `LiteLLM rejected the API key (401) at ${url}` } });
+    if (login.baseUrl !== url) {
+      return Promise.resolve({ ok: false, problem: { kind: "refused", message: `nothing answers at ${login.baseUrl}` } });
+    }
+    if (login.apiKey !== key) {
+      return Promise.resolve({ ok: false, problem: { kind: "unauthorized", message: `LiteLLM rejected the API key (401) at ${url}` } });
+    }
     return Promise.resolve({ ok: true, value: { line: `3 models at ${url}`, use: () => void used.push(login) } });
   };
   return { tried, used, connect };
@@ -90,9 +108,12 @@ describe("the /login flow", () => {
 
   it("says at once why no login can work when the configured URL is unusable", async () => {
     const { callbacks, prompts } = user([]);
-    await assert.rejects(loginWith({ refusal: "LITELLM_BASE_URL is not a URL; set it to your proxy" }, proxy("", "").connect).login(callbacks), {
-      message: "LITELLM_BASE_URL is not a URL; set it to your proxy",
-    });
+    await assert.rejects(
+      loginWith({ refusal: "LITELLM_BASE_URL is not a URL; set it to your proxy" }, proxy("", "").connect).login(callbacks),
+      {
+        message: "LITELLM_BASE_URL is not a URL; set it to your proxy",
+      },
+    );
     assert.equal(prompts.length, 0);
   });
 
@@ -101,7 +122,11 @@ describe("the /login flow", () => {
     const { callbacks, prompts, progress } = user(["http://proxy:4000", "sk-typo", "sk-good"]);
     const credentials = await loginWith({}, at.connect).login(callbacks);
     assert.equal(credentials.access, "sk-good");
-    assert.deepEqual(prompts.map((prompt) => prompt.message.split(" (")[0]), ["LiteLLM proxy URL", "LiteLLM API key for http://proxy:4000", "LiteLLM API key for http://proxy:4000"]);
+    assert.deepEqual(prompts.map((prompt) => prompt.message.split(" (")[0]), [
+      "LiteLLM proxy URL",
+      "LiteLLM API key for http://proxy:4000",
+      "LiteLLM API key for http://proxy:4000",
+    ]);
     assert.ok(progress.includes("LiteLLM at http://proxy:4000 rejected this key (401); enter the key again"), progress.join("\n"));
   });
 
@@ -110,7 +135,12 @@ describe("the /login flow", () => {
     const connect = answeringWith({ kind: "no-database", message: "No connected db." });
     assert.equal((await loginWith({}, connect).login(callbacks)).access, "sk-master");
     assert.equal(prompts.length, 3);
-    assert.ok(progress.includes("LiteLLM at http://proxy:4000 has no database to check keys against, so only its master key works; enter the key again"), progress.join("\n"));
+    assert.ok(
+      progress.includes(
+        "LiteLLM at http://proxy:4000 has no database to check keys against, so only its master key works; enter the key again",
+      ),
+      progress.join("\n"),
+    );
   });
 
   it("asks for the URL again when nothing answers there, offering the one entered", async () => {
@@ -142,7 +172,9 @@ describe("the /login flow", () => {
   it("stores no key when the settings set it, and fails at once when that key is refused", async () => {
     const at = proxy("http://proxy:4000", "sk-configured");
     const { callbacks, prompts } = user(["http://proxy:4000"]);
-    await assert.rejects(loginWith({ keyPinnedBy: "settings.json litellm.apiKey" }, at.connect).login(callbacks), { message: "LiteLLM at http://proxy:4000 rejected this key (401)" });
+    await assert.rejects(loginWith({ keyPinnedBy: "settings.json litellm.apiKey" }, at.connect).login(callbacks), {
+      message: "LiteLLM at http://proxy:4000 rejected this key (401)",
+    });
     assert.equal(prompts.length, 1);
     assert.deepEqual(at.tried, [{ baseUrl: "http://proxy:4000", apiKey: "" }]);
   });
@@ -159,7 +191,9 @@ describe("the /login flow", () => {
   it(`gives up after ${MAX_LOGIN_ATTEMPTS} refused keys with the last problem`, async () => {
     const at = proxy("http://proxy:4000", "sk-good");
     const { callbacks } = user(["http://proxy:4000", ...Array.from({ length: MAX_LOGIN_ATTEMPTS }, () => "sk-bad")]);
-    await assert.rejects(loginWith({}, at.connect).login(callbacks), { message: "LiteLLM at http://proxy:4000 rejected this key (401); run /login again" });
+    await assert.rejects(loginWith({}, at.connect).login(callbacks), {
+      message: "LiteLLM at http://proxy:4000 rejected this key (401); run /login again",
+    });
     assert.equal(at.tried.length, MAX_LOGIN_ATTEMPTS);
   });
 
@@ -173,7 +207,11 @@ describe("the /login flow", () => {
   it("hands pi a placeholder key for a proxy without keys, and keeps the key on refresh", async () => {
     const login = loginWith({}, proxy("http://p", "").connect);
     assert.equal(login.getApiKey({ access: "", refresh: "", expires: NEVER_EXPIRES }), "no-key");
-    assert.deepEqual(await login.refreshToken({ access: "sk-1", refresh: "", expires: 0 }), { access: "sk-1", refresh: "", expires: NEVER_EXPIRES });
+    assert.deepEqual(await login.refreshToken({ access: "sk-1", refresh: "", expires: 0 }), {
+      access: "sk-1",
+      refresh: "",
+      expires: NEVER_EXPIRES,
+    });
   });
 });
 
@@ -192,11 +230,17 @@ describe("knownProxy()", () => {
   });
 
   it("offers the stored login's URL and key, pinning nothing", () => {
-    assert.deepEqual(knownProxy(main({}, {}, { baseUrl: "http://stored:4000", apiKey: "sk-stored" })), { baseUrl: "http://stored:4000", apiKey: "sk-stored" });
+    assert.deepEqual(knownProxy(main({}, {}, { baseUrl: "http://stored:4000", apiKey: "sk-stored" })), {
+      baseUrl: "http://stored:4000",
+      apiKey: "sk-stored",
+    });
   });
 
   it("pins what the environment and settings set: they win over a login", () => {
-    assert.deepEqual(knownProxy(main({ LITELLM_BASE_URL: "http://env:4000/v1" })), { baseUrl: "http://env:4000", urlPinnedBy: "LITELLM_BASE_URL" });
+    assert.deepEqual(knownProxy(main({ LITELLM_BASE_URL: "http://env:4000/v1" })), {
+      baseUrl: "http://env:4000",
+      urlPinnedBy: "LITELLM_BASE_URL",
+    });
     assert.deepEqual(knownProxy(main({}, { apiKey: "sk-settings" })), { keyPinnedBy: "settings.json litellm.apiKey" });
     assert.deepEqual(knownProxy(main({ LITELLM_BASE_URL: "http://env:4000", LITELLM_API_KEY: "sk-env" })), {
       baseUrl: "http://env:4000",
@@ -210,11 +254,15 @@ describe("knownProxy()", () => {
   });
 
   it("refuses when the configured URL cannot be used, naming it", () => {
-    assert.deepEqual(knownProxy(main({ LITELLM_BASE_URL: "not a url" })), { refusal: "LITELLM_BASE_URL is not a URL; set it to your proxy, e.g. http://localhost:4000" });
+    assert.deepEqual(knownProxy(main({ LITELLM_BASE_URL: "not a url" })), {
+      refusal: "LITELLM_BASE_URL is not a URL; set it to your proxy, e.g. http://localhost:4000",
+    });
   });
 
   it("offers the OPENAI_BASE_URL fallback without pinning it: a login comes first", () => {
-    assert.deepEqual(knownProxy(main({ OPENAI_BASE_URL: "http://openai-ish:4000", OPENAI_API_KEY: "sk-o" })), { baseUrl: "http://openai-ish:4000" });
+    assert.deepEqual(knownProxy(main({ OPENAI_BASE_URL: "http://openai-ish:4000", OPENAI_API_KEY: "sk-o" })), {
+      baseUrl: "http://openai-ish:4000",
+    });
   });
 
   it("offers a stored key only for the proxy it was stored with", () => {
@@ -226,14 +274,19 @@ describe("knownProxy()", () => {
 });
 
 describe("foreignKeys()", () => {
-  const config = (apiKey: string, keyFromLogin = false) => ({ ...resolveConfigs({ LITELLM_BASE_URL: "http://p", LITELLM_API_KEY: apiKey }).configs[0]!, ...(keyFromLogin ? { keyFromLogin } : {}) });
+  const config = (apiKey: string, keyFromLogin = false) => ({
+    ...resolveConfigs({ LITELLM_BASE_URL: "http://p", LITELLM_API_KEY: apiKey }).configs[0]!,
+    ...(keyFromLogin ? { keyFromLogin } : {}),
+  });
 
   it("names a stored login's key for a provider whose key the environment sets: pi would send the login's", () => {
     assert.deepEqual(foreignKeys(config("sk-env"), { baseUrl: "http://p", apiKey: "sk-login" }), ["sk-login"]);
   });
 
   it("names the key a replaced registration gave, for a login to another proxy", () => {
-    assert.deepEqual(foreignKeys(config("sk-login", true), { baseUrl: "http://q", apiKey: "sk-login" }, config("sk-openai")), ["sk-openai"]);
+    assert.deepEqual(foreignKeys(config("sk-login", true), { baseUrl: "http://q", apiKey: "sk-login" }, config("sk-openai")), [
+      "sk-openai",
+    ]);
     assert.deepEqual(foreignKeys(config("sk-login", true), { baseUrl: "http://p", apiKey: "sk-login" }, config("sk-login", true)), []);
   });
 });
@@ -242,7 +295,10 @@ describe("loginOf()", () => {
   it("reads a login's key and proxy, and a bare API key pi stored for the provider", () => {
     assert.deepEqual(loginOf({ type: "oauth", access: "sk-1", baseUrl: "http://p" }), { apiKey: "sk-1", baseUrl: "http://p" });
     assert.deepEqual(loginOf({ type: "api_key", key: "sk-2" }), { apiKey: "sk-2" });
-    assert.deepEqual(loginOf({ type: "oauth", access: "sk-3", baseUrl: "http://p:4000/v1/" }), { apiKey: "sk-3", baseUrl: "http://p:4000" });
+    assert.deepEqual(loginOf({ type: "oauth", access: "sk-3", baseUrl: "http://p:4000/v1/" }), {
+      apiKey: "sk-3",
+      baseUrl: "http://p:4000",
+    });
     assert.equal(loginOf({ type: "oauth", access: "sk-4", baseUrl: "not a url" }), undefined, "its key was set for that proxy only");
     assert.equal(loginOf(undefined), undefined);
   });

@@ -112,7 +112,8 @@ export function providerLogin(dependencies: LoginDependencies): ProviderLogin {
     login: (callbacks) => runLogin(callbacks, dependencies),
     // A proxy key cannot be refreshed: it stays what it is until the proxy refuses it.
     refreshToken: (credentials) => Promise.resolve({ ...credentials, expires: NEVER_EXPIRES }),
-    getApiKey: (credentials) => providerApiKey(typeof credentials.access === "string" && credentials.access !== "" ? credentials.access : undefined),
+    getApiKey: (credentials) =>
+      providerApiKey(typeof credentials.access === "string" && credentials.access !== "" ? credentials.access : undefined),
   };
 }
 
@@ -159,7 +160,9 @@ async function runLogin(callbacks: LoginCallbacks, dependencies: LoginDependenci
       baseUrl = url.value;
     }
     const root = baseUrl!;
-    const kept = offerKnownKey && known.apiKey !== undefined && known.baseUrl !== undefined && sameRoot(known.baseUrl, root) ? known.apiKey : undefined;
+    const kept = offerKnownKey && known.apiKey !== undefined && known.baseUrl !== undefined && sameRoot(known.baseUrl, root)
+      ? known.apiKey
+      : undefined;
     // A pinned key is the one requests carry; the login then stores none.
     const apiKey = known.keyPinnedBy ? "" : (await callbacks.onPrompt(keyPrompt(root, kept !== undefined))).trim() || kept || "";
     if (callbacks.signal?.aborted) throw new Error("Login cancelled");

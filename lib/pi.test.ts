@@ -4,7 +4,19 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { writeFileSync } from "node:fs";
 import { temporaryDirectory } from "../conformance/temporary.ts";
-import { agentDir, commandLineModel, type ExtensionAPI, failedStream, piProjectTrust, piResendsTurn, providerApiKey, registerProvider, sessionCost, sessionModel, storedCredential } from "./pi.ts";
+import {
+  agentDir,
+  commandLineModel,
+  type ExtensionAPI,
+  failedStream,
+  piProjectTrust,
+  piResendsTurn,
+  providerApiKey,
+  registerProvider,
+  sessionCost,
+  sessionModel,
+  storedCredential,
+} from "./pi.ts";
 import { wireStream } from "./requests/wire-apis.ts";
 import { WIRE_APIS } from "./types.ts";
 
@@ -25,7 +37,13 @@ describe("the pi seam", () => {
   it("finds a resumed session's last model from its model_change entries", () => {
     const ctx = (entries: unknown[]) => ({ hasUI: false, ui: { notify() {} }, sessionManager: { getBranch: () => entries } });
     assert.deepEqual(
-      sessionModel(ctx([{ type: "model_change", provider: "litellm", modelId: "a" }, { type: "message" }, { type: "model_change", provider: "litellm", modelId: "b" }])),
+      sessionModel(
+        ctx([{ type: "model_change", provider: "litellm", modelId: "a" }, { type: "message" }, {
+          type: "model_change",
+          provider: "litellm",
+          modelId: "b",
+        }]),
+      ),
       { provider: "litellm", id: "b" },
     );
     assert.equal(sessionModel(ctx([{ type: "message" }])), undefined);
@@ -68,15 +86,28 @@ describe("storedCredential()", () => {
   };
 
   it("reads a login (the key and its proxy) and a bare API key pi stored for the provider", () => {
-    const env = store(JSON.stringify({ litellm: { type: "oauth", access: "sk-1", refresh: "", expires: 1, baseUrl: "http://p" }, other: { type: "api_key", key: "sk-2" } }));
+    const env = store(
+      JSON.stringify({
+        litellm: { type: "oauth", access: "sk-1", refresh: "", expires: 1, baseUrl: "http://p" },
+        other: { type: "api_key", key: "sk-2" },
+      }),
+    );
     assert.deepEqual(storedCredential("litellm", env), { ok: true, value: { type: "oauth", access: "sk-1", baseUrl: "http://p" } });
     assert.deepEqual(storedCredential("other", env), { ok: true, value: { type: "api_key", key: "sk-2" } });
   });
 
   it("has nothing for no file, no entry, a key pi resolves itself ($VAR, !command), or an empty login without a proxy", () => {
     assert.deepEqual(storedCredential("litellm", store(undefined)), { ok: true, value: undefined });
-    const env = store(JSON.stringify({ a: { type: "api_key", key: "$TEAM_KEY" }, b: { type: "api_key", key: "!pass show litellm" }, c: { type: "oauth", access: "" } }));
-    for (const provider of ["a", "b", "c", "litellm"]) assert.deepEqual(storedCredential(provider, env), { ok: true, value: undefined }, provider);
+    const env = store(
+      JSON.stringify({
+        a: { type: "api_key", key: "$TEAM_KEY" },
+        b: { type: "api_key", key: "!pass show litellm" },
+        c: { type: "oauth", access: "" },
+      }),
+    );
+    for (const provider of ["a", "b", "c", "litellm"]) {
+      assert.deepEqual(storedCredential(provider, env), { ok: true, value: undefined }, provider);
+    }
   });
 
   it("says a store that is not JSON cannot be read, quoting none of it", () => {
@@ -101,15 +132,33 @@ describe("storedCredential()", () => {
   });
 
   it("drops a registration pi refuses because it retired the extension's API, and lets any other failure through", () => {
-    const retired = { registerProvider: () => { throw new Error("This extension ctx is stale after session replacement or reload."); } } as unknown as ExtensionAPI;
+    const retired = {
+      registerProvider: () => {
+        throw new Error("This extension ctx is stale after session replacement or reload.");
+      },
+    } as unknown as ExtensionAPI;
     assert.equal(registerProvider(retired, "litellm", { models: [] } as never), false);
-    const broken = { registerProvider: () => { throw new Error("invalid model"); } } as unknown as ExtensionAPI;
+    const broken = {
+      registerProvider: () => {
+        throw new Error("invalid model");
+      },
+    } as unknown as ExtensionAPI;
     assert.throws(() => registerProvider(broken, "litellm", { models: [] } as never), /invalid model/);
   });
 
   it("adds up what a session's file says its earlier turns through the provider cost", () => {
-    const entry = (provider: string, total: unknown) => ({ type: "message", message: { role: "assistant", provider, usage: { cost: { total } } } });
-    const ctx = { hasUI: false, ui: { notify() {} }, sessionManager: { getBranch: () => [entry("litellm", 0.5), entry("anthropic", 9), entry("litellm", "x"), { type: "model_change" }, entry("litellm", 0.25)] } };
+    const entry = (provider: string, total: unknown) => ({
+      type: "message",
+      message: { role: "assistant", provider, usage: { cost: { total } } },
+    });
+    const ctx = {
+      hasUI: false,
+      ui: { notify() {} },
+      sessionManager: {
+        getBranch:
+          () => [entry("litellm", 0.5), entry("anthropic", 9), entry("litellm", "x"), { type: "model_change" }, entry("litellm", 0.25)],
+      },
+    };
     assert.equal(sessionCost(ctx, "litellm"), 0.75);
     assert.equal(sessionCost({ hasUI: false, ui: { notify() {} } }, "litellm"), 0);
   });

@@ -8,7 +8,14 @@
  * @module
  */
 
-export type { AssistantMessage, AssistantMessageEventStream, Context, Model, SimpleStreamOptions, ThinkingContent } from "@mariozechner/pi-ai";
+export type {
+  AssistantMessage,
+  AssistantMessageEventStream,
+  Context,
+  Model,
+  SimpleStreamOptions,
+  ThinkingContent,
+} from "@mariozechner/pi-ai";
 export type { ExtensionAPI } from "@mariozechner/pi-coding-agent";
 export * from "./pi/registration.ts";
 export * from "./pi/startup-inputs.ts";

@@ -61,7 +61,8 @@ describe("getJson()", () => {
       name: "400 No connected db.",
       fetch: answer(400, '{"error":{"message":"No connected db.","type":"no_db_connection","param":"None","code":"400"}}'),
       kind: "no-database",
-      message: /^LiteLLM at http:\/\/proxy\.test:4000\/v1\/models has no database to check this key against; use its master key in LITELLM_API_KEY, or ask its admin$/,
+      message:
+        /^LiteLLM at http:\/\/proxy\.test:4000\/v1\/models has no database to check this key against; use its master key in LITELLM_API_KEY, or ask its admin$/,
     },
     {
       name: "403 with FastAPI's detail body",
@@ -76,17 +77,42 @@ describe("getJson()", () => {
       kind: "gateway",
       message: /unavailable \(502, 502 Bad Gateway\); a gateway in front of the proxy failed/,
     },
-    { name: "HTML 500", fetch: answer(500, "<html><title>Oops</title></html>", "text/html"), kind: "gateway", message: /unavailable \(500, Oops\)/ },
+    {
+      name: "HTML 500",
+      fetch: answer(500, "<html><title>Oops</title></html>", "text/html"),
+      kind: "gateway",
+      message: /unavailable \(500, Oops\)/,
+    },
     {
       name: "500 with LiteLLM's envelope",
       fetch: answer(500, '{"error":{"message":"litellm.APIConnectionError: boom\\ntrace","code":"500"}}'),
       kind: "http",
       message: /answered 500: litellm\.APIConnectionError: boom$/,
     },
-    { name: "malformed JSON", fetch: answer(200, '{"data": ['), kind: "malformed", message: /not JSON \("\{\\"data\\": \["\); check that LITELLM_BASE_URL/ },
-    { name: "connection refused", fetch: throwing(networkError("ECONNREFUSED")), kind: "refused", message: /connection refused\); is the proxy running\? Check LITELLM_BASE_URL/ },
-    { name: "DNS failure", fetch: throwing(networkError("ENOTFOUND")), kind: "dns", message: /^Cannot resolve LiteLLM host "proxy\.test"; check LITELLM_BASE_URL$/ },
-    { name: "other network error", fetch: throwing(networkError("ECONNRESET")), kind: "network", message: /Cannot reach LiteLLM at .*: fetch failed/ },
+    {
+      name: "malformed JSON",
+      fetch: answer(200, '{"data": ['),
+      kind: "malformed",
+      message: /not JSON \("\{\\"data\\": \["\); check that LITELLM_BASE_URL/,
+    },
+    {
+      name: "connection refused",
+      fetch: throwing(networkError("ECONNREFUSED")),
+      kind: "refused",
+      message: /connection refused\); is the proxy running\? Check LITELLM_BASE_URL/,
+    },
+    {
+      name: "DNS failure",
+      fetch: throwing(networkError("ENOTFOUND")),
+      kind: "dns",
+      message: /^Cannot resolve LiteLLM host "proxy\.test"; check LITELLM_BASE_URL$/,
+    },
+    {
+      name: "other network error",
+      fetch: throwing(networkError("ECONNRESET")),
+      kind: "network",
+      message: /Cannot reach LiteLLM at .*: fetch failed/,
+    },
   ];
   for (const row of failures) {
     it(`turns ${row.name} into one line naming the cause`, async () => {
@@ -123,11 +149,16 @@ describe("getJson()", () => {
 
   it("says https:// against a plain-HTTP proxy is a TLS problem, from a real socket", async () => {
     const server = createHttpServer((_request, response) => response.end("{}"));
-    const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port))
+    );
     try {
       const result = await getJson({ ...request(fetch), url: `https://127.0.0.1:${port}/v1/models`, timeoutMs: 2_000 });
       assert.equal(result.ok ? "" : result.problem.kind, "tls");
-      assert.match(result.ok ? "" : result.problem.message, /^Cannot speak TLS with LiteLLM at https:\/\/127\.0\.0\.1:\d+\/v1\/models: the proxy is plain HTTP \(use http:\/\/ in LITELLM_BASE_URL\)/);
+      assert.match(
+        result.ok ? "" : result.problem.message,
+        /^Cannot speak TLS with LiteLLM at https:\/\/127\.0\.0\.1:\d+\/v1\/models: the proxy is plain HTTP \(use http:\/\/ in LITELLM_BASE_URL\)/,
+      );
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -164,7 +195,12 @@ describe("getJson() and large bodies", () => {
     for (const fetchImpl of [endless, declared]) {
       const result = await getJson(request(fetchImpl, { timeoutMs: 5_000 }));
       assert.equal(result.ok, false);
-      if (!result.ok) assert.match(result.problem.message, /^LiteLLM at http:\/\/proxy\.test:4000\/v1\/models answered with more than 64 MB; that is not a model list/);
+      if (!result.ok) {
+        assert.match(
+          result.problem.message,
+          /^LiteLLM at http:\/\/proxy\.test:4000\/v1\/models answered with more than 64 MB; that is not a model list/,
+        );
+      }
     }
     assert.ok(pulled <= MAX_BODY_BYTES / chunk.length + 2);
   });

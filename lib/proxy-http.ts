@@ -54,6 +54,7 @@ export interface ProxyRequest {
 }
 
 /** Network errors by the codes Node (undici) and Deno report, most specific first. */
+// deno-fmt-ignore -- a table reads one row per line
 const NETWORK_CAUSES: readonly { pattern: RegExp; kind: FailureKind }[] = [
   { pattern: /ECONNREFUSED|connection refused/i, kind: "refused" },
   { pattern: /ENOTFOUND|EAI_AGAIN|dns error|failed to lookup|name resolution/i, kind: "dns" },
@@ -86,18 +87,27 @@ type MessageContext = { url: string; host: string; status?: number; detail: stri
 const MESSAGES: Readonly<Record<FailureKind, (context: MessageContext) => string>> = {
   refused: ({ url, request }) => `Cannot reach LiteLLM at ${url} (connection refused); is the proxy running? Check ${request.urlVariable}`,
   dns: ({ host, request }) => `Cannot resolve LiteLLM host "${host}"; check ${request.urlVariable}`,
-  tls: ({ url, request }) => `Cannot speak TLS with LiteLLM at ${url}: the proxy is plain HTTP (use http:// in ${request.urlVariable}) or its certificate is not trusted (NODE_EXTRA_CA_CERTS)`,
-  timeout: ({ url, request }) => `LiteLLM at ${url} did not answer within ${request.timeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS`,
+  tls: ({ url, request }) =>
+    `Cannot speak TLS with LiteLLM at ${url}: the proxy is plain HTTP (use http:// in ${request.urlVariable}) or its certificate is not trusted (NODE_EXTRA_CA_CERTS)`,
+  timeout: ({ url, request }) =>
+    `LiteLLM at ${url} did not answer within ${request.timeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS`,
   network: ({ url, detail }) => `Cannot reach LiteLLM at ${url}: ${detail}`,
   unauthorized: ({ url, request }) => `LiteLLM rejected the API key (401) at ${url}; check ${request.keyVariable}`,
-  forbidden: ({ url, request }) => `LiteLLM refused this key access (403) at ${url}; check ${request.keyVariable} or the key's allowed routes`,
-  "no-database": ({ url, request }) => `LiteLLM at ${url} has no database to check this key against; use its master key in ${request.keyVariable}, or ask its admin`,
+  forbidden: ({ url, request }) =>
+    `LiteLLM refused this key access (403) at ${url}; check ${request.keyVariable} or the key's allowed routes`,
+  "no-database": ({ url, request }) =>
+    `LiteLLM at ${url} has no database to check this key against; use its master key in ${request.keyVariable}, or ask its admin`,
   "not-found": ({ url, request }) => `LiteLLM has no such route (404) at ${url}; check that ${request.urlVariable} points at the proxy`,
-  gateway: ({ url, status, detail }) => `LiteLLM at ${url} is unavailable (${status}${detail ? `, ${detail}` : ""}); a gateway in front of the proxy failed`,
+  gateway: ({ url, status, detail }) =>
+    `LiteLLM at ${url} is unavailable (${status}${detail ? `, ${detail}` : ""}); a gateway in front of the proxy failed`,
   http: ({ url, status, detail }) => `LiteLLM at ${url} answered ${status}${detail ? `: ${detail}` : ""}`,
   redirected: ({ detail }) => detail,
-  "too-large": ({ url }) => `LiteLLM at ${url} answered with more than ${MAX_BODY_BYTES / 1024 / 1024} MB; that is not a model list, check that the URL points at the proxy`,
-  malformed: ({ url, detail, request }) => `LiteLLM at ${url} answered with something that is not JSON (${detail}); check that ${request.urlVariable} points at the proxy`,
+  "too-large": ({ url }) =>
+    `LiteLLM at ${url} answered with more than ${
+      MAX_BODY_BYTES / 1024 / 1024
+    } MB; that is not a model list, check that the URL points at the proxy`,
+  malformed: ({ url, detail, request }) =>
+    `LiteLLM at ${url} answered with something that is not JSON (${detail}); check that ${request.urlVariable} points at the proxy`,
 };
 
 /** The first line of an error, trimmed to a readable length. */
@@ -195,9 +205,13 @@ export async function getJson(request: ProxyRequest): Promise<JsonResult> {
   if (text === undefined) return { ok: false, problem: failure("too-large", request, "") };
   if (!response.ok) {
     // The refusal is our own body (secrets.ts), whole: its line is longer than a proxy's detail may be.
-    if (response.headers.get(REDIRECT_REFUSED_HEADER)) return { ok: false, problem: failure("redirected", request, refusalOf(text), response.status) };
+    if (response.headers.get(REDIRECT_REFUSED_HEADER)) {
+      return { ok: false, problem: failure("redirected", request, refusalOf(text), response.status) };
+    }
     const detail = errorDetail(text);
-    const kind = NO_DATABASE.test(detail) ? "no-database" : STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");
+    const kind = NO_DATABASE.test(detail)
+      ? "no-database"
+      : STATUS_KINDS[response.status] ?? (response.status >= 500 && /^\s*</.test(text) ? "gateway" : "http");
     return { ok: false, problem: failure(kind, request, detail, response.status) };
   }
   try {

@@ -48,43 +48,73 @@ describe("fetchWithinOrigin()", () => {
     });
     assert.equal(response.status, 307);
     const body = await response.json() as { error: { message: string } };
-    assert.match(body.error.message, /redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions.*set LITELLM_BASE_URL/);
+    assert.match(
+      body.error.message,
+      /redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions.*set LITELLM_BASE_URL/,
+    );
     assert.equal(elsewhere.seen.length, 0);
   });
 
   it("refuses a redirect to another origin for a Request too, whatever redirect mode it asks for, with the same line", async () => {
     for (const redirect of ["manual", "follow", "error"] as const) {
-      const request = new Request(`${proxy.url}/moved`, { method: "POST", headers: { "api-key": "sk-azure-secret" }, body: '{"model":"gpt-5"}', redirect });
+      const request = new Request(`${proxy.url}/moved`, {
+        method: "POST",
+        headers: { "api-key": "sk-azure-secret" },
+        body: '{"model":"gpt-5"}',
+        redirect,
+      });
       const response = await fetchWithinOrigin(fetch, request);
       assert.equal(response.status, 307, redirect);
       const body = await response.json() as { error: { message: string } };
       assert.match(body.error.message, /redirected to another origin, http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/, redirect);
     }
     assert.equal(elsewhere.seen.length, 0);
-    const followed = await fetchWithinOrigin(fetch, new Request(`${proxy.url}/same`, { method: "POST", headers: { "x-api-key": "k2" }, body: "again" }));
+    const followed = await fetchWithinOrigin(
+      fetch,
+      new Request(`${proxy.url}/same`, { method: "POST", headers: { "x-api-key": "k2" }, body: "again" }),
+    );
     assert.deepEqual(await followed.json(), { ok: true });
     assert.deepEqual([proxy.seen.at(-1)!.path, proxy.seen.at(-1)!.body], ["/final", "again"]);
   });
 
   it("follows a redirect within the proxy's origin with the same method, headers and body", async () => {
-    const response = await fetchWithinOrigin(fetch, `${proxy.url}/same`, { method: "POST", headers: { "x-api-key": "k1" }, body: "payload" });
+    const response = await fetchWithinOrigin(fetch, `${proxy.url}/same`, {
+      method: "POST",
+      headers: { "x-api-key": "k1" },
+      body: "payload",
+    });
     assert.deepEqual(await response.json(), { ok: true });
     const final = proxy.seen.at(-1)!;
     assert.deepEqual([final.path, final.headers["x-api-key"], final.body], ["/final", "k1", "payload"]);
   });
 
   it("gives discovery one line naming where the redirect pointed, without the key", async () => {
-    const result = await getJson({ url: `${proxy.url}/moved`, apiKey: "sk-discovery-secret", timeoutMs: 2_000, keyVariable: "K", urlVariable: "settings.json litellm.baseUrl" });
+    const result = await getJson({
+      url: `${proxy.url}/moved`,
+      apiKey: "sk-discovery-secret",
+      timeoutMs: 2_000,
+      keyVariable: "K",
+      urlVariable: "settings.json litellm.baseUrl",
+    });
     assert.equal(result.ok, false);
     if (result.ok) return;
     assert.equal(result.problem.kind, "redirected");
-    assert.match(result.problem.message, /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, .*set settings.json litellm\.baseUrl to its new address$/);
+    assert.match(
+      result.problem.message,
+      /^LiteLLM at http:\/\/127\.0\.0\.1:\d+ redirected to another origin, .*set settings.json litellm\.baseUrl to its new address$/,
+    );
     assert.equal(elsewhere.seen.length, 0);
   });
 
   it("takes a proxy's own body that merely says the same words for an ordinary error", async () => {
     const quoting: typeof fetch = async () => new Response("the upstream was redirected to another origin", { status: 400 });
-    const result = await getJson({ url: "http://proxy.test/v1/models", timeoutMs: 1_000, keyVariable: "K", urlVariable: "U", fetch: quoting });
+    const result = await getJson({
+      url: "http://proxy.test/v1/models",
+      timeoutMs: 1_000,
+      keyVariable: "K",
+      urlVariable: "U",
+      fetch: quoting,
+    });
     assert.equal(result.ok ? "ok" : result.problem.kind, "http");
   });
 });

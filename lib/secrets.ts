@@ -75,7 +75,9 @@ export const REDIRECT_REFUSED_HEADER = "x-pi-litellm-redirect-refused";
 /** The line for a redirect that was not followed. */
 export function redirectRefusal(from: string, to: string, urlVariable = "LITELLM_BASE_URL"): string {
   const target = new URL(to);
-  return `LiteLLM at ${new URL(from).origin} ${REDIRECT_REFUSED}, ${target.origin}${target.pathname}; the request was not sent there, so the key stays with the proxy. If the proxy moved, set ${urlVariable} to its new address`;
+  return `LiteLLM at ${
+    new URL(from).origin
+  } ${REDIRECT_REFUSED}, ${target.origin}${target.pathname}; the request was not sent there, so the key stays with the proxy. If the proxy moved, set ${urlVariable} to its new address`;
 }
 
 /** A body that can be sent a second time, as the SDKs pass them; a stream cannot. */
@@ -99,7 +101,12 @@ export async function fetchWithinOrigin(
   if (input instanceof Request) {
     const request = new Request(input, init);
     const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
-    return fetchWithinOrigin(fetchImpl, request.url, { method: request.method, headers: request.headers, body, signal: request.signal }, urlVariable);
+    return fetchWithinOrigin(
+      fetchImpl,
+      request.url,
+      { method: request.method, headers: request.headers, body, signal: request.signal },
+      urlVariable,
+    );
   }
   let url = new URL(String(input));
   let request: RequestInit = { ...init, redirect: "manual" };

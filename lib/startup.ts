@@ -14,7 +14,15 @@ import { type ExtensionOptions, gatherInputs, type Inputs } from "./config/input
 import { layerSettings, type LiteLLMSettings, readProjectSettings, type SettingsFile } from "./config/settings.ts";
 import { projectApplies, sayProjectSkipped, trustAtSession } from "./config/trust.ts";
 import { foreignKeys, loginOf, mainProviderLogin } from "./login.ts";
-import { type ExtensionAPI, type ProviderLogin, registerLogin, type SessionContext, storedCredential, unregisterMcpServer, warn as warnOnStderr } from "./pi.ts";
+import {
+  type ExtensionAPI,
+  type ProviderLogin,
+  registerLogin,
+  type SessionContext,
+  storedCredential,
+  unregisterMcpServer,
+  warn as warnOnStderr,
+} from "./pi.ts";
 import { LiteLLMProvider, type ProviderOptions } from "./provider/provider.ts";
 import { redact } from "./secrets.ts";
 
@@ -32,7 +40,9 @@ export async function startExtension(pi: ExtensionAPI, options: ExtensionOptions
     extension = new Extension(pi, gatherInputs(options));
     await extension.start();
   } catch (error) {
-    (options.warn ?? warnOnStderr)(redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, extension?.secrets ?? []));
+    (options.warn ?? warnOnStderr)(
+      redact(`LiteLLM provider failed to start: ${error instanceof Error ? error.message : String(error)}`, extension?.secrets ?? []),
+    );
   }
 }
 
@@ -181,7 +191,7 @@ class Extension {
   async start(): Promise<void> {
     const { user, project } = this.inputs;
     for (const problem of user.problems) this.#say(problem);
-    if (this.#project.applies) for (const problem of project.file.problems) this.#say(problem);
+    if (this.#project.applies) { for (const problem of project.file.problems) this.#say(problem); }
     if (project.file.found && project.trust.state === "untrusted") sayProjectSkipped(canonical(project.cwd), (line) => this.#say(line));
     const stored = storedCredential(this.#mainName, this.inputs.agentDir);
     if (!stored.ok) this.#say(stored.problem);
@@ -273,7 +283,7 @@ class Extension {
       return;
     }
     this.#project = { cwd, file, applies, awaitsTrust: false };
-    if (applies) for (const problem of file.problems) this.#say(problem, notice);
+    if (applies) { for (const problem of file.problems) this.#say(problem, notice); }
     await this.#build(notice);
   }
 }

@@ -74,16 +74,21 @@ describe("state files", () => {
     age(join(locks, "3"));
     let changes = 0;
     let breaking = true;
-    const update = updateJsonFile(file, () => {
-      changes++;
-      return { ok: true, value: { after: "the other process" } };
-    }, false, {
-      freeFound(generation) {
-        // The race: the other process breaks the same stale lock and takes the next generation first.
-        if (breaking) writeFileSync(join(locks, String(generation + 1)), "the-other-process-token");
-        breaking = false;
+    const update = updateJsonFile(
+      file,
+      () => {
+        changes++;
+        return { ok: true, value: { after: "the other process" } };
       },
-    });
+      false,
+      {
+        freeFound(generation) {
+          // The race: the other process breaks the same stale lock and takes the next generation first.
+          if (breaking) writeFileSync(join(locks, String(generation + 1)), "the-other-process-token");
+          breaking = false;
+        },
+      },
+    );
     // Still the other process's, and this update waits on a timer: the test runs on meanwhile.
     assert.equal(readFileSync(join(locks, "4"), "utf8"), "the-other-process-token");
     assert.equal(changes, 0);

@@ -16,7 +16,19 @@
  * @module
  */
 
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import type { Result } from "./types.ts";
@@ -176,7 +188,11 @@ export function updateJsonFile<T>(
     } catch (error) {
       return { ok: false, problem: `${file} cannot be written (${(error as { code?: string }).code ?? String(error)})` };
     }
-    if (release === "busy") return Date.now() > deadline ? { ok: false, problem: `${file} stayed locked by another pi process for ${LOCK_WAIT_MS / 1000} s` } : "busy";
+    if (release === "busy") {
+      return Date.now() > deadline
+        ? { ok: false, problem: `${file} stayed locked by another pi process for ${LOCK_WAIT_MS / 1000} s` }
+        : "busy";
+    }
     try {
       const current = readJsonFile(file);
       if (!current.ok && !(replaceBroken && existsSync(file))) return current;

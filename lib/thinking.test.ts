@@ -14,7 +14,13 @@ describe("thinkingLevelsFor()", () => {
 
 describe("effortsFromFlags()", () => {
   it("accepts the levels a missing flag allows and those flagged true, nothing without any flag", () => {
-    assert.deepEqual(effortsFromFlags({ supports_xhigh_reasoning_effort: true, supports_none_reasoning_effort: false }), ["minimal", "low", "medium", "high", "xhigh"]);
+    assert.deepEqual(effortsFromFlags({ supports_xhigh_reasoning_effort: true, supports_none_reasoning_effort: false }), [
+      "minimal",
+      "low",
+      "medium",
+      "high",
+      "xhigh",
+    ]);
     assert.deepEqual(effortsFromFlags({ supports_minimal_reasoning_effort: false }), ["none", "low", "medium", "high"]);
     assert.equal(effortsFromFlags({ supports_reasoning: true }), undefined);
   });
@@ -22,8 +28,20 @@ describe("effortsFromFlags()", () => {
 
 describe("thinking levels in settings", () => {
   it("takes a list or pi's map, in pi's map form", () => {
-    assert.deepEqual(toThinkingLevelMap(["low", "high"]), { off: null, minimal: null, low: "low", medium: null, high: "high", xhigh: null });
+    assert.deepEqual(toThinkingLevelMap(["low", "high"]), {
+      off: null,
+      minimal: null,
+      low: "low",
+      medium: null,
+      high: "high",
+      xhigh: null,
+    });
     assert.deepEqual(toThinkingLevelMap({ high: "max" }), { high: "max" });
-    assert.deepEqual([isThinkingLevelsSetting(["low"]), isThinkingLevelsSetting({ high: null }), isThinkingLevelsSetting(["extreme"]), isThinkingLevelsSetting({ high: 3 })], [true, true, false, false]);
+    assert.deepEqual([
+      isThinkingLevelsSetting(["low"]),
+      isThinkingLevelsSetting({ high: null }),
+      isThinkingLevelsSetting(["extreme"]),
+      isThinkingLevelsSetting({ high: 3 }),
+    ], [true, true, false, false]);
   });
 });

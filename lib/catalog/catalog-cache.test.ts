@@ -7,7 +7,11 @@ import type { Catalog } from "../types.ts";
 import { temporaryDirectory } from "../../conformance/temporary.ts";
 
 const dir = () => temporaryDirectory("catalog-");
-const CATALOG: Catalog = { source: "model/info", fetchedAt: 1_760_000_000_000, models: [{ id: "gpt-5", info: { contextWindow: 272_000 } }] };
+const CATALOG: Catalog = {
+  source: "model/info",
+  fetchedAt: 1_760_000_000_000,
+  models: [{ id: "gpt-5", info: { contextWindow: 272_000 } }],
+};
 
 describe("CatalogCache", () => {
   it("returns what was written, for the same proxy and key", () => {
@@ -50,7 +54,9 @@ describe("CatalogCache", () => {
     const cache = new CatalogCache(where, "http://proxy", "k");
     cache.write(CATALOG);
     const content = JSON.parse(readFileSync(cache.file!, "utf8"));
-    for (const info of [{ contextWindow: "272000" }, { contextWindow: 0.5 }, { vision: "yes" }, { cost: { input: -1 } }, { unknownField: 1 }]) {
+    for (
+      const info of [{ contextWindow: "272000" }, { contextWindow: 0.5 }, { vision: "yes" }, { cost: { input: -1 } }, { unknownField: 1 }]
+    ) {
       writeFileSync(cache.file!, JSON.stringify({ ...content, catalog: { ...CATALOG, models: [{ id: "gpt-5", info }] } }));
       assert.equal(cache.read(), undefined, JSON.stringify(info));
     }

@@ -43,7 +43,9 @@ const INFO_FIELDS: Readonly<Record<keyof ProxyModelInfo, Check>> = {
   vision: isBoolean,
   reasoning: isBoolean,
   promptCaching: isBoolean,
-  cost: (value) => isRecord(value) && Object.entries(value).every(([field, price]) => ["input", "output", "cacheRead", "cacheWrite"].includes(field) && isPrice(price)),
+  cost: (value) =>
+    isRecord(value) &&
+    Object.entries(value).every(([field, price]) => ["input", "output", "cacheRead", "cacheWrite"].includes(field) && isPrice(price)),
   backend: isString,
   upstreamModel: isString,
   supportedParams: isStrings,
@@ -53,10 +55,14 @@ const INFO_FIELDS: Readonly<Record<keyof ProxyModelInfo, Check>> = {
 };
 
 function isInfo(value: unknown): boolean {
-  return isRecord(value) && Object.entries(value).every(([field, fieldValue]) => Object.hasOwn(INFO_FIELDS, field) && INFO_FIELDS[field as keyof ProxyModelInfo](fieldValue));
+  return isRecord(value) &&
+    Object.entries(value).every(([field, fieldValue]) =>
+      Object.hasOwn(INFO_FIELDS, field) && INFO_FIELDS[field as keyof ProxyModelInfo](fieldValue)
+    );
 }
 
-const isRoutes = (value: unknown): value is WireApi[] => Array.isArray(value) && value.every((api) => (WIRE_APIS as readonly unknown[]).includes(api));
+const isRoutes = (value: unknown): value is WireApi[] =>
+  Array.isArray(value) && value.every((api) => (WIRE_APIS as readonly unknown[]).includes(api));
 
 /** Whether a cached catalog is one discovery could have produced. */
 function isCatalog(value: unknown): value is Catalog {
@@ -64,7 +70,10 @@ function isCatalog(value: unknown): value is Catalog {
   return (value.source === "model/info" || value.source === "models") &&
     typeof value.fetchedAt === "number" &&
     Array.isArray(value.models) && value.models.length > 0 &&
-    value.models.every((entry) => isRecord(entry) && typeof entry.id === "string" && entry.id !== "" && !hasControlCharacters(entry.id) && (entry.info === undefined || isInfo(entry.info))) &&
+    value.models.every((entry) =>
+      isRecord(entry) && typeof entry.id === "string" && entry.id !== "" && !hasControlCharacters(entry.id) &&
+      (entry.info === undefined || isInfo(entry.info))
+    ) &&
     (value.unservedRoutes === undefined || isRoutes(value.unservedRoutes));
 }
 
@@ -90,7 +99,9 @@ export class CatalogCache {
 
   /** The catalog in a file's content, if it is this proxy's and key's and validates. */
   #catalogIn(content: unknown): Catalog | undefined {
-    if (!isRecord(content) || content.version !== VERSION || content.proxy !== this.#proxy || content.keyHash !== this.#keyHash) return undefined;
+    if (!isRecord(content) || content.version !== VERSION || content.proxy !== this.#proxy || content.keyHash !== this.#keyHash) {
+      return undefined;
+    }
     return isCatalog(content.catalog) ? content.catalog : undefined;
   }
 

@@ -72,8 +72,16 @@ describe("parseModelList()", () => {
 describe("parseModelInfo()", () => {
   it("merges deployments, skips non-chat names and wildcards, and lets groups fill gaps", () => {
     const rows = [
-      { model_name: "claude", litellm_params: { model: "anthropic/claude-sonnet-4-5" }, model_info: { max_input_tokens: 200000, supports_vision: true } },
-      { model_name: "claude", litellm_params: { model: "bedrock/claude-sonnet-4-5" }, model_info: { max_input_tokens: 150000, supports_vision: true } },
+      {
+        model_name: "claude",
+        litellm_params: { model: "anthropic/claude-sonnet-4-5" },
+        model_info: { max_input_tokens: 200000, supports_vision: true },
+      },
+      {
+        model_name: "claude",
+        litellm_params: { model: "bedrock/claude-sonnet-4-5" },
+        model_info: { max_input_tokens: 150000, supports_vision: true },
+      },
       { model_name: "embed", model_info: { mode: "embedding" } },
       { model_name: "anthropic/*", model_info: {} },
       { model_name: "bare", model_info: {} },
@@ -82,7 +90,14 @@ describe("parseModelInfo()", () => {
     assert.deepEqual(parseModelInfo(rows, groups), [
       {
         id: "claude",
-        info: { contextWindow: 150_000, vision: true, backend: "anthropic", upstreamModel: "anthropic/claude-sonnet-4-5", maxTokens: 64_000, reasoningEfforts: ["low", "medium", "high"] },
+        info: {
+          contextWindow: 150_000,
+          vision: true,
+          backend: "anthropic",
+          upstreamModel: "anthropic/claude-sonnet-4-5",
+          maxTokens: 64_000,
+          reasoningEfforts: ["low", "medium", "high"],
+        },
       },
       { id: "bare" },
     ]);
@@ -94,7 +109,10 @@ describe("discover()", () => {
 
   it("prefers /v1/model/info and reports it as the source", async () => {
     const asked: string[] = [];
-    const result = await discover(CONFIG, routes({ "/v1/model/info": [200, info], "/v1/models": [200, { data: [{ id: "other" }] }] }, asked));
+    const result = await discover(
+      CONFIG,
+      routes({ "/v1/model/info": [200, info], "/v1/models": [200, { data: [{ id: "other" }] }] }, asked),
+    );
     assert.ok(result.ok);
     assert.equal(result.value.source, "model/info");
     assert.deepEqual(result.value.models.map((model) => model.id), ["gpt-5"]);
@@ -102,7 +120,11 @@ describe("discover()", () => {
     assert.ok(!asked.includes("/v1/models"), "no third request when model/info answered");
   });
 
-  for (const [status, body] of [[401, { error: { message: "no", code: "401" } }], [403, { detail: "Virtual key is not allowed to call this route." }], [404, { detail: "Not Found" }]] as const) {
+  for (
+    const [status, body] of [[401, { error: { message: "no", code: "401" } }], [403, {
+      detail: "Virtual key is not allowed to call this route.",
+    }], [404, { detail: "Not Found" }]] as const
+  ) {
     it(`falls back to /v1/models when /v1/model/info answers ${status}`, async () => {
       const result = await discover(CONFIG, routes({ "/v1/model/info": [status, body], "/v1/models": [200, { data: [{ id: "gpt-5" }] }] }));
       assert.ok(result.ok);
@@ -116,12 +138,17 @@ describe("discover()", () => {
       CONFIG,
       routes({
         "/v1/model/info": [404, { detail: "Not Found" }],
-        "/model_group/info": [200, { data: [{ model_group: "gpt-5", max_input_tokens: 272000.0, supports_vision: true, supported_reasoning_efforts: ["low", "high"] }] }],
+        "/model_group/info": [200, {
+          data: [{ model_group: "gpt-5", max_input_tokens: 272000.0, supports_vision: true, supported_reasoning_efforts: ["low", "high"] }],
+        }],
         "/v1/models": [200, { data: [{ id: "gpt-5" }] }],
       }),
     );
     assert.ok(result.ok);
-    assert.deepEqual(result.value.models, [{ id: "gpt-5", info: { contextWindow: 272_000, vision: true, reasoningEfforts: ["low", "high"] } }]);
+    assert.deepEqual(result.value.models, [{
+      id: "gpt-5",
+      info: { contextWindow: 272_000, vision: true, reasoningEfforts: ["low", "high"] },
+    }]);
   });
 
   it("does not try /v1/models after a network failure, and reports that failure", async () => {
@@ -137,7 +164,8 @@ describe("discover()", () => {
   });
 
   it("ends every request within one deadline", async () => {
-    const hanging: typeof fetch = (_url, init) => new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
+    const hanging: typeof fetch = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
     const started = Date.now();
     const result = await discover({ ...CONFIG, discoveryTimeoutMs: 60 }, hanging);
     assert.ok(!result.ok);

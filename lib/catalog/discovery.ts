@@ -121,7 +121,14 @@ export function proxyRequest(config: LiteLLMConfig, path: string, fetchImpl?: ty
 /** A catalog, unless reading it took discovery past its deadline: then the line says so, as a slow answer would. */
 function catalog(source: CatalogSource, models: CatalogEntry[], config: LiteLLMConfig, deadline: number): DiscoveryResult {
   if (Date.now() > deadline) {
-    return { ok: false, problem: { kind: "timeout", message: `LiteLLM at ${config.baseUrl} did not answer within ${config.discoveryTimeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS` } };
+    return {
+      ok: false,
+      problem: {
+        kind: "timeout",
+        message:
+          `LiteLLM at ${config.baseUrl} did not answer within ${config.discoveryTimeoutMs} ms; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS`,
+      },
+    };
   }
   return { ok: true, value: { source, fetchedAt: Date.now(), models } };
 }
@@ -150,6 +157,9 @@ export async function discover(config: LiteLLMConfig, fetchImpl?: typeof fetch):
   if (models) return catalog("models", models, config, deadline);
   return {
     ok: false,
-    problem: { kind: "malformed", message: `LiteLLM at ${list.url} answered without a model list; check that ${config.baseUrlVariable} points at the proxy` },
+    problem: {
+      kind: "malformed",
+      message: `LiteLLM at ${list.url} answered without a model list; check that ${config.baseUrlVariable} points at the proxy`,
+    },
   };
 }

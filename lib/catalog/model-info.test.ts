@@ -42,12 +42,15 @@ describe("readInfo()", () => {
   });
 
   it("reads the fields newer proxies put in /v1/models entries", () => {
-    assert.deepEqual(readInfo({ id: "x", context_window: 128000, max_output_tokens: 8192, capabilities: { vision: true, prompt_caching: false } }), {
-      contextWindow: 128_000,
-      maxTokens: 8192,
-      vision: true,
-      promptCaching: false,
-    });
+    assert.deepEqual(
+      readInfo({ id: "x", context_window: 128000, max_output_tokens: 8192, capabilities: { vision: true, prompt_caching: false } }),
+      {
+        contextWindow: 128_000,
+        maxTokens: 8192,
+        vision: true,
+        promptCaching: false,
+      },
+    );
   });
 
   it("derives reasoning efforts from per-level flags when there is no list", () => {
@@ -58,7 +61,10 @@ describe("readInfo()", () => {
       "high",
       "xhigh",
     ]);
-    assert.deepEqual(readInfo({ supported_reasoning_efforts: ["low", "high"], supports_xhigh_reasoning_effort: true }).reasoningEfforts, ["low", "high"]);
+    assert.deepEqual(readInfo({ supported_reasoning_efforts: ["low", "high"], supports_xhigh_reasoning_effort: true }).reasoningEfforts, [
+      "low",
+      "high",
+    ]);
     assert.equal(readInfo({ supports_reasoning: true }).reasoningEfforts, undefined);
   });
 
@@ -68,12 +74,18 @@ describe("readInfo()", () => {
   });
 
   it("ignores values of the wrong type", () => {
-    assert.deepEqual(readInfo({ max_input_tokens: "big", supports_vision: "yes", input_cost_per_token: -1, supported_openai_params: [1] }), { ignoredLimits: ['max_input_tokens="big"'] });
+    assert.deepEqual(
+      readInfo({ max_input_tokens: "big", supports_vision: "yes", input_cost_per_token: -1, supported_openai_params: [1] }),
+      { ignoredLimits: ['max_input_tokens="big"'] },
+    );
   });
 
   it("takes only whole numbers of tokens no model could lack for limits, and names the others", () => {
     const info = readInfo({ max_input_tokens: 1, context_window: 200_000, max_output_tokens: 0.5, max_tokens: 1e12 });
-    assert.deepEqual(info, { contextWindow: 200_000, ignoredLimits: ["max_input_tokens=1", "max_output_tokens=0.5", "max_tokens=1000000000000"] });
+    assert.deepEqual(info, {
+      contextWindow: 200_000,
+      ignoredLimits: ["max_input_tokens=1", "max_output_tokens=0.5", "max_tokens=1000000000000"],
+    });
   });
 });
 
@@ -133,7 +145,12 @@ describe("readModelInfoRows()", () => {
 describe("readModelGroups()", () => {
   it("reads groups, treating LiteLLM's default false flags as unknown", () => {
     const groups = readModelGroups([
-      { model_group: "gpt-5", supports_vision: false, supports_reasoning: true, supported_reasoning_efforts: ["minimal", "low", "medium", "high"] },
+      {
+        model_group: "gpt-5",
+        supports_vision: false,
+        supports_reasoning: true,
+        supported_reasoning_efforts: ["minimal", "low", "medium", "high"],
+      },
       { providers: ["openai"] },
     ]);
     assert.deepEqual(groups.get("gpt-5"), { reasoning: true, reasoningEfforts: ["minimal", "low", "medium", "high"] });

@@ -79,7 +79,10 @@ describe("buildModels()", () => {
   });
 
   it("asks pi for the system role only where the backend lacks OpenAI's developer role", () => {
-    const { models } = buildModels([{ id: "gpt-5" }, { id: "gemini-2.5-pro" }], { modelOverrides: [{ pattern: "*", wireApi: "openai-completions" }], hide: [] }, "x");
+    const { models } = buildModels([{ id: "gpt-5" }, { id: "gemini-2.5-pro" }], {
+      modelOverrides: [{ pattern: "*", wireApi: "openai-completions" }],
+      hide: [],
+    }, "x");
     assert.equal(models[0]?.compat, undefined);
     assert.deepEqual(models[1]?.compat, { supportsDeveloperRole: false });
   });
@@ -95,34 +98,61 @@ describe("buildModels()", () => {
     }, "x");
     assert.deepEqual([models[0]?.reasoning, models[0]?.input, models[0]?.thinkingLevelMap], [true, ["text", "image"], levels]);
     assert.deepEqual([models[1]?.reasoning, models[1]?.thinkingLevelMap], [false, undefined]);
-    assert.deepEqual(notes, ['litellm.models thinkingLevels has no effect on acme-plain: it is not known to reason; add "reasoning": true to its settings if it does']);
+    assert.deepEqual(notes, [
+      'litellm.models thinkingLevels has no effect on acme-plain: it is not known to reason; add "reasoning": true to its settings if it does',
+    ]);
   });
 });
 
 describe("models from proxy metadata", () => {
   it("offers exactly the thinking levels the proxy says the backend accepts", () => {
-    const { models } = buildModels([{ id: "acme-reasoner", info: { reasoning: true, reasoningEfforts: ["low", "high"] } }], NO_OVERRIDES, "x");
+    const { models } = buildModels(
+      [{ id: "acme-reasoner", info: { reasoning: true, reasoningEfforts: ["low", "high"] } }],
+      NO_OVERRIDES,
+      "x",
+    );
     assert.deepEqual(models[0]?.thinkingLevelMap, { off: null, minimal: null, low: "low", medium: null, high: "high", xhigh: null });
   });
 
   it("drops gated parameters the proxy does not list as supported, on each wire API's spelling", () => {
     const supported = ["stream", "tools", "temperature", "max_tokens"];
     const completions = profileOf({ id: "acme-1", info: { supportedParams: supported } }, NO_OVERRIDES);
-    assert.deepEqual([...completions.drop.keys()].sort(), ["parallel_tool_calls", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "store", "tool_choice"]);
-    const responses = profileOf({ id: "acme-1", info: { supportedParams: supported } }, { modelOverrides: [{ pattern: "*", wireApi: "openai-responses" }] });
+    assert.deepEqual([...completions.drop.keys()].sort(), [
+      "parallel_tool_calls",
+      "prompt_cache_key",
+      "prompt_cache_retention",
+      "reasoning_effort",
+      "store",
+      "tool_choice",
+    ]);
+    const responses = profileOf({ id: "acme-1", info: { supportedParams: supported } }, {
+      modelOverrides: [{ pattern: "*", wireApi: "openai-responses" }],
+    });
     assert.ok(responses.drop.has("reasoning"));
     assert.match(completions.drop.get("store")!, /supported_openai_params/);
     assert.equal(profileOf({ id: "acme-1" }, NO_OVERRIDES).drop.size, 0);
   });
 
   it("keeps GPT's caching fields when the proxy lists them", () => {
-    const supported = ["stream", "tools", "store", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "temperature", "parallel_tool_calls", "tool_choice"];
+    const supported = [
+      "stream",
+      "tools",
+      "store",
+      "prompt_cache_key",
+      "prompt_cache_retention",
+      "reasoning_effort",
+      "temperature",
+      "parallel_tool_calls",
+      "tool_choice",
+    ];
     assert.deepEqual([...profileOf({ id: "gpt-5", info: { supportedParams: supported } }, NO_OVERRIDES).drop.keys()], ["temperature"]);
   });
 
   it("turns on Anthropic-style cache_control for Claude on Chat Completions when the proxy says it caches", () => {
     const { models } = buildModels(
-      [{ id: "claude-haiku-4-5", info: { promptCaching: true } }, { id: "gpt-4o", info: { promptCaching: true } }, { id: "claude-sonnet-4-5" }],
+      [{ id: "claude-haiku-4-5", info: { promptCaching: true } }, { id: "gpt-4o", info: { promptCaching: true } }, {
+        id: "claude-sonnet-4-5",
+      }],
       { modelOverrides: [{ pattern: "*", wireApi: "openai-completions" }], hide: [] },
       "x",
     );
@@ -132,12 +162,24 @@ describe("models from proxy metadata", () => {
   });
 
   it("tells pi 1.x how long Claude's cache lives (5 min, 1 h) when the proxy says the model caches, so pi keeps it warm", () => {
-    const { models } = buildModels([{ id: "claude-haiku-4-5", info: { promptCaching: true } }, { id: "claude-sonnet-4-5" }, { id: "gpt-4o", info: { promptCaching: true } }], { modelOverrides: [], hide: [] }, "x");
+    const { models } = buildModels(
+      [{ id: "claude-haiku-4-5", info: { promptCaching: true } }, { id: "claude-sonnet-4-5" }, {
+        id: "gpt-4o",
+        info: { promptCaching: true },
+      }],
+      { modelOverrides: [], hide: [] },
+      "x",
+    );
     assert.deepEqual(models.map((model) => model.promptCache), [{ short: 300, long: 3_600 }, undefined, undefined]);
   });
 
   it("speaks the Responses API to models LiteLLM serves only there, unless the user says otherwise", () => {
     assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, NO_OVERRIDES).wireApi, "openai-responses");
-    assert.equal(profileOf({ id: "acme-pro", info: { responsesOnly: true } }, { modelOverrides: [{ pattern: "*", wireApi: "azure-openai-responses" }] }).wireApi, "azure-openai-responses");
+    assert.equal(
+      profileOf({ id: "acme-pro", info: { responsesOnly: true } }, {
+        modelOverrides: [{ pattern: "*", wireApi: "azure-openai-responses" }],
+      }).wireApi,
+      "azure-openai-responses",
+    );
   });
 });

@@ -76,7 +76,11 @@ function routeFor(wireApi: WireApi, unserved: ReadonlySet<WireApi>): WireApi {
  * profile.drop.has("prompt_cache_key"); // true
  * ```
  */
-export function profileOf(entry: CatalogEntry, config: Pick<ModelLookup, "modelOverrides">, unserved: ReadonlySet<WireApi> = NONE): ModelProfile {
+export function profileOf(
+  entry: CatalogEntry,
+  config: Pick<ModelLookup, "modelOverrides">,
+  unserved: ReadonlySet<WireApi> = NONE,
+): ModelProfile {
   const settings = modelSettings(config, entry.id);
   const { traits, backend, wireApi: familyWireApi } = identify(entry.id, entry.info);
   const family = traits.family;
@@ -101,7 +105,9 @@ function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string
   const contextWindow = configured.contextWindow ?? info.contextWindow ?? row.contextWindow;
   const reasoning = configured.reasoning ?? info.reasoning ?? row.reasoning;
   if (configured.thinkingLevelMap && !reasoning) {
-    notes.push(`litellm.models thinkingLevels has no effect on ${entry.id}: it is not known to reason; add "reasoning": true to its settings if it does`);
+    notes.push(
+      `litellm.models thinkingLevels has no effect on ${entry.id}: it is not known to reason; add "reasoning": true to its settings if it does`,
+    );
   }
   const model: ProviderModelConfig = {
     id: entry.id,
@@ -115,7 +121,8 @@ function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string
   };
   const lifetimes = PROMPT_CACHE_LIFETIMES[profile.family];
   if (info.promptCaching && lifetimes) model.promptCache = { ...lifetimes };
-  const thinkingLevelMap = configured.thinkingLevelMap ?? (info.reasoningEfforts ? thinkingLevelsFor(info.reasoningEfforts) : row.thinkingLevelMap);
+  const thinkingLevelMap = configured.thinkingLevelMap ??
+    (info.reasoningEfforts ? thinkingLevelsFor(info.reasoningEfforts) : row.thinkingLevelMap);
   if (reasoning && thinkingLevelMap) model.thinkingLevelMap = thinkingLevelMap;
   if (profile.wireApi === "openai-completions") {
     const compat = {

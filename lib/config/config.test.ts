@@ -96,7 +96,10 @@ describe("resolveConfig()", () => {
   it("skips an invalid LITELLM_DISCOVERY_TIMEOUT_MS for the settings value, and clamps one timers cannot hold", () => {
     const invalid = resolveConfig({ LITELLM_BASE_URL: "http://a", LITELLM_DISCOVERY_TIMEOUT_MS: "-5" }, { discoveryTimeoutMs: 1_500 });
     assert.equal(invalid.config?.discoveryTimeoutMs, 1_500);
-    assert.match(invalid.problems[0]!, /LITELLM_DISCOVERY_TIMEOUT_MS: "-5" is not a positive whole number of milliseconds; using 1500 from settings litellm\.discoveryTimeoutMs/);
+    assert.match(
+      invalid.problems[0]!,
+      /LITELLM_DISCOVERY_TIMEOUT_MS: "-5" is not a positive whole number of milliseconds; using 1500 from settings litellm\.discoveryTimeoutMs/,
+    );
     const huge = resolveConfig({ LITELLM_BASE_URL: "http://a", LITELLM_DISCOVERY_TIMEOUT_MS: "3000000000" });
     assert.equal(huge.config?.discoveryTimeoutMs, 600_000);
     assert.match(huge.problems[0]!, /LITELLM_DISCOVERY_TIMEOUT_MS: 3000000000 ms is longer than the 600000 ms/);
@@ -118,7 +121,8 @@ describe("normalizeBaseUrl()", () => {
     [" https://gw.example.com/v1?x=1 ", "https://gw.example.com"],
   ];
   for (const [input, expected] of rows) {
-    it(`${JSON.stringify(input)} → ${expected}`, () => assert.deepEqual(normalizeBaseUrl(input, "LITELLM_BASE_URL"), { ok: true, value: expected }));
+    it(`${JSON.stringify(input)} → ${expected}`, () =>
+      assert.deepEqual(normalizeBaseUrl(input, "LITELLM_BASE_URL"), { ok: true, value: expected }));
   }
 
   it("refuses other schemes and URLs with credentials, without echoing them", () => {
@@ -164,8 +168,22 @@ describe("settings in the configuration", () => {
     });
     assert.deepEqual(problems, []);
     assert.deepEqual(
-      { name: config?.providerName, url: config?.baseUrl, key: config?.apiKey, variable: config?.apiKeyVariable, headers: config?.headers, timeout: config?.discoveryTimeoutMs },
-      { name: "corp", url: "https://llm.corp", key: "sk-team-123", variable: "TEAM_KEY", headers: { "x-tenant": "acme", "x-team": "platform" }, timeout: 900 },
+      {
+        name: config?.providerName,
+        url: config?.baseUrl,
+        key: config?.apiKey,
+        variable: config?.apiKeyVariable,
+        headers: config?.headers,
+        timeout: config?.discoveryTimeoutMs,
+      },
+      {
+        name: "corp",
+        url: "https://llm.corp",
+        key: "sk-team-123",
+        variable: "TEAM_KEY",
+        headers: { "x-tenant": "acme", "x-team": "platform" },
+        timeout: 900,
+      },
     );
   });
 
@@ -173,7 +191,10 @@ describe("settings in the configuration", () => {
     const settings = { baseUrl: "https://from-settings", apiKey: "$TEAM_KEY" };
     assert.equal(resolveConfig({ ...env, LITELLM_BASE_URL: "http://from-env" }, settings).config?.baseUrl, "http://from-env");
     assert.equal(resolveConfig({ ...env, LITELLM_API_KEY: "sk-env-999" }, settings).config?.apiKey, "sk-env-999");
-    assert.equal(resolveConfig({ ...env, OPENAI_BASE_URL: "http://openai-fallback", OPENAI_API_KEY: "sk-openai" }, settings).config?.baseUrl, "https://from-settings");
+    assert.equal(
+      resolveConfig({ ...env, OPENAI_BASE_URL: "http://openai-fallback", OPENAI_API_KEY: "sk-openai" }, settings).config?.baseUrl,
+      "https://from-settings",
+    );
     assert.equal(resolveConfig({ ...env, OPENAI_API_KEY: "sk-openai" }, { baseUrl: "https://from-settings" }).config?.apiKey, undefined);
   });
 
@@ -188,10 +209,17 @@ describe("settings in the configuration", () => {
 
   it("turns model settings into overrides, before the LITELLM_WIRE_API ones", () => {
     const { config } = resolveConfig({ LITELLM_BASE_URL: "http://a", LITELLM_WIRE_API: "gpt-5=openai-responses" }, {
-      models: { "gpt-*": { wireApi: "openai-completions", dropFields: ["store"] }, "gpt-5": { dropFields: ["temperature"], maxTokens: 1000 } },
+      models: {
+        "gpt-*": { wireApi: "openai-completions", dropFields: ["store"] },
+        "gpt-5": { dropFields: ["temperature"], maxTokens: 1000 },
+      },
       hideModels: ["*embedding*"],
     });
-    assert.deepEqual(modelSettings(config!, "gpt-5"), { wireApi: "openai-responses", dropFields: ["store", "temperature"], maxTokens: 1000 });
+    assert.deepEqual(modelSettings(config!, "gpt-5"), {
+      wireApi: "openai-responses",
+      dropFields: ["store", "temperature"],
+      maxTokens: 1000,
+    });
     assert.deepEqual(modelSettings(config!, "gpt-4o"), { wireApi: "openai-completions", dropFields: ["store"] });
     assert.ok(isHidden(config!, "text-embedding-3-large"));
     assert.ok(!isHidden(config!, "gpt-5"));
@@ -228,7 +256,11 @@ describe("settings in the configuration", () => {
       },
     });
     const headers = Object.fromEntries(configs.map((config) => [config.providerName, config.headers]));
-    assert.deepEqual(headers["litellm-same"], { "x-litellm-api-key": "Bearer literal-secret-1", "x-gateway": "gw-token-0000", "x-team": "platform" });
+    assert.deepEqual(headers["litellm-same"], {
+      "x-litellm-api-key": "Bearer literal-secret-1",
+      "x-gateway": "gw-token-0000",
+      "x-team": "platform",
+    });
     assert.deepEqual(headers["litellm-eu"], { "x-team": "platform" });
     assert.deepEqual(headers["litellm-lab"], { "x-team": "platform", "x-gateway": "gw-token-0000" });
     assert.deepEqual(configs.find((config) => config.providerName === "litellm")?.secrets, ["literal-secret-1", "gw-token-0000"]);
@@ -247,7 +279,9 @@ describe("settings in the configuration", () => {
       ["litellm-eu", "EU_KEY"],
       ["litellm-lab", 'settings litellm.aliases["litellm-lab"].apiKey'],
     ]);
-    assert.deepEqual(problems, ['settings litellm.aliases["litellm-nowhere"]: no baseUrl, and the main section has none to share; set settings litellm.aliases["litellm-nowhere"].baseUrl or LITELLM_BASE_URL']);
+    assert.deepEqual(problems, [
+      'settings litellm.aliases["litellm-nowhere"]: no baseUrl, and the main section has none to share; set settings litellm.aliases["litellm-nowhere"].baseUrl or LITELLM_BASE_URL',
+    ]);
     assert.equal(off, undefined);
   });
 
@@ -258,7 +292,12 @@ describe("settings in the configuration", () => {
 
   it("refuses pi's own provider names for the main provider and for aliases", () => {
     const taken = ["openai", "anthropic"];
-    const { configs, problems, off } = resolveConfigs({ LITELLM_BASE_URL: "http://a" }, { providerName: "openai", aliases: { anthropic: {} } }, "settings", taken);
+    const { configs, problems, off } = resolveConfigs(
+      { LITELLM_BASE_URL: "http://a" },
+      { providerName: "openai", aliases: { anthropic: {} } },
+      "settings",
+      taken,
+    );
     assert.deepEqual(configs, []);
     assert.deepEqual(problems, [
       'settings litellm.aliases["anthropic"]: "anthropic" is one of pi\'s own providers, whose models the alias would replace; ignoring it, pick another name',
@@ -270,7 +309,11 @@ describe("settings in the configuration", () => {
   it("registers the MCP gateway for the main provider by default, for an alias only when asked, each name once", () => {
     const { configs, problems } = resolveConfigs({ LITELLM_BASE_URL: "http://main" }, {
       mcp: { exposure: "direct" },
-      aliases: { "litellm-eu": { baseUrl: "https://eu", mcp: true }, "litellm-batch": {}, "litellm-lab": { baseUrl: "https://lab", mcp: { name: "litellm" } } },
+      aliases: {
+        "litellm-eu": { baseUrl: "https://eu", mcp: true },
+        "litellm-batch": {},
+        "litellm-lab": { baseUrl: "https://lab", mcp: { name: "litellm" } },
+      },
     });
     assert.deepEqual(configs.map((config) => [config.providerName, config.mcp]), [
       ["litellm", { name: "litellm", exposure: "direct" }],
@@ -278,7 +321,9 @@ describe("settings in the configuration", () => {
       ["litellm-batch", undefined],
       ["litellm-lab", undefined],
     ]);
-    assert.deepEqual(problems, ['settings litellm.aliases["litellm-lab"].mcp: the MCP server name "litellm" is taken by another provider; set another "name"']);
+    assert.deepEqual(problems, [
+      'settings litellm.aliases["litellm-lab"].mcp: the MCP server name "litellm" is taken by another provider; set another "name"',
+    ]);
     assert.equal(resolveConfigs({ LITELLM_BASE_URL: "http://main" }, { mcp: false }).configs[0]?.mcp, undefined);
   });
 
@@ -291,11 +336,17 @@ describe("settings in the configuration", () => {
 
 describe("resolveConfigs() with a stored /login", () => {
   const login = { baseUrl: "http://login:4000", apiKey: "$sk-login-literal" };
-  const main = (env: Record<string, string>, settings = {}, stored: typeof login | { apiKey: string } = login) => resolveConfigs(env, settings, "settings", [], stored).configs[0];
+  const main = (env: Record<string, string>, settings = {}, stored: typeof login | { apiKey: string } = login) =>
+    resolveConfigs(env, settings, "settings", [], stored).configs[0];
 
   it("is the proxy and key with nothing else configured, its key taken as written (never as a $VAR)", () => {
     const config = main({});
-    assert.deepEqual([config?.baseUrl, config?.apiKey, config?.keyFromLogin, config?.apiKeyVariable], ["http://login:4000", "$sk-login-literal", true, "/login litellm"]);
+    assert.deepEqual([config?.baseUrl, config?.apiKey, config?.keyFromLogin, config?.apiKeyVariable], [
+      "http://login:4000",
+      "$sk-login-literal",
+      true,
+      "/login litellm",
+    ]);
     assert.ok(config?.secrets.includes("$sk-login-literal"));
   });
 

@@ -12,8 +12,22 @@
 import type { ModelOverride } from "./model-settings.ts";
 import type { LiteLLMSettings, McpExposure, ProxySettings } from "./settings.ts";
 import { BUDGET_WARNING_SHARES } from "../requests/spend.ts";
-import type { Result, WireApi } from "../types.ts";
-import { ENV, type Env, firstSource, isSecretHeader, nonEmpty, normalizeBaseUrl, parseTimeout, parseWireApiOverrides, type Reference, resolveHeaders, resolveReference, sameRoot, type Source } from "./values.ts";
+import type { Result } from "../types.ts";
+import {
+  ENV,
+  type Env,
+  firstSource,
+  isSecretHeader,
+  nonEmpty,
+  normalizeBaseUrl,
+  parseTimeout,
+  parseWireApiOverrides,
+  type Reference,
+  resolveHeaders,
+  resolveReference,
+  sameRoot,
+  type Source,
+} from "./values.ts";
 
 /** Everything the extension needs to reach one proxy. */
 export interface LiteLLMConfig {
@@ -110,7 +124,11 @@ function proxyConfig(
 ): Result<LiteLLMConfig> {
   const normalized = normalizeBaseUrl(url.raw, url.variable);
   if (!normalized.ok) return normalized;
-  const reference: Result<Reference> | undefined = key?.literal ? { ok: true, value: { value: key.raw } } : key ? resolveReference(key.raw, env) : undefined;
+  const reference: Result<Reference> | undefined = key?.literal
+    ? { ok: true, value: { value: key.raw } }
+    : key
+    ? resolveReference(key.raw, env)
+    : undefined;
   if (reference && !reference.ok) problems.push(`${key!.variable}: $${reference.problem} is not set; ${name} connects without a key`);
   // An unset reference still names its variable in lines about the key.
   const resolved: { value?: string; variable?: string } = reference?.ok ? reference.value : { variable: reference?.problem };
@@ -162,7 +180,12 @@ export function resolveConfigs(
     ...resolveHeaders(proxy.headers, where, env, problems),
     hide: proxy.hideModels ?? [],
     modelOverrides: [...Object.entries(proxy.models ?? {}).map(([pattern, model]) => ({ pattern, ...model })), ...wire.overrides],
-    discoveryTimeoutMs: parseTimeout(nonEmpty(env[ENV.discoveryTimeout]), proxy.discoveryTimeoutMs, `${where}.discoveryTimeoutMs`, problems),
+    discoveryTimeoutMs: parseTimeout(
+      nonEmpty(env[ENV.discoveryTimeout]),
+      proxy.discoveryTimeoutMs,
+      `${where}.discoveryTimeoutMs`,
+      problems,
+    ),
     spend: { footer: proxy.spend?.footer ?? true, warnAt: [...(proxy.spend?.warnAt ?? BUDGET_WARNING_SHARES)].sort((a, b) => a - b) },
   });
 
@@ -182,7 +205,8 @@ export function resolveConfigs(
   ]);
   const configs: LiteLLMConfig[] = [];
   /** Why the main provider is not registered, when it is not. */
-  let mainOff = `LiteLLM provider is off: run /login and pick LiteLLM, or set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`;
+  let mainOff =
+    `LiteLLM provider is off: run /login and pick LiteLLM, or set ${ENV.baseUrl} (and ${ENV.apiKey}) to your proxy, e.g. http://localhost:4000`;
   let main: LiteLLMConfig | undefined;
   if (url && taken.includes(mainName)) {
     mainOff = `${at}.providerName: "${mainName}" is one of pi's own providers, whose models it would replace; pick another name`;
@@ -195,7 +219,9 @@ export function resolveConfigs(
   for (const [name, alias] of Object.entries(settings.aliases ?? {})) {
     const where = `${at}.aliases["${name}"]`;
     if (taken.includes(name)) {
-      problems.push(`${where}: "${name}" is one of pi's own providers, whose models the alias would replace; ignoring it, pick another name`);
+      problems.push(
+        `${where}: "${name}" is one of pi's own providers, whose models the alias would replace; ignoring it, pick another name`,
+      );
       continue;
     }
     if ((main && name === mainName) || configs.some((config) => config.providerName === name)) {
@@ -210,7 +236,15 @@ export function resolveConfigs(
     const aliasRoot = normalizeBaseUrl(aliasUrl.raw, aliasUrl.variable);
     const sameProxy = aliasRoot.ok && aliasRoot.value === main?.baseUrl;
     const aliasKey = alias.apiKey ? { raw: alias.apiKey, variable: `${where}.apiKey` } : sameProxy ? key : undefined;
-    const config = proxyConfig(name, aliasUrl, aliasKey, shared(layerShared(settings, alias, sameProxy), where), env, problems, `${where}.apiKey`);
+    const config = proxyConfig(
+      name,
+      aliasUrl,
+      aliasKey,
+      shared(layerShared(settings, alias, sameProxy), where),
+      env,
+      problems,
+      `${where}.apiKey`,
+    );
     if (config.ok) configs.push(withMcp(config.value, alias.mcp ?? false, configs, `${where}.mcp`, problems));
     else problems.push(`${where}: ${config.problem}; ignoring it`);
   }
@@ -232,7 +266,13 @@ function loginServes(login: StoredLogin, url: Source): boolean {
  * provider, only when asked for an alias (two providers on one proxy would list the same tools
  * twice). A server name another provider took is refused in one line.
  */
-function withMcp(config: LiteLLMConfig, setting: ProxySettings["mcp"], others: readonly LiteLLMConfig[], where: string, problems: string[]): LiteLLMConfig {
+function withMcp(
+  config: LiteLLMConfig,
+  setting: ProxySettings["mcp"],
+  others: readonly LiteLLMConfig[],
+  where: string,
+  problems: string[],
+): LiteLLMConfig {
   if (setting === false) return config;
   const { name = config.providerName, exposure } = setting === true ? {} : setting ?? {};
   if (others.some((other) => other.mcp?.name === name)) {

@@ -7,7 +7,15 @@
  */
 
 import process from "node:process";
-import { agentDir, builtinProviders, commandLineModel, type PiProjectTrust, piProjectTrust, stateDir, warn as warnOnStderr } from "../pi.ts";
+import {
+  agentDir,
+  builtinProviders,
+  commandLineModel,
+  type PiProjectTrust,
+  piProjectTrust,
+  stateDir,
+  warn as warnOnStderr,
+} from "../pi.ts";
 import { readProjectSettings, readUserSettings, type SettingsFile } from "./settings.ts";
 import { type ProjectTrust, trustAtLoad } from "./trust.ts";
 

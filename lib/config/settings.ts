@@ -72,13 +72,27 @@ type Check = (value: unknown) => string | undefined;
 
 const isObject = (value: unknown): value is Raw => value !== null && typeof value === "object" && !Array.isArray(value);
 const text: Check = (value) => (typeof value === "string" && value.trim() !== "" ? undefined : "expected a non-empty string");
-const positiveInteger: Check = (value) => (Number.isInteger(value) && (value as number) > 0 ? undefined : "expected a positive whole number");
-const stringList: Check = (value) => (Array.isArray(value) && value.every((item) => typeof item === "string" && item !== "") ? undefined : "expected a list of strings");
-const stringMap: Check = (value) => (isObject(value) && Object.values(value).every((item) => typeof item === "string") ? undefined : "expected an object of strings");
-const providerName: Check = (value) => (typeof value === "string" && /^[a-z0-9][a-z0-9._-]*$/i.test(value) ? undefined : "expected a name of letters, digits, '.', '_' or '-'");
-const wireApi: Check = (value) => ((WIRE_APIS as readonly unknown[]).includes(value) ? undefined : `expected one of ${WIRE_APIS.join(", ")}`);
+const positiveInteger: Check = (
+  value,
+) => (Number.isInteger(value) && (value as number) > 0 ? undefined : "expected a positive whole number");
+const stringList: Check = (
+  value,
+) => (Array.isArray(value) && value.every((item) => typeof item === "string" && item !== "") ? undefined : "expected a list of strings");
+const stringMap: Check = (
+  value,
+) => (isObject(value) && Object.values(value).every((item) => typeof item === "string") ? undefined : "expected an object of strings");
+const providerName: Check = (
+  value,
+) => (typeof value === "string" && /^[a-z0-9][a-z0-9._-]*$/i.test(value)
+  ? undefined
+  : "expected a name of letters, digits, '.', '_' or '-'");
+const wireApi: Check = (
+  value,
+) => ((WIRE_APIS as readonly unknown[]).includes(value) ? undefined : `expected one of ${WIRE_APIS.join(", ")}`);
 const thinkingLevels: Check = (value) =>
-  isThinkingLevelsSetting(value) ? undefined : `expected a list of levels (${THINKING_LEVELS.join(", ")}) or a map of level to effort or null`;
+  isThinkingLevelsSetting(value)
+    ? undefined
+    : `expected a list of levels (${THINKING_LEVELS.join(", ")}) or a map of level to effort or null`;
 
 /** The fields of a proxy section and how each is checked. */
 const PROXY_FIELDS: Readonly<Record<keyof ProxySettings, Check>> = {
@@ -92,12 +106,15 @@ const PROXY_FIELDS: Readonly<Record<keyof ProxySettings, Check>> = {
   mcp: (value) =>
     typeof value === "boolean" ||
       isObject(value) && Object.entries(value).every(([field, item]) =>
-        field === "name" ? typeof item === "string" && /^[A-Za-z0-9_-]+$/.test(item) : field === "exposure" && (MCP_EXPOSURES as readonly unknown[]).includes(item)
-      )
+          field === "name"
+            ? typeof item === "string" && /^[A-Za-z0-9_-]+$/.test(item)
+            : field === "exposure" && (MCP_EXPOSURES as readonly unknown[]).includes(item)
+        )
       ? undefined
       : `expected false, true, or { "name": letters, digits, _ or -, "exposure": one of ${MCP_EXPOSURES.join(", ")} }`,
   spend: (value) =>
-    isObject(value) && Object.entries(value).every(([field, item]) =>
+    isObject(value) &&
+      Object.entries(value).every(([field, item]) =>
         field === "footer"
           ? typeof item === "boolean"
           : field === "warnAt" && Array.isArray(item) && item.every((share) => typeof share === "number" && share > 0 && share <= 1)
@@ -112,12 +129,16 @@ const dropFields: Check = (value) => {
   const problem = stringList(value);
   if (problem) return problem;
   const needed = (value as string[]).find((field) => !isDroppable(field));
-  return needed === undefined ? undefined : `"${needed}" cannot be dropped: no request goes without model, messages, input, stream, tools or system`;
+  return needed === undefined
+    ? undefined
+    : `"${needed}" cannot be dropped: no request goes without model, messages, input, stream, tools or system`;
 };
 
 const boolean: Check = (value) => (typeof value === "boolean" ? undefined : "expected true or false");
 const input: Check = (value) =>
-  Array.isArray(value) && value.includes("text") && value.every((item) => item === "text" || item === "image") ? undefined : 'expected ["text"] or ["text", "image"]';
+  Array.isArray(value) && value.includes("text") && value.every((item) => item === "text" || item === "image")
+    ? undefined
+    : 'expected ["text"] or ["text", "image"]';
 
 const MODEL_FIELDS: Readonly<Record<string, Check>> = {
   wireApi,
@@ -168,7 +189,9 @@ function readProxy(raw: Raw, where: string, problems: string[], allowAliases: bo
       continue;
     }
     const check = (PROXY_FIELDS as Record<string, Check>)[field];
-    const problem = check ? check(value) : `unknown field (known: ${Object.keys(PROXY_FIELDS).join(", ")}${allowAliases ? ", aliases" : ""})`;
+    const problem = check
+      ? check(value)
+      : `unknown field (known: ${Object.keys(PROXY_FIELDS).join(", ")}${allowAliases ? ", aliases" : ""})`;
     if (problem) problems.push(`${where}.${field}: ${problem}; ignoring it`);
     else if (field === "models") settings.models = readModels(value as Raw, where, problems);
     else (settings as Raw)[field] = value;
@@ -203,7 +226,11 @@ export function readSettingsFile(path: string, label: string): SettingsFile {
   } catch (error) {
     // The parser's message quotes the file around the error, which may be a key: only the position is said.
     const position = /position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
-    return { settings: {}, found: true, problems: [`${label} is not valid JSON${position ? ` (at character ${position})` : ""}; its litellm section is ignored`] };
+    return {
+      settings: {},
+      found: true,
+      problems: [`${label} is not valid JSON${position ? ` (at character ${position})` : ""}; its litellm section is ignored`],
+    };
   }
   const file = isObject(parsed) ? parsed : {};
   const trust = "defaultProjectTrust" in file ? { defaultProjectTrust: file.defaultProjectTrust } : {};
@@ -214,7 +241,11 @@ export function readSettingsFile(path: string, label: string): SettingsFile {
   return { settings: readProxy(section, `${label} litellm`, problems, true), found: true, problems, ...trust };
 }
 
-function mergeRecords<T>(under: Record<string, T> | undefined, over: Record<string, T> | undefined, merge: (a: T, b: T) => T): Record<string, T> | undefined {
+function mergeRecords<T>(
+  under: Record<string, T> | undefined,
+  over: Record<string, T> | undefined,
+  merge: (a: T, b: T) => T,
+): Record<string, T> | undefined {
   if (!under || !over) return over ?? under;
   const merged = { ...under };
   for (const [key, value] of Object.entries(over)) merged[key] = key in under ? merge(under[key]!, value) : value;

@@ -16,7 +16,10 @@ describe("trustAtLoad()", () => {
 
   it("only expects trust from a saved decision or defaultProjectTrust: pi asks project_trust handlers before either", () => {
     assert.deepEqual(trustAtLoad(pi(undefined, true), "/p", "never"), { state: "expected", by: "the decision saved with /trust" });
-    assert.deepEqual(trustAtLoad(pi(undefined, undefined), "/p", "always"), { state: "expected", by: "defaultProjectTrust in ~/.pi/agent/settings.json" });
+    assert.deepEqual(trustAtLoad(pi(undefined, undefined), "/p", "always"), {
+      state: "expected",
+      by: "defaultProjectTrust in ~/.pi/agent/settings.json",
+    });
     // A saved or default "no" is pending too: a handler may still trust the project.
     assert.deepEqual(trustAtLoad(pi(undefined, false), "/p", "always"), { state: "pending" });
     assert.deepEqual(trustAtLoad(pi(undefined, undefined), "/p", "never"), { state: "pending" });
@@ -45,6 +48,13 @@ describe("trustAtSession()", () => {
     assert.equal(trustAtSession({ isProjectTrusted: () => true }), true);
     assert.equal(trustAtSession({ isProjectTrusted: () => false }), false);
     assert.equal(trustAtSession({}), undefined);
-    assert.equal(trustAtSession({ isProjectTrusted: () => { throw new Error("This extension ctx is stale"); } }), false);
+    assert.equal(
+      trustAtSession({
+        isProjectTrusted: () => {
+          throw new Error("This extension ctx is stale");
+        },
+      }),
+      false,
+    );
   });
 });

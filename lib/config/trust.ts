@@ -85,7 +85,8 @@ export const SKIPPED_LINE =
   `${PROJECT_SETTINGS_LABEL} has a litellm section, which is not used: pi does not trust this project. If you trust it, run /trust and restart pi, or start pi with --approve`;
 
 /** Projects whose skipped section was said in this process, on `globalThis`: pi's `/reload` loads a fresh copy of this module. */
-const SAID: Set<string> = ((globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("pi-litellm-provider.skipped-projects")] ??= new Set());
+const SAID: Set<string> =
+  ((globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for("pi-litellm-provider.skipped-projects")] ??= new Set());
 
 /** Says {@link SKIPPED_LINE} once per process and project: a `/reload` or `/new` does not repeat it. */
 export function sayProjectSkipped(cwd: string, say: (line: string) => void): void {

@@ -126,10 +126,14 @@ export function parseTimeout(raw: string | undefined, setting: number | undefine
   if (raw !== undefined) {
     const parsed = Number(raw);
     if (Number.isInteger(parsed) && parsed > 0) [value, source] = [parsed, ENV.discoveryTimeout];
-    else problems.push(`${ENV.discoveryTimeout}: "${raw}" is not a positive whole number of milliseconds; using ${fromSetting} from ${source}`);
+    else {problems.push(
+        `${ENV.discoveryTimeout}: "${raw}" is not a positive whole number of milliseconds; using ${fromSetting} from ${source}`,
+      );}
   }
   if (value <= MAX_DISCOVERY_TIMEOUT_MS) return value;
-  problems.push(`${source}: ${value} ms is longer than the ${MAX_DISCOVERY_TIMEOUT_MS} ms discovery allows; using ${MAX_DISCOVERY_TIMEOUT_MS}`);
+  problems.push(
+    `${source}: ${value} ms is longer than the ${MAX_DISCOVERY_TIMEOUT_MS} ms discovery allows; using ${MAX_DISCOVERY_TIMEOUT_MS}`,
+  );
   return MAX_DISCOVERY_TIMEOUT_MS;
 }
 
@@ -139,7 +143,12 @@ export function isSecretHeader(name: string, raw: string): boolean {
 }
 
 /** The configured headers with their `$VAR` references resolved, and the values no line may show. */
-export function resolveHeaders(headers: Record<string, string> | undefined, where: string, env: Env, problems: string[]): { headers: Record<string, string>; secrets: string[] } {
+export function resolveHeaders(
+  headers: Record<string, string> | undefined,
+  where: string,
+  env: Env,
+  problems: string[],
+): { headers: Record<string, string>; secrets: string[] } {
   const resolved: Record<string, string> = {};
   const secrets: string[] = [];
   for (const [name, raw] of Object.entries(headers ?? {})) {

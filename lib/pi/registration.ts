@@ -81,7 +81,6 @@ export function registerLogin(pi: ExtensionAPI, name: string, login: ProviderLog
   pi.registerProvider(name, { name: login.name, baseUrl, oauth: login } as Parameters<ExtensionAPI["registerProvider"]>[1]);
 }
 
-
 /**
  * Registers a provider with pi; the fields an older pi does not know it simply does not read.
  * `false` when pi has retired this extension's API (its session ended, or `/reload` replaced it):

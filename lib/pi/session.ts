@@ -31,7 +31,9 @@ export function sessionModel(ctx: SessionContext): ModelRef | undefined {
   for (let index = entries.length - 1; index >= 0; index--) {
     const entry = entries[index]!;
     if (entry.type !== "model_change") continue;
-    return typeof entry.provider === "string" && typeof entry.modelId === "string" ? { provider: entry.provider, id: entry.modelId } : undefined;
+    return typeof entry.provider === "string" && typeof entry.modelId === "string"
+      ? { provider: entry.provider, id: entry.modelId }
+      : undefined;
   }
   return undefined;
 }
@@ -39,7 +41,12 @@ export function sessionModel(ctx: SessionContext): ModelRef | undefined {
 /** What a session's file says its turns through `provider` cost so far: a resumed session's earlier turns. */
 export function sessionCost(ctx: SessionContext, provider: string): number {
   let total = 0;
-  for (const entry of (ctx.sessionManager?.getBranch?.() ?? []) as readonly { type?: string; message?: { role?: string; provider?: string; usage?: { cost?: { total?: unknown } } } }[]) {
+  for (
+    const entry of (ctx.sessionManager?.getBranch?.() ?? []) as readonly {
+      type?: string;
+      message?: { role?: string; provider?: string; usage?: { cost?: { total?: unknown } } };
+    }[]
+  ) {
     const message = entry.type === "message" ? entry.message : undefined;
     const cost = message?.role === "assistant" && message.provider === provider ? message.usage?.cost?.total : undefined;
     if (typeof cost === "number" && Number.isFinite(cost)) total += cost;

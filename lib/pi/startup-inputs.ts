@@ -27,7 +27,10 @@ interface PiCredentialExports {
 /** One provider's entry in pi's credential store, read with pi's own code; the file itself only where no pi offers a reader. */
 function credentialEntry(provider: string, file: string): Result<unknown> {
   const { readStoredCredential, AuthStorage } = piCodingAgent as PiCredentialExports;
-  const unreadable: Result<unknown> = { ok: false, problem: `${file} cannot be read (not valid JSON); ${loginCommand(provider)} is not used` };
+  const unreadable: Result<unknown> = {
+    ok: false,
+    problem: `${file} cannot be read (not valid JSON); ${loginCommand(provider)} is not used`,
+  };
   try {
     if (typeof readStoredCredential === "function") return { ok: true, value: readStoredCredential(provider, file) };
     if (typeof AuthStorage?.create === "function") {
@@ -42,7 +45,10 @@ function credentialEntry(provider: string, file: string): Result<unknown> {
     return { ok: true, value: (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown> | null)?.[provider] };
   } catch (error) {
     if ((error as { code?: unknown }).code === "ENOENT") return { ok: true, value: undefined };
-    return { ok: false, problem: `${file} cannot be read (${(error as { code?: string }).code ?? "not valid JSON"}); ${loginCommand(provider)} is not used` };
+    return {
+      ok: false,
+      problem: `${file} cannot be read (${(error as { code?: string }).code ?? "not valid JSON"}); ${loginCommand(provider)} is not used`,
+    };
   }
 }
 

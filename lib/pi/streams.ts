@@ -43,7 +43,8 @@ const PI_073_TURN_RETRY =
  * compacts those).
  */
 export function piResendsTurn(errorMessage: string): boolean {
-  const judge = (piAi as { isRetryableAssistantError?: (message: { stopReason: string; errorMessage: string }) => boolean }).isRetryableAssistantError;
+  const judge =
+    (piAi as { isRetryableAssistantError?: (message: { stopReason: string; errorMessage: string }) => boolean }).isRetryableAssistantError;
   if (typeof judge !== "function") return PI_073_TURN_RETRY.test(errorMessage);
   try {
     return judge({ stopReason: "error", errorMessage }) === true;

@@ -22,12 +22,20 @@ export async function keyInfo(config: LiteLLMConfig, fetchImpl?: typeof fetch): 
 
 /** Where a team's and a user's budgets are read, and the field of the answer that holds them. */
 const OWNERS = [
-  { who: "team", path: (key: KeyInfo) => key.teamId && `/team/info?team_id=${encodeURIComponent(key.teamId)}`, field: "team_info", id: (key: KeyInfo) => key.teamId },
+  {
+    who: "team",
+    path: (key: KeyInfo) => key.teamId && `/team/info?team_id=${encodeURIComponent(key.teamId)}`,
+    field: "team_info",
+    id: (key: KeyInfo) => key.teamId,
+  },
   { who: "user", path: () => "/user/info", field: "user_info", id: (key: KeyInfo) => key.userId },
 ] as const;
 
 /** Every budget the proxy answers for: the key's, and its team's and user's; the rest as lines saying why not. */
-export async function budgets(config: LiteLLMConfig, fetchImpl?: typeof fetch): Promise<{ key?: KeyInfo; budgets: ReportedBudget[]; unknown: string[] }> {
+export async function budgets(
+  config: LiteLLMConfig,
+  fetchImpl?: typeof fetch,
+): Promise<{ key?: KeyInfo; budgets: ReportedBudget[]; unknown: string[] }> {
   const key = await keyInfo(config, fetchImpl);
   if (!key.ok) return { budgets: [], unknown: [`key budget, reset, expiry, team and user: /key/info unavailable (${key.problem})`] };
   const found: ReportedBudget[] = [{ who: "key (/key/info)", ...key.value }];

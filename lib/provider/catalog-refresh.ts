@@ -93,10 +93,15 @@ export class CatalogRefresh {
     try {
       const result = await discover(this.owner.requestConfig(), this.owner.fetch);
       if (result.ok) cache.write(catalog.withRoutes(result.value));
-      this.#background = result.ok ? { state: "done", models: result.value.models.length } : { state: "failed", problem: result.problem.message };
+      this.#background = result.ok
+        ? { state: "done", models: result.value.models.length }
+        : { state: "failed", problem: result.problem.message };
     } catch (error) {
       // A background refresh must never disturb the running session; /litellm shows what happened.
-      const problem = redact(`LiteLLM refresh failed: ${error instanceof Error ? error.message : String(error)}`, this.owner.requestConfig().secrets);
+      const problem = redact(
+        `LiteLLM refresh failed: ${error instanceof Error ? error.message : String(error)}`,
+        this.owner.requestConfig().secrets,
+      );
       this.#background = { state: "failed", problem };
     }
   }

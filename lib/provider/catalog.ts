@@ -57,7 +57,9 @@ export class ProviderCatalog {
     for (const wireApi of catalog.unservedRoutes ?? []) this.#unserved.add(wireApi);
     const { models, profiles, notes } = buildModels(catalog.models, this.config, this.api, this.#unserved);
     this.#notes = notes;
-    if (models.length === 0) return { ok: false, problem: `LiteLLM at ${this.config.baseUrl} lists no chat models for this key; check the key's model access` };
+    if (models.length === 0) {
+      return { ok: false, problem: `LiteLLM at ${this.config.baseUrl} lists no chat models for this key; check the key's model access` };
+    }
     this.#catalog = catalog;
     this.#fromCache = fromCache;
     this.#profiles = profiles;
@@ -105,12 +107,18 @@ export class ProviderCatalog {
     const why = (id: string) => (listed(id) ? "your hideModels setting hides" : "LiteLLM no longer lists for this key");
     if (unlisted(wanted) && wanted.id !== current?.id) {
       const now = current ? printable(`${current.provider}/${current.id}`) : "no model";
-      return `This session used ${name}/${printable(wanted.id)}, which ${why(wanted.id)}; continuing with ${now}. /litellm refresh re-discovers, /model picks another`;
+      return `This session used ${name}/${printable(wanted.id)}, which ${
+        why(wanted.id)
+      }; continuing with ${now}. /litellm refresh re-discovers, /model picks another`;
     }
     if (unlisted(current)) {
       return listed(current.id)
-        ? `${name}/${printable(current.id)} is hidden by your hideModels setting, so requests to it will fail; remove it from hideModels to use it`
-        : `LiteLLM at ${this.config.baseUrl} does not list "${printable(current.id)}" for this key, so requests to it will fail; pi --list-models ${name} shows what it serves`;
+        ? `${name}/${
+          printable(current.id)
+        } is hidden by your hideModels setting, so requests to it will fail; remove it from hideModels to use it`
+        : `LiteLLM at ${this.config.baseUrl} does not list "${
+          printable(current.id)
+        }" for this key, so requests to it will fail; pi --list-models ${name} shows what it serves`;
     }
     return undefined;
   }

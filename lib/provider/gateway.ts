@@ -78,11 +78,19 @@ export class McpGateway {
     const result = await getJson(proxyRequest(config, "/mcp-rest/tools/list", this.fetch));
     if (!result.ok) return { ok: false, problem: result.problem.message };
     const body = result.value as { tools?: unknown } | unknown[];
-    const tools = Array.isArray(body) ? body : Array.isArray((body as { tools?: unknown }).tools) ? (body as { tools: unknown[] }).tools : [];
+    const tools = Array.isArray(body)
+      ? body
+      : Array.isArray((body as { tools?: unknown }).tools)
+      ? (body as { tools: unknown[] }).tools
+      : [];
     return {
       ok: true,
       value: tools.map((tool) => {
-        const { name, description, mcp_info: info } = (tool ?? {}) as { name?: unknown; description?: unknown; mcp_info?: { server_name?: unknown } };
+        const { name, description, mcp_info: info } = (tool ?? {}) as {
+          name?: unknown;
+          description?: unknown;
+          mcp_info?: { server_name?: unknown };
+        };
         // LiteLLM lists a tool by its own name and its server; the gateway serves it as `server-tool`.
         const server = typeof info?.server_name === "string" ? `${info.server_name}-` : "";
         const about = typeof description === "string" ? `: ${description.split("\n")[0]}` : "";

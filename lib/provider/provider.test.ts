@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { registerLiteLLMCommand, statusLines, age } from "../command.ts";
+import { age, registerLiteLLMCommand, statusLines } from "../command.ts";
 import type { LiteLLMConfig } from "../config/config.ts";
 import type { ExtensionAPI } from "../pi.ts";
 import { LiteLLMProvider } from "./provider.ts";
 import { temporaryDirectory } from "../../conformance/temporary.ts";
-
 
 const CONFIG: LiteLLMConfig = {
   providerName: "litellm",
@@ -26,7 +24,8 @@ function setup(models: string[][], config: LiteLLMConfig = CONFIG) {
   const registered: { name: string; models: string[] }[] = [];
   const commands = new Map<string, { handler: (args: string, ctx: unknown) => Promise<void> }>();
   const pi = {
-    registerProvider: (name: string, config: { models: { id: string }[] }) => registered.push({ name, models: config.models.map((model) => model.id) }),
+    registerProvider: (name: string, config: { models: { id: string }[] }) =>
+      registered.push({ name, models: config.models.map((model) => model.id) }),
     registerCommand: (name: string, command: { handler: (args: string, ctx: unknown) => Promise<void> }) => commands.set(name, command),
   } as unknown as ExtensionAPI;
   let call = 0;
@@ -37,10 +36,10 @@ function setup(models: string[][], config: LiteLLMConfig = CONFIG) {
     return new Response(JSON.stringify({ data: ids.map((id) => ({ id })) }));
   };
   const stateDir = temporaryDirectory("provider-");
-  const make = (recheckAfterMs?: number) => new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
+  const make = (recheckAfterMs?: number) =>
+    new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
   return { registered, commands, make };
 }
-
 
 /**
  * Awaits a background refresh. Its timer is unref'd (a short pi run must not wait for it), so a
@@ -128,20 +127,36 @@ describe("LiteLLMProvider", () => {
   it("names a resumed session's model the proxy no longer lists, and a --model it never listed", async () => {
     const { make } = setup([["gpt-5"]]);
     const provider = make();
-    assert.equal(provider.models.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "litellm", id: "gpt-5" }), undefined, "nothing before a catalog exists");
+    assert.equal(
+      provider.models.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "litellm", id: "gpt-5" }),
+      undefined,
+      "nothing before a catalog exists",
+    );
     await provider.start();
-    assert.match(provider.models.unlistedModelNotice({ provider: "litellm", id: "old" }, { provider: "litellm", id: "gpt-5" })!, /used litellm\/old, which LiteLLM no longer lists.*continuing with litellm\/gpt-5/);
+    assert.match(
+      provider.models.unlistedModelNotice({ provider: "litellm", id: "old" }, { provider: "litellm", id: "gpt-5" })!,
+      /used litellm\/old, which LiteLLM no longer lists.*continuing with litellm\/gpt-5/,
+    );
     assert.match(provider.models.unlistedModelNotice(undefined, { provider: "litellm", id: "old" })!, /does not list "old" for this key/);
     assert.equal(provider.models.unlistedModelNotice({ provider: "anthropic", id: "x" }, { provider: "litellm", id: "gpt-5" }), undefined);
-    assert.equal(provider.models.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "anthropic", id: "claude" }), undefined);
+    assert.equal(
+      provider.models.unlistedModelNotice({ provider: "litellm", id: "gpt-5" }, { provider: "anthropic", id: "claude" }),
+      undefined,
+    );
   });
 
   it("gives a resumed session whose model the settings now hide the same notice, saying why", async () => {
     const { make } = setup([["gpt-5", "o3"]], { ...CONFIG, hide: ["o3"] });
     const provider = make();
     await provider.start();
-    assert.match(provider.models.unlistedModelNotice({ provider: "litellm", id: "o3" }, { provider: "litellm", id: "gpt-5" })!, /^This session used litellm\/o3, which your hideModels setting hides; continuing with litellm\/gpt-5\./);
-    assert.match(provider.models.unlistedModelNotice(undefined, { provider: "litellm", id: "o3" })!, /^litellm\/o3 is hidden by your hideModels setting, so requests to it will fail/);
+    assert.match(
+      provider.models.unlistedModelNotice({ provider: "litellm", id: "o3" }, { provider: "litellm", id: "gpt-5" })!,
+      /^This session used litellm\/o3, which your hideModels setting hides; continuing with litellm\/gpt-5\./,
+    );
+    assert.match(
+      provider.models.unlistedModelNotice(undefined, { provider: "litellm", id: "o3" })!,
+      /^litellm\/o3 is hidden by your hideModels setting, so requests to it will fail/,
+    );
   });
 });
 
@@ -156,7 +171,10 @@ describe("/litellm", () => {
     await make().start();
     const provider = make();
     await provider.start();
-    provider.rules.learn({ model: "gpt-5", wireApi: "openai-responses", field: "temperature", reason: "x" }, new Date("2026-11-24T09:30:00Z"));
+    provider.rules.learn(
+      { model: "gpt-5", wireApi: "openai-responses", field: "temperature", reason: "x" },
+      new Date("2026-11-24T09:30:00Z"),
+    );
     const lines = statusLines(provider, provider.models.current!.fetchedAt + 3 * 3600_000);
     assert.equal(lines[0], "litellm: http://proxy.test (key from LITELLM_API_KEY)");
     assert.equal(lines[1], "  1 models from cache of /v1/models, 3 h old");
@@ -178,21 +196,32 @@ describe("/litellm", () => {
     await command.handler("", ctx);
     await command.handler("bogus", ctx);
     assert.deepEqual(notices[0], ["litellm: 2 models registered from /v1/models", "info"]);
-    assert.deepEqual(notices[1], ['LiteLLM: forgot 1 learned rule (gpt-5 "store"): those fields are sent again, the policy\'s own drops still apply', "info"]);
+    assert.deepEqual(notices[1], [
+      'LiteLLM: forgot 1 learned rule (gpt-5 "store"): those fields are sent again, the policy\'s own drops still apply',
+      "info",
+    ]);
     assert.match(notices[2]![0], /learned rules: none/);
-    assert.deepEqual(notices[3], ['Unknown subcommand "bogus"; use /litellm status, /litellm refresh, /litellm spend, /litellm mcp, /litellm forget', "warning"]);
+    assert.deepEqual(notices[3], [
+      'Unknown subcommand "bogus"; use /litellm status, /litellm refresh, /litellm spend, /litellm mcp, /litellm forget',
+      "warning",
+    ]);
     await command.handler("forget", ctx);
     assert.deepEqual(notices[4], ["LiteLLM: no learned rules to forget", "info"]);
   });
 
   it("shows why no models are registered, without a refresh", async () => {
     const { commands, make } = setup([["gpt-5"]]);
-    const failing = new LiteLLMProvider(make().pi, { ...CONFIG, providerName: "down" }, { fetch: async () => new Response("{}", { status: 401 }) });
+    const failing = new LiteLLMProvider(make().pi, { ...CONFIG, providerName: "down" }, {
+      fetch: async () => new Response("{}", { status: 401 }),
+    });
     await failing.start();
     registerLiteLLMCommand(failing.pi, [failing]);
     const { notices, ctx } = context();
     await commands.get("litellm")!.handler("", ctx);
-    assert.match(notices[0]![0], /^down: http:\/\/proxy\.test \(key from LITELLM_API_KEY\)\n  no models registered: LiteLLM rejected the API key \(401\) at http:\/\/proxy\.test\/v1\/models; check LITELLM_API_KEY/);
+    assert.match(
+      notices[0]![0],
+      /^down: http:\/\/proxy\.test \(key from LITELLM_API_KEY\)\n {2}no models registered: LiteLLM rejected the API key \(401\) at http:\/\/proxy\.test\/v1\/models; check LITELLM_API_KEY/,
+    );
   });
 
   it("says what to set when the extension is not configured", async () => {
@@ -216,7 +245,10 @@ describe("LiteLLM's MCP gateway in pi", () => {
 
   it("registers <proxy>/mcp with the provider's own key, without a request, where pi has MCP", () => {
     const registered: unknown[] = [];
-    const pi = { ...base, registerMcpServer: (name: string, config: unknown) => registered.push([name, config]) } as unknown as ExtensionAPI;
+    const pi = {
+      ...base,
+      registerMcpServer: (name: string, config: unknown) => registered.push([name, config]),
+    } as unknown as ExtensionAPI;
     const provider = new LiteLLMProvider(pi, withMcp, { fetch: async () => assert.fail("no request at registration") });
     assert.equal(provider.registerMcp(), undefined);
     assert.deepEqual(registered, [["litellm", {
@@ -238,7 +270,12 @@ describe("LiteLLM's MCP gateway in pi", () => {
   });
 
   it("a registration pi refuses is one line, without the key", () => {
-    const pi = { ...base, registerMcpServer: () => { throw new Error("invalid config for sk-provider-test"); } } as unknown as ExtensionAPI;
+    const pi = {
+      ...base,
+      registerMcpServer: () => {
+        throw new Error("invalid config for sk-provider-test");
+      },
+    } as unknown as ExtensionAPI;
     const line = new LiteLLMProvider(pi, withMcp).registerMcp();
     assert.equal(line, "LiteLLM: pi refused the MCP gateway litellm (http://proxy.test/mcp): invalid config for ***");
   });
@@ -246,7 +283,10 @@ describe("LiteLLM's MCP gateway in pi", () => {
 
 describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
   it("returns the live catalog without registering again, and the next start uses it", async () => {
-    const registrations: { models: { id: string }[]; refreshModels?: (context: { allowNetwork?: boolean; force?: boolean }) => Promise<{ id: string }[] | undefined> }[] = [];
+    const registrations: {
+      models: { id: string }[];
+      refreshModels?: (context: { allowNetwork?: boolean; force?: boolean }) => Promise<{ id: string }[] | undefined>;
+    }[] = [];
     const { make } = setup([["gpt-5"], ["gpt-5", "o3"]]);
     const provider = make();
     const pi = provider.pi as unknown as { registerProvider: (name: string, config: (typeof registrations)[number]) => void };
@@ -256,7 +296,11 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
       original(name, config);
     };
     await provider.start();
-    assert.equal(await registrations[0]!.refreshModels!({ allowNetwork: false }), undefined, "offline: pi keeps its models, nothing is asked");
+    assert.equal(
+      await registrations[0]!.refreshModels!({ allowNetwork: false }),
+      undefined,
+      "offline: pi keeps its models, nothing is asked",
+    );
     assert.equal(await registrations[0]!.refreshModels!({ allowNetwork: true }), undefined, "just discovered: nothing is asked again");
     const live = (await registrations[0]!.refreshModels!({ allowNetwork: true, force: true }))!;
     assert.deepEqual(live.map((model) => model.id), ["gpt-5", "o3"]);
@@ -267,7 +311,11 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
 
   it("a refresh the proxy refuses throws its line, so pi keeps the models it has", async () => {
     let registered: { refreshModels?: (context: { force: boolean }) => Promise<unknown> } | undefined;
-    const pi = { registerProvider: (_name: string, config: typeof registered) => registered = config, registerCommand() {}, on() {} } as unknown as ExtensionAPI;
+    const pi = {
+      registerProvider: (_name: string, config: typeof registered) => registered = config,
+      registerCommand() {},
+      on() {},
+    } as unknown as ExtensionAPI;
     let lists = 0;
     const fetchImpl: typeof fetch = async (url) => {
       if (new URL(String(url)).pathname !== "/v1/models") return new Response('{"detail":"Not Found"}', { status: 404 });
@@ -288,7 +336,9 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
     } as unknown as ExtensionAPI;
     const fetchImpl: typeof fetch = async (url) => {
       asked.push(new URL(String(url)).pathname);
-      return new URL(String(url)).pathname === "/v1/models" ? new Response('{"data":[{"id":"gpt-5"}]}') : new Response('{"detail":"Not Found"}', { status: 404 });
+      return new URL(String(url)).pathname === "/v1/models"
+        ? new Response('{"data":[{"id":"gpt-5"}]}')
+        : new Response('{"detail":"Not Found"}', { status: 404 });
     };
     const config: LiteLLMConfig = { ...CONFIG, mcp: { name: "litellm" } };
     await new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl }).start();
@@ -305,8 +355,15 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
     assert.equal(waiting.trustConfirmed(), undefined);
     assert.deepEqual(mcp, ["litellm"], "the MCP server it put off");
     assert.equal((await waiting.refresh()).ok, true);
-    const cold = new LiteLLMProvider(pi, config, { stateDir: temporaryDirectory("provider-trust-cold-"), fetch: fetchImpl, awaitsTrust: true });
-    assert.match((await cold.start()).join("\n"), /no cached catalog, and nothing is asked of http:\/\/proxy\.test before pi trusts the project/);
+    const cold = new LiteLLMProvider(pi, config, {
+      stateDir: temporaryDirectory("provider-trust-cold-"),
+      fetch: fetchImpl,
+      awaitsTrust: true,
+    });
+    assert.match(
+      (await cold.start()).join("\n"),
+      /no cached catalog, and nothing is asked of http:\/\/proxy\.test before pi trusts the project/,
+    );
   });
 
   it("a cold start out of time, for a model the command line names: that model goes ahead on its name, and the list replaces it when it comes", async () => {
@@ -323,12 +380,17 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
     const fetchImpl: typeof fetch = (url, init) => {
       if (new URL(String(url)).pathname !== "/v1/models") return Promise.resolve(new Response('{"detail":"Not Found"}', { status: 404 }));
       // The first discovery hangs past its bound; the one read again answers.
-      if (calls++ === 0) return new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      if (calls++ === 0) {
+        return new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason)));
+      }
       return Promise.resolve(new Response('{"data":[{"id":"gpt-5"},{"id":"o3"}]}'));
     };
     const provider = new LiteLLMProvider(pi, { ...CONFIG, discoveryTimeoutMs: 50 }, { fetch: fetchImpl, namedModel: "gpt-5" });
     const lines = await provider.start();
-    assert.match(lines.join("\n"), /did not answer within 50 ms; litellm\/gpt-5 goes ahead on its name alone \(its family's limits\) while the model list is read again$/);
+    assert.match(
+      lines.join("\n"),
+      /did not answer within 50 ms; litellm\/gpt-5 goes ahead on its name alone \(its family's limits\) while the model list is read again$/,
+    );
     assert.deepEqual(registrations[0], ["gpt-5"]);
     await full;
     assert.deepEqual(registrations[1], ["gpt-5", "o3"]);

@@ -11,7 +11,15 @@ import { join } from "node:path";
 import { CatalogCache, type RouteWrite } from "../catalog/catalog-cache.ts";
 import { discover } from "../catalog/discovery.ts";
 import type { LiteLLMConfig } from "../config/config.ts";
-import { type ExtensionAPI, providerApiKey, type ProviderLogin, registerProvider, type SessionContext, sessionCost, sessionModel } from "../pi.ts";
+import {
+  type ExtensionAPI,
+  providerApiKey,
+  type ProviderLogin,
+  registerProvider,
+  type SessionContext,
+  sessionCost,
+  sessionModel,
+} from "../pi.ts";
 import { LearnedRules } from "../requests/learned-rules.ts";
 import { guardProxy } from "../requests/proxy-fetch.ts";
 import { BUDGET_WARNING_SHARES, type KeyInfo } from "../requests/spend.ts";
@@ -127,8 +135,13 @@ export class LiteLLMProvider {
     this.#warn = warn;
     this.refreshes.recheck();
     const footer = ctx.hasUI && this.meter.settings.footer;
-    const setStatus = footer && ctx.ui.setStatus ? (text: string | undefined) => ctx.ui.setStatus!(`litellm-${this.config.providerName}`, text) : undefined;
-    this.meter.started({ ...(setStatus ? { setStatus } : {}), warn: ctx.hasUI ? (line) => ctx.ui.notify(line, "warning") : warn }, sessionCost(ctx, this.config.providerName));
+    const setStatus = footer && ctx.ui.setStatus
+      ? (text: string | undefined) => ctx.ui.setStatus!(`litellm-${this.config.providerName}`, text)
+      : undefined;
+    this.meter.started(
+      { ...(setStatus ? { setStatus } : {}), warn: ctx.hasUI ? (line) => ctx.ui.notify(line, "warning") : warn },
+      sessionCost(ctx, this.config.providerName),
+    );
     // The footer's reset time is /key/info's, asked once per session, and only for a footer.
     if (footer && !this.#barred) void this.keyInfo().then((info) => info.ok && this.meter.keyInfo(info.value), () => {});
     try {
@@ -149,12 +162,15 @@ export class LiteLLMProvider {
       if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.refreshes.recheck();
       if (!registered.ok) problems.push(registered.problem);
     } else if (!this.#online) {
-      problems.push(`${this.config.providerName}: no cached catalog, and nothing is asked of ${this.config.baseUrl} before pi trusts the project`);
+      problems.push(
+        `${this.config.providerName}: no cached catalog, and nothing is asked of ${this.config.baseUrl} before pi trusts the project`,
+      );
     } else {
       const registered = await this.refresh();
       const named = this.options.namedModel;
-      if (!registered.ok && registered.problem.kind === "timeout" && named) problems.push(this.#goAheadWith(named, registered.problem.message));
-      else if (!registered.ok) problems.push(registered.problem.message);
+      if (!registered.ok && registered.problem.kind === "timeout" && named) {
+        problems.push(this.#goAheadWith(named, registered.problem.message));
+      } else if (!registered.ok) problems.push(registered.problem.message);
     }
     return [...problems, ...this.models.notes];
   }
@@ -163,7 +179,9 @@ export class LiteLLMProvider {
   #goAheadWith(id: string, why: string): string {
     this.#register({ source: "models", fetchedAt: 0, models: [{ id }] }, false);
     this.refreshes.patiently();
-    return `${why.replace(/; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS$/, "")}; ${this.config.providerName}/${printable(id)} goes ahead on its name alone (its family's limits) while the model list is read again`;
+    return `${why.replace(/; check the proxy or raise LITELLM_DISCOVERY_TIMEOUT_MS$/, "")}; ${this.config.providerName}/${
+      printable(id)
+    } goes ahead on its name alone (its family's limits) while the model list is read again`;
   }
 
   /** Discovers now and re-registers; the models apply at once. Gives how many were registered, or the problem. */
@@ -230,7 +248,9 @@ export class LiteLLMProvider {
     if (!catalog || !this.models.markUnserved(wireApi)) return;
     this.#reregister(this.models.withRoutes(catalog));
     const { route, fallback } = WIRE_API_TABLE[wireApi];
-    this.#notify?.(`LiteLLM at ${this.config.baseUrl} does not serve ${route}; its models use ${fallback} from now on (/litellm forget retries it)`);
+    this.#notify?.(
+      `LiteLLM at ${this.config.baseUrl} does not serve ${route}; its models use ${fallback} from now on (/litellm forget retries it)`,
+    );
   }
 
   /** The same models under what is now known of the proxy's routes, for this session and the next start. */
@@ -276,7 +296,9 @@ export class LiteLLMProvider {
       }),
     });
     if (!registered) this.#retired = true;
-    return registered ? { ok: true, value: adopted.value.length } : { ok: false, problem: `${this.config.providerName}: pi has ended this session` };
+    return registered
+      ? { ok: true, value: adopted.value.length }
+      : { ok: false, problem: `${this.config.providerName}: pi has ended this session` };
   }
 
   /** The configuration of the extension's own requests: after a `/logout` the login's key goes, as pi's does. */

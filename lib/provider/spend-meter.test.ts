@@ -51,7 +51,11 @@ describe("SpendMeter", () => {
 
   it("warns once when a rate limit falls under a tenth, saying whose limit and which header", () => {
     const { meter, warnings } = metered();
-    const backend = { "x-ratelimit-remaining-requests": "5", "x-ratelimit-limit-requests": "100", "llm_provider-x-ratelimit-remaining-requests": "5" };
+    const backend = {
+      "x-ratelimit-remaining-requests": "5",
+      "x-ratelimit-limit-requests": "100",
+      "llm_provider-x-ratelimit-remaining-requests": "5",
+    };
     meter.answered({ "x-ratelimit-remaining-requests": "50", "x-ratelimit-limit-requests": "100" });
     meter.answered(backend);
     meter.answered(backend);
@@ -72,15 +76,25 @@ describe("SpendMeter", () => {
   it("reports the turns with their tokens and where each cost came from, the budgets it was told, and what it cannot know", () => {
     const { meter } = metered();
     meter.turnEnded({ model: "gpt-5", usage: USAGE, cost: 0.0421, fromLiteLLM: true });
-    meter.turnEnded({ model: "claude-haiku-4-5", usage: { input: 20, output: 8, cacheRead: 0, cacheWrite: 10 }, cost: 0.0012, fromLiteLLM: false });
+    meter.turnEnded({
+      model: "claude-haiku-4-5",
+      usage: { input: 20, output: 8, cacheRead: 0, cacheWrite: 10 },
+      cost: 0.0012,
+      fromLiteLLM: false,
+    });
     meter.answered({ "x-litellm-key-spend": "8.5", "x-litellm-key-max-budget": "10" });
-    assert.deepEqual(meter.report([{ who: "team platform (/team/info)", spend: 40, maxBudget: 50, resetsAt: "2026-12-31T00:00:00Z" }], ["user budget: /user/info unavailable (no database)"]), [
-      "litellm: this session, 2 turns in this run, $0.0433 (from the proxy's prices where LiteLLM sent no cost)",
-      "  gpt-5: 1,200 in, 56 out, 1,000 cache read, 0 cache write: $0.0421 (LiteLLM)",
-      "  claude-haiku-4-5: 20 in, 8 out, 0 cache read, 10 cache write: $0.0012 (prices)",
-      "  key: spent $8.50 of $10.00 (x-litellm-key-spend)",
-      "  team platform (/team/info): spent $40.00 of $50.00, resets 2026-12-31 00:00",
-      "  user budget: /user/info unavailable (no database)",
-    ]);
+    assert.deepEqual(
+      meter.report([{ who: "team platform (/team/info)", spend: 40, maxBudget: 50, resetsAt: "2026-12-31T00:00:00Z" }], [
+        "user budget: /user/info unavailable (no database)",
+      ]),
+      [
+        "litellm: this session, 2 turns in this run, $0.0433 (from the proxy's prices where LiteLLM sent no cost)",
+        "  gpt-5: 1,200 in, 56 out, 1,000 cache read, 0 cache write: $0.0421 (LiteLLM)",
+        "  claude-haiku-4-5: 20 in, 8 out, 0 cache read, 10 cache write: $0.0012 (prices)",
+        "  key: spent $8.50 of $10.00 (x-litellm-key-spend)",
+        "  team platform (/team/info): spent $40.00 of $50.00, resets 2026-12-31 00:00",
+        "  user budget: /user/info unavailable (no database)",
+      ],
+    );
   });
 });

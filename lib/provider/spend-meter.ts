@@ -11,7 +11,16 @@
 
 import { printable } from "../secrets.ts";
 import type { SpendSettings } from "../config/config.ts";
-import { dollarText, type KeyInfo, keySpend, RATE_LIMIT_WARNING_SHARE, type RateLimit, rateLimits, SPEND_HEADERS, type SpentTurn } from "../requests/spend.ts";
+import {
+  dollarText,
+  type KeyInfo,
+  keySpend,
+  RATE_LIMIT_WARNING_SHARE,
+  type RateLimit,
+  rateLimits,
+  SPEND_HEADERS,
+  type SpentTurn,
+} from "../requests/spend.ts";
 
 /** Where the meter's lines go: pi's TUI when there is one, print mode's stderr otherwise. */
 export interface SpendOutput {
@@ -61,7 +70,9 @@ export class SpendMeter {
   /** The key's reset time, from `/key/info` when the proxy answers it. */
   keyInfo(info: KeyInfo): void {
     if (info.resetsAt) this.#resetsAt = info.resetsAt;
-    if (info.spend !== undefined && !this.#key) this.#key = { spend: info.spend, ...(info.maxBudget === undefined ? {} : { maxBudget: info.maxBudget }) };
+    if (info.spend !== undefined && !this.#key) {
+      this.#key = { spend: info.spend, ...(info.maxBudget === undefined ? {} : { maxBudget: info.maxBudget }) };
+    }
     this.#show();
   }
 
@@ -84,7 +95,10 @@ export class SpendMeter {
 
   /** The session's cost so far, and whether all of it is LiteLLM's own count. */
   get sessionCost(): { total: number; litellm: boolean } {
-    return { total: this.#earlier + this.turns.reduce((sum, turn) => sum + turn.cost, 0), litellm: this.turns.every((turn) => turn.fromLiteLLM) };
+    return {
+      total: this.#earlier + this.turns.reduce((sum, turn) => sum + turn.cost, 0),
+      litellm: this.turns.every((turn) => turn.fromLiteLLM),
+    };
   }
 
   /** The footer: `litellm $0.42 · key $12.10 of $50.00, resets Dec 7`; nothing before there is a figure. */
@@ -118,7 +132,9 @@ export class SpendMeter {
     for (const share of crossed.slice(0, -1)) this.#warned.add(`budget-${share}`);
     this.#once(
       `budget-${highest}`,
-      `LiteLLM: this key has spent ${dollarText(spend)} of its ${dollarText(maxBudget)} budget (${Math.floor((spend / maxBudget) * 100)} %, from ${SPEND_HEADERS.spend}); /litellm spend shows the session's turns`,
+      `LiteLLM: this key has spent ${dollarText(spend)} of its ${dollarText(maxBudget)} budget (${
+        Math.floor((spend / maxBudget) * 100)
+      } %, from ${SPEND_HEADERS.spend}); /litellm spend shows the session's turns`,
     );
   }
 
@@ -127,7 +143,9 @@ export class SpendMeter {
     const whose = limit.by === "backend" ? "the backend's rate limit, as LiteLLM passes it on" : "the proxy's rate limit for this key";
     this.#once(
       `rate-${limit.by}-${limit.unit}`,
-      `LiteLLM: ${count(limit.remaining)} of ${count(limit.limit)} ${limit.unit} left in ${whose} (${limit.header}); slow down, or pick another model with /model`,
+      `LiteLLM: ${count(limit.remaining)} of ${
+        count(limit.limit)
+      } ${limit.unit} left in ${whose} (${limit.header}); slow down, or pick another model with /model`,
     );
   }
 
@@ -137,15 +155,31 @@ export class SpendMeter {
    */
   report(budgets: readonly ReportedBudget[], unknown: readonly string[]): string[] {
     const { total, litellm } = this.sessionCost;
-    const lines = [`${this.providerName}: this session, ${this.turns.length} turn${this.turns.length === 1 ? "" : "s"} in this run, ${money(total)}${litellm ? " as LiteLLM counted it" : " (from the proxy's prices where LiteLLM sent no cost)"}`];
+    const lines = [
+      `${this.providerName}: this session, ${this.turns.length} turn${this.turns.length === 1 ? "" : "s"} in this run, ${money(total)}${
+        litellm ? " as LiteLLM counted it" : " (from the proxy's prices where LiteLLM sent no cost)"
+      }`,
+    ];
     if (this.#earlier > 0) lines.push(`  earlier turns of this session: ${money(this.#earlier)}`);
     for (const turn of this.turns) {
       const { input, output, cacheRead, cacheWrite } = turn.usage;
-      lines.push(`  ${printable(turn.model)}: ${count(input)} in, ${count(output)} out, ${count(cacheRead)} cache read, ${count(cacheWrite)} cache write: ${money(turn.cost)} (${turn.fromLiteLLM ? "LiteLLM" : "prices"})`);
+      lines.push(
+        `  ${printable(turn.model)}: ${count(input)} in, ${count(output)} out, ${count(cacheRead)} cache read, ${
+          count(cacheWrite)
+        } cache write: ${money(turn.cost)} (${turn.fromLiteLLM ? "LiteLLM" : "prices"})`,
+      );
     }
-    if (this.#key) lines.push(`  key: spent ${dollarText(this.#key.spend)}${this.#key.maxBudget === undefined ? ", no budget" : ` of ${dollarText(this.#key.maxBudget)}`} (${SPEND_HEADERS.spend})`);
+    if (this.#key) {
+      lines.push(
+        `  key: spent ${dollarText(this.#key.spend)}${
+          this.#key.maxBudget === undefined ? ", no budget" : ` of ${dollarText(this.#key.maxBudget)}`
+        } (${SPEND_HEADERS.spend})`,
+      );
+    }
     for (const budget of budgets) {
-      const figures = budget.spend === undefined ? "spend unknown" : `spent ${dollarText(budget.spend)}${budget.maxBudget === undefined ? ", no budget" : ` of ${dollarText(budget.maxBudget)}`}`;
+      const figures = budget.spend === undefined
+        ? "spend unknown"
+        : `spent ${dollarText(budget.spend)}${budget.maxBudget === undefined ? ", no budget" : ` of ${dollarText(budget.maxBudget)}`}`;
       lines.push(`  ${budget.who}: ${figures}${budget.resetsAt ? `, resets ${budget.resetsAt.slice(0, 16).replace("T", " ")}` : ""}`);
     }
     for (const line of unknown) lines.push(`  ${line}`);

@@ -48,7 +48,8 @@ export type ConnectionCause = "refused" | "dns" | "tls" | "timeout" | "network" 
 const CONNECTION_CAUSES: Readonly<Record<ConnectionCause, (urlVariable: string) => string>> = {
   refused: (variable) => `nothing listens there; check that the proxy runs and that ${variable} points at it`,
   dns: (variable) => `its host name does not resolve; check ${variable}`,
-  tls: (variable) => `it does not speak TLS, or its certificate is not trusted; use http:// in ${variable} for a plain-HTTP proxy, NODE_EXTRA_CA_CERTS for a private CA`,
+  tls: (variable) =>
+    `it does not speak TLS, or its certificate is not trusted; use http:// in ${variable} for a plain-HTTP proxy, NODE_EXTRA_CA_CERTS for a private CA`,
   timeout: (variable) => `it does not answer in time; check the proxy and ${variable}`,
   network: (variable) => `the network between here and the proxy failed; check ${variable} and any proxy settings`,
   answers: () => "it dropped this request's connection but answers again; send the request again",
@@ -128,15 +129,21 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
       const limit = capture(text, /Current limit:\s*(\d+)/);
       const type = capture(text, /Limit type:\s*(\w+)/);
       const reset = capture(text, /Limit resets at:\s*([0-9-]+ [0-9:]+(?: UTC)?)/);
-      return `LiteLLM refused ${model}: the key's quota exceeded, the proxy allows it ${limit ?? "its"} ${type ?? "requests"} per window${reset ? ` until ${reset}` : ""}; try again after that, or ask its admin for a higher limit`;
+      return `LiteLLM refused ${model}: the key's quota exceeded, the proxy allows it ${limit ?? "its"} ${type ?? "requests"} per window${
+        reset ? ` until ${reset}` : ""
+      }; try again after that, or ask its admin for a higher limit`;
     },
-    example: "Rate limit exceeded for api_key: 1a2b. Limit type: requests. Current limit: 10, Remaining: 0. Limit resets at: 2026-11-25 10:00:00 UTC",
+    example:
+      "Rate limit exceeded for api_key: 1a2b. Limit type: requests. Current limit: 10, Remaining: 0. Limit resets at: 2026-11-25 10:00:00 UTC",
   },
   {
     kind: "cooldown",
     pattern: /No deployments available for selected model/i,
     retry: "after-wait",
-    line: (text, { model }) => `LiteLLM: every deployment of ${model} is cooling down after failures (for ${Math.round((waitOf(text) ?? 0) / 1000)} s); try again then, or pick another model with /model`,
+    line: (text, { model }) =>
+      `LiteLLM: every deployment of ${model} is cooling down after failures (for ${
+        Math.round((waitOf(text) ?? 0) / 1000)
+      } s); try again then, or pick another model with /model`,
     example: "No deployments available for selected model, Try again in 5 seconds. Passed model=gpt-5. pre-call-checks=False",
   },
   {
@@ -158,7 +165,9 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     staleCatalog: true,
     line: (text, { model }) => {
       const allowed = capture(text, /can only access models=\[([^\]]*)\]/);
-      return `LiteLLM: this key may not use ${model}${allowed ? `; it may use ${allowed.replaceAll("'", "")}` : ""}; the model list is re-read in the background, /model picks another`;
+      return `LiteLLM: this key may not use ${model}${
+        allowed ? `; it may use ${allowed.replaceAll("'", "")}` : ""
+      }; the model list is re-read in the background, /model picks another`;
     },
     example: "key not allowed to access model. This key can only access models=['claude-haiku-4-5']. Tried to access gpt-5",
   },
@@ -167,13 +176,15 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     pattern: /Invalid model name passed in model=/i,
     retry: "never",
     staleCatalog: true,
-    line: (_text, { model, baseUrl }) => `LiteLLM at ${baseUrl} no longer serves ${model}; the model list is re-read in the background, /model picks another`,
+    line: (_text, { model, baseUrl }) =>
+      `LiteLLM at ${baseUrl} no longer serves ${model}; the model list is re-read in the background, /model picks another`,
     example: "/chat/completions: Invalid model name passed in model=gpt-9. Call `/v1/models` to view available models for your key.",
   },
   {
     kind: "overflow",
     classes: ["ContextWindowExceededError"],
-    pattern: /ContextWindowExceededError|prompt is too long|exceeds the context window|maximum context length|input is too long|context[_ ]length[_ ]exceeded/i,
+    pattern:
+      /ContextWindowExceededError|prompt is too long|exceeds the context window|maximum context length|input is too long|context[_ ]length[_ ]exceeded/i,
     retry: "compact",
     then: "pi compacts the conversation and sends the shorter turn",
     // pi recognises `context_length_exceeded` on every version and compacts instead of failing the turn.
@@ -182,14 +193,16 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     // and compact only when there is history beyond keepRecentTokens to summarise.
     printModeNote: ({ model }) =>
       `LiteLLM: the conversation is longer than ${model}'s context window; pi compacts it and sends the turn again. If no answer follows, open the session in pi's TUI (pi -c, or --session) to see it or go on`,
-    example: "litellm.ContextWindowExceededError: litellm.BadRequestError: AnthropicException - prompt is too long: 213462 tokens > 200000 maximum",
+    example:
+      "litellm.ContextWindowExceededError: litellm.BadRequestError: AnthropicException - prompt is too long: 213462 tokens > 200000 maximum",
   },
   {
     kind: "no-database",
     types: ["no_db_connection"],
     pattern: NO_DATABASE,
     retry: "never",
-    line: (_text, { baseUrl, keyVariable }) => `LiteLLM at ${baseUrl} has no database to check this key against; use its master key in ${keyVariable}, or ask its admin`,
+    line: (_text, { baseUrl, keyVariable }) =>
+      `LiteLLM at ${baseUrl} has no database to check this key against; use its master key in ${keyVariable}, or ask its admin`,
     example: "No connected db.",
   },
   {
@@ -197,7 +210,8 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     kind: "backend-credentials",
     classes: ["AuthenticationError"],
     retry: "never",
-    line: (_text, { model, baseUrl }) => `LiteLLM at ${baseUrl} holds credentials for ${model}'s backend that the backend refused; ask the proxy's admin`,
+    line: (_text, { model, baseUrl }) =>
+      `LiteLLM at ${baseUrl} holds credentials for ${model}'s backend that the backend refused; ask the proxy's admin`,
     example: "litellm.AuthenticationError: AnthropicException - invalid x-api-key. Received Model Group=claude-haiku-4-5",
   },
   {
@@ -217,7 +231,8 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     pattern: new RegExp(REDIRECT_REFUSED),
     retry: "never",
     line: (text, _context, error) => /LiteLLM at [^"]*?new address/.exec(text)?.[0] ?? error.message,
-    example: "307 LiteLLM at http://127.0.0.1:4000 redirected to another origin, http://127.0.0.2:4000/v1/chat/completions; the request was not sent there, so the key stays with the proxy. If the proxy moved, set LITELLM_BASE_URL to its new address",
+    example:
+      "307 LiteLLM at http://127.0.0.1:4000 redirected to another origin, http://127.0.0.2:4000/v1/chat/completions; the request was not sent there, so the key stays with the proxy. If the proxy moved, set LITELLM_BASE_URL to its new address",
   },
   {
     kind: "unreachable",
@@ -237,9 +252,9 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     line: (text, context) => {
       const status = /^(\d{3})/.exec(text)?.[1] ?? "";
       const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
-      return `LiteLLM at ${context.baseUrl} is unavailable for ${context.model}: a gateway in front of it answered ${status}${title ? ` (${title})` : ""} with an HTML page${
-        context.again ? ", also when sent again" : ""
-      }; try again later`;
+      return `LiteLLM at ${context.baseUrl} is unavailable for ${context.model}: a gateway in front of it answered ${status}${
+        title ? ` (${title})` : ""
+      } with an HTML page${context.again ? ", also when sent again" : ""}; try again later`;
     },
     example: "502 <html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
   },
@@ -252,8 +267,11 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     statuses: [429],
     retry: "once",
     line: (_text, context, error) =>
-      `LiteLLM: ${backendOf(context.model, error)} refused it, its quota exceeded for now${triedAgain(context)}: ${quoted(error.message)}; try again in a minute, or pick another model with /model`,
-    example: "litellm.RateLimitError: AzureException RateLimitError - Rate limit reached for gpt-5 in organization org-x on requests per min (RPM). Please retry after 2 seconds.",
+      `LiteLLM: ${backendOf(context.model, error)} refused it, its quota exceeded for now${triedAgain(context)}: ${
+        quoted(error.message)
+      }; try again in a minute, or pick another model with /model`,
+    example:
+      "litellm.RateLimitError: AzureException RateLimitError - Rate limit reached for gpt-5 in organization org-x on requests per min (RPM). Please retry after 2 seconds.",
   },
   {
     // The backend's own 5xx, which LiteLLM already retried.
@@ -263,14 +281,20 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
     statuses: [500, 502, 503, 504],
     retry: "once",
     line: (_text, context, error) =>
-      `LiteLLM: ${backendOf(context.model, error)} failed${error.status ? ` (${error.status})` : ""}${triedAgain(context)}: ${quoted(error.message)}; try again later, or pick another model with /model`,
-    example: 'litellm.InternalServerError: InternalServerError: Hosted_vllmException - {"object":"error","message":"CUDA out of memory","type":"InternalServerError","code":500}',
+      `LiteLLM: ${backendOf(context.model, error)} failed${error.status ? ` (${error.status})` : ""}${triedAgain(context)}: ${
+        quoted(error.message)
+      }; try again later, or pick another model with /model`,
+    example:
+      'litellm.InternalServerError: InternalServerError: Hosted_vllmException - {"object":"error","message":"CUDA out of memory","type":"InternalServerError","code":500}',
   },
   {
     // Whatever no other row knows, from the proxy or through it: its words, unwrapped.
     kind: "other",
     retry: "never",
-    line: (_text, { model }, error) => `LiteLLM refused ${model}${error.status ? ` (${error.status})` : ""}: ${quoted(error.message)}; if it persists, ask the proxy's admin`,
+    line: (_text, { model }, error) =>
+      `LiteLLM refused ${model}${error.status ? ` (${error.status})` : ""}: ${
+        quoted(error.message)
+      }; if it persists, ask the proxy's admin`,
     example: "400 litellm.BadRequestError: OpenAIException - Invalid 'messages[2].content': string too long.",
   },
 ];
@@ -294,8 +318,10 @@ function fromProxy(error: ProxyError): boolean {
  */
 export function errorKindOf(text: string, error: ProxyError = readProxyError(text)): ErrorKind | undefined {
   const byType = error.type === undefined ? undefined : ERROR_KINDS.find((row) => row.types?.includes(error.type!));
-  const byMessage = () => ERROR_KINDS.find((row) => row.pattern !== undefined && (row.pattern.test(error.message) || row.pattern.test(text)));
-  const byClass = () => error.classes.map((name) => ERROR_KINDS.find((row) => row.classes?.includes(name))).find((row) => row !== undefined);
+  const byMessage = () =>
+    ERROR_KINDS.find((row) => row.pattern !== undefined && (row.pattern.test(error.message) || row.pattern.test(text)));
+  const byClass = () =>
+    error.classes.map((name) => ERROR_KINDS.find((row) => row.classes?.includes(name))).find((row) => row !== undefined);
   const byStatus = () => ERROR_KINDS.find((row) => error.status !== undefined && row.statuses?.includes(error.status));
   return byType ?? byMessage() ?? byClass() ?? byStatus() ?? (fromProxy(error) ? ERROR_KINDS.at(-1) : undefined);
 }

@@ -154,11 +154,21 @@ export function readProxyError(text: string): ProxyError {
   if (isRecord(json)) {
     const error = errorObject(json);
     const litellmType = error.litellm_error_type;
-    type = typeof litellmType === "string" ? litellmType : typeof error.type === "string" && error.type !== "error" ? error.type : undefined;
+    type = typeof litellmType === "string"
+      ? litellmType
+      : typeof error.type === "string" && error.type !== "error"
+      ? error.type
+      : undefined;
     message = innermost(json) ?? body;
   }
   const unwrapped = unwrapMessage(message, found).replace(/\s+/g, " ").trim();
-  return { ...(status === undefined ? {} : { status }), ...(type === undefined ? {} : { type }), classes: found.classes, ...(found.provider ? { provider: found.provider } : {}), message: unwrapped };
+  return {
+    ...(status === undefined ? {} : { status }),
+    ...(type === undefined ? {} : { type }),
+    classes: found.classes,
+    ...(found.provider ? { provider: found.provider } : {}),
+    message: unwrapped,
+  };
 }
 
 /** The first group of a pattern in a text, trimmed. */
@@ -176,6 +186,7 @@ export function waitOf(text: string, now = Date.now()): number | undefined {
 
 /** How long a backend asks to wait in its own words ("Please retry after 20 seconds"), in milliseconds. */
 export function backendWaitOf(message: string): number | undefined {
-  const seconds = capture(message, /retry after (\d+(?:\.\d+)?) seconds?/i) ?? capture(message, /try again in (\d+(?:\.\d+)?)\s*s(?:econds?)?\b/i);
+  const seconds = capture(message, /retry after (\d+(?:\.\d+)?) seconds?/i) ??
+    capture(message, /try again in (\d+(?:\.\d+)?)\s*s(?:econds?)?\b/i);
   return seconds === undefined ? undefined : Number(seconds) * 1000;
 }

@@ -9,7 +9,12 @@ import { LearnedRules } from "./learned-rules.ts";
 import { temporaryDirectory } from "../../conformance/temporary.ts";
 
 const fileIn = (dir = temporaryDirectory("rules-")) => join(dir, "litellm", "learned-rules.json");
-const RULE = { model: "acme-1", wireApi: "openai-completions" as const, field: "store", reason: "400 Unrecognized request argument supplied: store" };
+const RULE = {
+  model: "acme-1",
+  wireApi: "openai-completions" as const,
+  field: "store",
+  reason: "400 Unrecognized request argument supplied: store",
+};
 
 describe("LearnedRules", () => {
   it("remembers a field per model and wire API, once", () => {
@@ -41,11 +46,13 @@ describe("LearnedRules", () => {
   });
 
   it("leaves a file it cannot read, or that a newer version wrote, as it is, and says so", () => {
-    for (const [content, problem] of [
-      ["{ not json", /is not valid JSON; rules learned now apply to this session only/],
-      ['{"version":2,"proxies":{},"owners":["x"]}', /written by a newer version of this extension \(format 2\); it is left as it is/],
-      ['{"version":1,"proxies":[]}', /not a learned-rules file this extension understands/],
-    ] as const) {
+    for (
+      const [content, problem] of [
+        ["{ not json", /is not valid JSON; rules learned now apply to this session only/],
+        ['{"version":2,"proxies":{},"owners":["x"]}', /written by a newer version of this extension \(format 2\); it is left as it is/],
+        ['{"version":1,"proxies":[]}', /not a learned-rules file this extension understands/],
+      ] as const
+    ) {
       const file = fileIn();
       new LearnedRules(file, "http://a").learn(RULE);
       writeFileSync(file, content);
@@ -60,9 +67,19 @@ describe("LearnedRules", () => {
   it("never learns or applies a protected field or a name every object has", () => {
     const file = fileIn();
     const rules = new LearnedRules(file, "http://a");
-    for (const field of ["messages", "model", "input", "stream", "tools", "__proto__", "constructor"]) assert.equal(rules.learn({ ...RULE, field }), false, field);
+    for (const field of ["messages", "model", "input", "stream", "tools", "__proto__", "constructor"]) {
+      assert.equal(rules.learn({ ...RULE, field }), false, field);
+    }
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ version: 1, proxies: { "http://a": [{ ...RULE, field: "messages", learnedAt: "2026-11-01T00:00:00Z" }, { ...RULE, learnedAt: "2026-11-01T00:00:00Z" }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        proxies: {
+          "http://a": [{ ...RULE, field: "messages", learnedAt: "2026-11-01T00:00:00Z" }, { ...RULE, learnedAt: "2026-11-01T00:00:00Z" }],
+        },
+      }),
+    );
     assert.deepEqual(new LearnedRules(file, "http://a").fieldsFor("acme-1", "openai-completions"), ["store"]);
   });
 
@@ -103,8 +120,19 @@ describe("LearnedRules", () => {
       for (let i = 0; i < 40; i++) rules.learn({ model: "m-" + process_, wireApi: "openai-completions", field: "f" + i, reason: "400" });
       await rules.saved;
       process.stdin.destroy();`;
-    const children = Array.from({ length: 16 }, (_, index) =>
-      spawn(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", worker, file, `http://proxy-${index % 8}`, String(index)], { stdio: ["pipe", "pipe", "inherit"] })
+    const children = Array.from(
+      { length: 16 },
+      (_, index) =>
+        spawn(process.execPath, [
+          "--import",
+          "tsx",
+          "--input-type=module",
+          "--eval",
+          worker,
+          file,
+          `http://proxy-${index % 8}`,
+          String(index),
+        ], { stdio: ["pipe", "pipe", "inherit"] }),
     );
     const exits = children.map((child) => new Promise<number | null>((resolve) => child.on("exit", resolve)));
     await Promise.all(children.map((child) => new Promise((resolve) => child.stdout.once("data", resolve))));

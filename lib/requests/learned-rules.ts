@@ -11,7 +11,7 @@
  * @module
  */
 
-import { isDroppable, type FieldPath } from "./policy.ts";
+import { type FieldPath, isDroppable } from "./policy.ts";
 import { readJsonFile, updateJsonFile } from "../state-file.ts";
 import { type Result, WIRE_APIS, type WireApi } from "../types.ts";
 
@@ -48,7 +48,10 @@ function isRule(value: unknown): value is LearnedRule {
 function understood(content: unknown, file: string): Result<RulesFile> {
   if (content === undefined) return { ok: true, value: { version: VERSION, proxies: {} } };
   if (isRecord(content) && typeof content.version === "number" && content.version > VERSION) {
-    return { ok: false, problem: `${file} was written by a newer version of this extension (format ${content.version}); it is left as it is` };
+    return {
+      ok: false,
+      problem: `${file} was written by a newer version of this extension (format ${content.version}); it is left as it is`,
+    };
   }
   if (!isRecord(content) || content.version !== VERSION || !isRecord(content.proxies)) {
     return { ok: false, problem: `${file} is not a learned-rules file this extension understands; it is left as it is` };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { backendOf, familyOf, normalizeModelId } from "../families.ts";
-import { filterPayload, REJECTION_RULES, rejectedFields } from "./policy.ts";
+import { filterPayload, rejectedFields, REJECTION_RULES } from "./policy.ts";
 import { WIRE_APIS, type WireApi } from "../types.ts";
 
 /** Payloads shaped like what pi-ai 0.73.1 builds on each wire API, with every optional field set. */
@@ -145,7 +145,9 @@ describe("filterPayload()", () => {
   });
 
   it("removes a parent the drop leaves empty", () => {
-    assert.deepEqual(filterPayload({ model: "m", stream_options: { include_usage: true } }, ["stream_options.include_usage"]), { model: "m" });
+    assert.deepEqual(filterPayload({ model: "m", stream_options: { include_usage: true } }, ["stream_options.include_usage"]), {
+      model: "m",
+    });
   });
 
   it("returns the same object when nothing is present, and leaves non-objects alone", () => {

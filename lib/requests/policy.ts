@@ -116,7 +116,8 @@ export const REJECTION_RULES: readonly RejectionRule[] = [
     fields: ["temperature"],
     why: "o-series reasoning models accept only the default temperature",
     sources: ["azure-o-series-temperature"],
-    litellm: "refuses it itself (litellm/llms/openai/chat/o_series_transformation.py, litellm/llms/azure/responses/o_series_transformation.py)",
+    litellm:
+      "refuses it itself (litellm/llms/openai/chat/o_series_transformation.py, litellm/llms/azure/responses/o_series_transformation.py)",
   },
 ];
 
@@ -146,8 +147,12 @@ export const GATED_PARAMS: readonly ({ param: string } & Record<ParamSpelling, F
 
 /** {@link GATED_PARAMS} per spelling, as [param, field] pairs: read for every model of a catalog. */
 const GATED_BY_SPELLING: Readonly<Record<ParamSpelling, readonly [string, FieldPath][]>> = {
-  completions: GATED_PARAMS.flatMap((gated) => (gated.completions === undefined ? [] : [[gated.param, gated.completions] as [string, FieldPath]])),
-  responses: GATED_PARAMS.flatMap((gated) => (gated.responses === undefined ? [] : [[gated.param, gated.responses] as [string, FieldPath]])),
+  completions: GATED_PARAMS.flatMap((
+    gated,
+  ) => (gated.completions === undefined ? [] : [[gated.param, gated.completions] as [string, FieldPath]])),
+  responses: GATED_PARAMS.flatMap((
+    gated,
+  ) => (gated.responses === undefined ? [] : [[gated.param, gated.responses] as [string, FieldPath]])),
   messages: GATED_PARAMS.flatMap((gated) => (gated.messages === undefined ? [] : [[gated.param, gated.messages] as [string, FieldPath]])),
 };
 
@@ -210,7 +215,8 @@ const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor"
  */
 export function isDroppable(field: string): boolean {
   const parts = field.split(".");
-  return parts.length <= 2 && parts.every((part) => /^[A-Za-z_][\w-]*$/.test(part) && !PROTOTYPE_NAMES.has(part)) && !PROTECTED_FIELDS.has(parts[0]!);
+  return parts.length <= 2 && parts.every((part) => /^[A-Za-z_][\w-]*$/.test(part) && !PROTOTYPE_NAMES.has(part)) &&
+    !PROTECTED_FIELDS.has(parts[0]!);
 }
 
 /** Deletes one dotted path, copying each object on the way so the caller's payload is untouched. */

@@ -12,8 +12,16 @@ describe("guardProxy()", () => {
     elsewhere = await recorder(() => ({ status: 200, body: '{"data":[]}' }));
     proxy = await recorder((request): RecordedReply => {
       if (request.url === "/moved") return { status: 307, headers: { location: `${elsewhere.url}/v1/chat/completions` } };
-      if (request.url === "/busy") return { status: 429, headers: { "llm_provider-retry-after": "2", "content-type": "application/json" }, body: '{"error":{"message":"busy"}}' };
-      const events = [{ id: "chatcmpl-1", choices: [{ index: 0, delta: { content: "Hi" } }] }, lastChunk].map((event) => `data: ${JSON.stringify(event)}\n\n`).join("");
+      if (request.url === "/busy") {
+        return {
+          status: 429,
+          headers: { "llm_provider-retry-after": "2", "content-type": "application/json" },
+          body: '{"error":{"message":"busy"}}',
+        };
+      }
+      const events = [{ id: "chatcmpl-1", choices: [{ index: 0, delta: { content: "Hi" } }] }, lastChunk].map((event) =>
+        `data: ${JSON.stringify(event)}\n\n`
+      ).join("");
       return { status: 200, headers: { "content-type": "text/event-stream" }, body: `${events}data: [DONE]\n\n` };
     });
   });

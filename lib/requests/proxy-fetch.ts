@@ -75,7 +75,9 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
 function watched(response: Response, into: Observed): Response {
   into.status = response.status;
   into.headers = response.headers;
-  if (!response.ok || response.body === null || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) return response;
+  if (!response.ok || response.body === null || !(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    return response;
+  }
   const tail: Uint8Array[] = [];
   let kept = 0;
   const body = response.body.pipeThrough(

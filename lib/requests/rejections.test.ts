@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { learnableField, payloadField, REJECTION_PHRASINGS, rejectedNames, unescapeNested } from "./rejections.ts";
+import { learnableField, payloadField, rejectedNames, REJECTION_PHRASINGS, unescapeNested } from "./rejections.ts";
 
 describe("rejectedNames()", () => {
   for (const phrasing of REJECTION_PHRASINGS) {
@@ -13,10 +13,17 @@ describe("rejectedNames()", () => {
   }
 
   const rows: [string, string, string[]][] = [
-    ["an LiteLLM list of several", "anthropic does not support parameters: ['store', 'prompt_cache_key'], for model=x", ["store", "prompt_cache_key"]],
+    ["an LiteLLM list of several", "anthropic does not support parameters: ['store', 'prompt_cache_key'], for model=x", [
+      "store",
+      "prompt_cache_key",
+    ]],
     ["an Azure list", "Unrecognized request arguments supplied: store, metadata", ["store", "metadata"]],
     ["a JSON-schema list", "Additional properties are not allowed ('store', 'user' were unexpected)", ["store", "user"]],
-    ["pydantic's loc form", '{"detail":[{"type":"extra_forbidden","loc":["body","parallel_tool_calls"],"msg":"Extra inputs are not permitted"}]}', ["parallel_tool_calls"]],
+    [
+      "pydantic's loc form",
+      '{"detail":[{"type":"extra_forbidden","loc":["body","parallel_tool_calls"],"msg":"Extra inputs are not permitted"}]}',
+      ["parallel_tool_calls"],
+    ],
     ["a nested name", "stream_options.include_usage: Extra inputs are not permitted", ["stream_options.include_usage"]],
     ["nothing about fields", "litellm.InternalServerError: AnthropicException - Overloaded.", []],
   ];
@@ -55,46 +62,48 @@ const NEWER: Readonly<Record<string, Record<string, string[]>>> = {
   "1.110.2": { "gpt-4o-on-openai-completions-cacheretention-long": ["prompt_cache_retention"] },
 };
 
-for (const [release, added] of Object.entries(NEWER)) describe(`rejectedNames() on the real LiteLLM ${release}`, () => {
-  /** What the proxy itself answered to each negative control of the real tier, and the fields it names. */
-  const EXPECTED: Record<string, string[]> = {
-    "claude-haiku-4-5-on-azure-openai-responses": ["prompt_cache_key"],
-    "claude-haiku-4-5-on-openai-completions": ["store"],
-    "claude-haiku-4-5-on-openai-responses": ["prompt_cache_key"],
-    "databricks-claude-opus-5-on-openai-completions-temperature-0-3": ["store"],
-    "databricks-claude-opus-5-on-anthropic-messages-temperature-0-3": ["temperature"],
-    "databricks-claude-sonnet-4-on-azure-openai-responses": ["prompt_cache_key"],
-    "databricks-claude-sonnet-4-on-openai-completions-adds-parallel-tool-calls": ["parallel_tool_calls", "store"],
-    "databricks-claude-sonnet-4-on-openai-completions-cacheretention-long": ["store", "prompt_cache_key"],
-    "databricks-claude-sonnet-4-on-openai-responses": ["prompt_cache_key"],
-    "databricks-gemini-2-5-pro-on-azure-openai-responses": ["prompt_cache_key"],
-    "databricks-gemini-2-5-pro-on-openai-completions-reasoning-high": ["store"],
-    "gemini-2-5-pro-on-openai-completions-cacheretention-long": ["store", "prompt_cache_key"],
-    "gemini-2-5-pro-on-openai-responses": ["prompt_cache_key"],
-    "gemini-2-5-pro-on-azure-openai-responses": ["prompt_cache_key"],
-    "gpt-4o-on-azure-openai-responses-adds-prompt-cache-retention": ["prompt_cache_retention"],
-    "gpt-4o-on-openai-responses-cacheretention-long": ["prompt_cache_retention"],
-    "gpt-5-on-azure-openai-responses-temperature-0-5": ["temperature"],
-    "gpt-5-on-openai-completions-temperature-0-5-reasoning-low": ["temperature"],
-    "gpt-5-on-openai-responses-temperature-0-5": ["temperature"],
-    "o3-on-azure-openai-responses-temperature-0-5": ["temperature"],
-    "o3-on-openai-completions-temperature-0-5": ["temperature"],
-    "o3-on-openai-responses-temperature-0-5-reasoning-high": ["temperature"],
-  };
-  Object.assign(EXPECTED, added);
-  const dir = new URL(`../../fixtures/real-litellm-${release}/`, import.meta.url);
-  it("has a recorded text for every negative control the table expects, and no other", () => {
-    // The busy backends' answers beside them are no negative controls (error-text.test.ts reads those).
-    const controls = readdirSync(dir).filter((file) => !file.startsWith("busy-"));
-    assert.deepEqual(controls.map((file) => file.replace(/\.json$/, "")).sort(), Object.keys(EXPECTED).sort());
-  });
-  for (const [id, fields] of Object.entries(EXPECTED)) {
-    it(`reads ${fields.join(", ")} out of ${id}`, () => {
-      const { message } = JSON.parse(readFileSync(new URL(`${id}.json`, dir), "utf8")) as { message: string };
-      for (const field of fields) assert.ok(rejectedNames(message).includes(field), `${field} in ${message.slice(0, 200)}`);
+for (const [release, added] of Object.entries(NEWER)) {
+  describe(`rejectedNames() on the real LiteLLM ${release}`, () => {
+    /** What the proxy itself answered to each negative control of the real tier, and the fields it names. */
+    const EXPECTED: Record<string, string[]> = {
+      "claude-haiku-4-5-on-azure-openai-responses": ["prompt_cache_key"],
+      "claude-haiku-4-5-on-openai-completions": ["store"],
+      "claude-haiku-4-5-on-openai-responses": ["prompt_cache_key"],
+      "databricks-claude-opus-5-on-openai-completions-temperature-0-3": ["store"],
+      "databricks-claude-opus-5-on-anthropic-messages-temperature-0-3": ["temperature"],
+      "databricks-claude-sonnet-4-on-azure-openai-responses": ["prompt_cache_key"],
+      "databricks-claude-sonnet-4-on-openai-completions-adds-parallel-tool-calls": ["parallel_tool_calls", "store"],
+      "databricks-claude-sonnet-4-on-openai-completions-cacheretention-long": ["store", "prompt_cache_key"],
+      "databricks-claude-sonnet-4-on-openai-responses": ["prompt_cache_key"],
+      "databricks-gemini-2-5-pro-on-azure-openai-responses": ["prompt_cache_key"],
+      "databricks-gemini-2-5-pro-on-openai-completions-reasoning-high": ["store"],
+      "gemini-2-5-pro-on-openai-completions-cacheretention-long": ["store", "prompt_cache_key"],
+      "gemini-2-5-pro-on-openai-responses": ["prompt_cache_key"],
+      "gemini-2-5-pro-on-azure-openai-responses": ["prompt_cache_key"],
+      "gpt-4o-on-azure-openai-responses-adds-prompt-cache-retention": ["prompt_cache_retention"],
+      "gpt-4o-on-openai-responses-cacheretention-long": ["prompt_cache_retention"],
+      "gpt-5-on-azure-openai-responses-temperature-0-5": ["temperature"],
+      "gpt-5-on-openai-completions-temperature-0-5-reasoning-low": ["temperature"],
+      "gpt-5-on-openai-responses-temperature-0-5": ["temperature"],
+      "o3-on-azure-openai-responses-temperature-0-5": ["temperature"],
+      "o3-on-openai-completions-temperature-0-5": ["temperature"],
+      "o3-on-openai-responses-temperature-0-5-reasoning-high": ["temperature"],
+    };
+    Object.assign(EXPECTED, added);
+    const dir = new URL(`../../fixtures/real-litellm-${release}/`, import.meta.url);
+    it("has a recorded text for every negative control the table expects, and no other", () => {
+      // The busy backends' answers beside them are no negative controls (error-text.test.ts reads those).
+      const controls = readdirSync(dir).filter((file) => !file.startsWith("busy-"));
+      assert.deepEqual(controls.map((file) => file.replace(/\.json$/, "")).sort(), Object.keys(EXPECTED).sort());
     });
-  }
-});
+    for (const [id, fields] of Object.entries(EXPECTED)) {
+      it(`reads ${fields.join(", ")} out of ${id}`, () => {
+        const { message } = JSON.parse(readFileSync(new URL(`${id}.json`, dir), "utf8")) as { message: string };
+        for (const field of fields) assert.ok(rejectedNames(message).includes(field), `${field} in ${message.slice(0, 200)}`);
+      });
+    }
+  });
+}
 
 describe("unescapeNested()", () => {
   it("undoes any depth of quote escaping", () => {
@@ -127,15 +136,27 @@ describe("learnableField()", () => {
   const payload = { model: "m", store: false, temperature: 0.2 };
   it("learns from 400, 422, LiteLLM's 500 and a status-less error frame", () => {
     for (const status of ["400 ", "422 ", "500 ", ""]) {
-      assert.equal(learnableField(`${status}litellm.BadRequestError: Unrecognized request argument supplied: temperature`, payload, "openai-completions"), "temperature");
+      assert.equal(
+        learnableField(
+          `${status}litellm.BadRequestError: Unrecognized request argument supplied: temperature`,
+          payload,
+          "openai-completions",
+        ),
+        "temperature",
+      );
     }
   });
   it("drops a thinking or caching field on a 400, or a 500 wrapping the backend's 400, never on a 500 alone", () => {
     const thinking = { model: "m", reasoning_effort: "high", prompt_cache_key: "s", store: false, thinking: { type: "enabled" } };
     for (const field of ["reasoning_effort", "prompt_cache_key", "store", "thinking"]) {
       assert.equal(learnableField(`400 Unrecognized request argument supplied: ${field}`, thinking, "openai-completions"), field);
-      assert.equal(learnableField(`500 litellm.InternalServerError: Unrecognized request argument supplied: ${field}`, thinking, "openai-completions"), undefined, field);
-      const wrapped = `500 litellm.APIConnectionError: DatabricksException - {"error_code":"BAD_REQUEST","message":"Bad request: Unrecognized field \\"${field}\\""}`;
+      assert.equal(
+        learnableField(`500 litellm.InternalServerError: Unrecognized request argument supplied: ${field}`, thinking, "openai-completions"),
+        undefined,
+        field,
+      );
+      const wrapped =
+        `500 litellm.APIConnectionError: DatabricksException - {"error_code":"BAD_REQUEST","message":"Bad request: Unrecognized field \\"${field}\\""}`;
       assert.equal(learnableField(wrapped, thinking, "openai-completions"), field);
     }
   });

@@ -24,6 +24,7 @@ export interface RejectionPhrasing {
 const NAME = `['"]?([A-Za-z_][\\w.]*)['"]?`;
 
 /** The phrasings, each with a real or representative example. Order does not matter. */
+// deno-fmt-ignore -- a table reads one row per line
 export const REJECTION_PHRASINGS: readonly RejectionPhrasing[] = [
   { pattern: /Unsupported parameter:\s*'([\w.]+)'/, example: "Unsupported parameter: 'temperature' is not supported with this model.", origin: "OpenAI, Azure (fixtures azure-gpt5-temperature, azure-max-tokens)" },
   { pattern: /Unknown parameter:\s*'([\w.]+)'/, example: "Unknown parameter: 'prompt_cache_retention'.", origin: "OpenAI" },

@@ -25,16 +25,20 @@ export interface ReplayRule {
 export const REPLAY_RULES: readonly ReplayRule[] = [
   {
     name: "Claude with thinking needs the signed thinking block of the tool-call turn replayed",
-    pattern: /Expected `thinking` or `redacted_thinking`, but found `tool_use`|must start with a thinking block|signature.{0,40}(?:Field required|invalid|Invalid)/,
-    example: "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block",
-    remedy: 'route {model} over anthropic-messages (settings: litellm.models["{model}"].wireApi), which keeps signatures; if it already is, the proxy drops them on the way (LiteLLM\'s databricks/ provider does, BerriAI/litellm#36931): serve it as anthropic/ instead',
+    pattern:
+      /Expected `thinking` or `redacted_thinking`, but found `tool_use`|must start with a thinking block|signature.{0,40}(?:Field required|invalid|Invalid)/,
+    example:
+      "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block",
+    remedy:
+      'route {model} over anthropic-messages (settings: litellm.models["{model}"].wireApi), which keeps signatures; if it already is, the proxy drops them on the way (LiteLLM\'s databricks/ provider does, BerriAI/litellm#36931): serve it as anthropic/ instead',
     source: "Anthropic Messages API, quoted in pydantic-ai #2040 and openai-agents-python #1704",
   },
   {
     name: "Gemini needs each function call's thought signature replayed",
     pattern: /missing a thought_signature/,
     example: "Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly",
-    remedy: "the proxy or another extension changed the tool call id of {model} on the way; LiteLLM keeps the signature in that id (BerriAI/litellm PR #16895)",
+    remedy:
+      "the proxy or another extension changed the tool call id of {model} on the way; LiteLLM keeps the signature in that id (BerriAI/litellm PR #16895)",
     source: "Gemini API, thought signatures (ai.google.dev/gemini-api/docs/thought-signatures)",
   },
   {
@@ -62,5 +66,7 @@ export function replayRuleOf(message: string): ReplayRule | undefined {
  * ```
  */
 export function replayFailureLine(rule: ReplayRule, model: string, wireApi: WireApi): string {
-  return `LiteLLM: ${model} over ${wireApi} refused the replayed tool turn (${rule.name}); thinking stays on, nothing was learned; ${rule.remedy.replaceAll("{model}", model)}`;
+  return `LiteLLM: ${model} over ${wireApi} refused the replayed tool turn (${rule.name}); thinking stays on, nothing was learned; ${
+    rule.remedy.replaceAll("{model}", model)
+  }`;
 }

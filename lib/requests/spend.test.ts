@@ -4,7 +4,12 @@ import { eventCost, headerCost, keyInfoLine, keySpend, readKeyInfo, splitCost } 
 
 describe("splitCost()", () => {
   it("splits LiteLLM's total in proportion to the priced parts", () => {
-    const cost = splitCost(0.03, { input: 1000, output: 100, cacheRead: 1000, cacheWrite: 0 }, { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 });
+    const cost = splitCost(0.03, { input: 1000, output: 100, cacheRead: 1000, cacheWrite: 0 }, {
+      input: 3,
+      output: 15,
+      cacheRead: 0.3,
+      cacheWrite: 3.75,
+    });
     // priced: input 3000, output 1500, cache read 300 (per million): 5/8, 2.5/8, 0.5/8 of 0.03
     assert.ok(Math.abs(cost.input - 0.01875) < 1e-12);
     assert.ok(Math.abs(cost.output - 0.009375) < 1e-12);
@@ -14,7 +19,10 @@ describe("splitCost()", () => {
   });
 
   it("puts everything in total when the proxy reports no prices", () => {
-    assert.deepEqual(splitCost(0.5, { input: 10, output: 10, cacheRead: 0, cacheWrite: 0 }, { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }), { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0.5 });
+    assert.deepEqual(
+      splitCost(0.5, { input: 10, output: 10, cacheRead: 0, cacheWrite: 0 }, { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }),
+      { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0.5 },
+    );
   });
 });
 

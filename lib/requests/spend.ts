@@ -72,7 +72,13 @@ export function splitCost(total: number, usage: TurnUsage, prices: ModelCost): T
   const priced = parts.input + parts.output + parts.cacheRead + parts.cacheWrite;
   if (priced <= 0) return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total };
   const share = (part: number) => (part / priced) * total;
-  return { input: share(parts.input), output: share(parts.output), cacheRead: share(parts.cacheRead), cacheWrite: share(parts.cacheWrite), total };
+  return {
+    input: share(parts.input),
+    output: share(parts.output),
+    cacheRead: share(parts.cacheRead),
+    cacheWrite: share(parts.cacheWrite),
+    total,
+  };
 }
 
 /** The cost LiteLLM put in a response's headers, if any. */
@@ -154,7 +160,16 @@ export function readKeyInfo(body: unknown): KeyInfo {
 
 /** `/litellm`'s line about the key. */
 export function keyInfoLine(info: KeyInfo): string {
-  const spent = info.spend === undefined ? "spend unknown" : info.maxBudget === undefined ? `spent ${dollarText(info.spend)}, no budget` : `spent ${dollarText(info.spend)} of ${dollarText(info.maxBudget)}`;
-  const parts = [spent, info.resetsAt && `budget resets ${info.resetsAt.slice(0, 16).replace("T", " ")}`, info.expires && `key expires ${info.expires.slice(0, 16).replace("T", " ")}`, info.models && info.models.length > 0 && `models: ${info.models.join(", ")}`];
+  const spent = info.spend === undefined
+    ? "spend unknown"
+    : info.maxBudget === undefined
+    ? `spent ${dollarText(info.spend)}, no budget`
+    : `spent ${dollarText(info.spend)} of ${dollarText(info.maxBudget)}`;
+  const parts = [
+    spent,
+    info.resetsAt && `budget resets ${info.resetsAt.slice(0, 16).replace("T", " ")}`,
+    info.expires && `key expires ${info.expires.slice(0, 16).replace("T", " ")}`,
+    info.models && info.models.length > 0 && `models: ${info.models.join(", ")}`,
+  ];
   return `  key: ${parts.filter(Boolean).join("; ")}`;
 }

@@ -42,7 +42,10 @@ const COMPLETIONS_PAYLOAD = { model: "m", messages: [], store: false, prompt_cac
 describe("createStream()", () => {
   it("hands the request to pi-ai's stream for the model's wire API, with the real api on the model", () => {
     const calls: Call[] = [];
-    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: recordingWireStream(calls) });
+    const stream = createStream({
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+      wireStream: recordingWireStream(calls),
+    });
     stream(model("gpt-5"), CONTEXT, { apiKey: "k" });
     stream(model("claude-haiku-4-5"), CONTEXT, { apiKey: "k" });
     assert.deepEqual(calls.map((call) => [call.api, call.model.api, call.model.id]), [
@@ -78,7 +81,10 @@ describe("createStream()", () => {
 
   it("sends pi's session id as LiteLLM's session header, keeping the caller's headers", () => {
     const calls: Call[] = [];
-    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: recordingWireStream(calls) });
+    const stream = createStream({
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+      wireStream: recordingWireStream(calls),
+    });
     stream(model("claude-haiku-4-5"), CONTEXT, { sessionId: "session-42", headers: { "x-team": "a" } });
     stream(model("claude-haiku-4-5"), CONTEXT, {});
     assert.deepEqual(calls[0]?.options?.headers, { "x-team": "a", [SESSION_HEADER]: "session-42" });
@@ -88,7 +94,11 @@ describe("createStream()", () => {
   it("sends the key keyFor gives for pi's, and pi's own key without keyFor", () => {
     const calls: Call[] = [];
     const profile = (m: Model<string>) => profileOf({ id: m.id }, { modelOverrides: [] });
-    const swapped = createStream({ profileOf: profile, wireStream: recordingWireStream(calls), keyFor: (fromPi) => (fromPi === "sk-stored-login" ? "sk-env" : fromPi) });
+    const swapped = createStream({
+      profileOf: profile,
+      wireStream: recordingWireStream(calls),
+      keyFor: (fromPi) => (fromPi === "sk-stored-login" ? "sk-env" : fromPi),
+    });
     swapped(model("gpt-5"), CONTEXT, { apiKey: "sk-stored-login" });
     swapped(model("gpt-5"), CONTEXT, { apiKey: "sk-from-api-key-flag" });
     createStream({ profileOf: profile, wireStream: recordingWireStream(calls) })(model("gpt-5"), CONTEXT, { apiKey: "sk-pi" });
@@ -98,7 +108,10 @@ describe("createStream()", () => {
   it("passes the abort signal and thinking level through untouched", () => {
     const calls: Call[] = [];
     const controller = new AbortController();
-    const stream = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: recordingWireStream(calls) });
+    const stream = createStream({
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+      wireStream: recordingWireStream(calls),
+    });
     stream(model("gpt-5"), CONTEXT, { signal: controller.signal, reasoning: "high" });
     assert.equal(calls[0]?.options?.signal, controller.signal);
     assert.equal(calls[0]?.options?.reasoning, "high");
@@ -197,7 +210,9 @@ describe("learning from a rejected field", () => {
       () => "400 Unsupported parameter: 'top_k'",
       () => "ok",
     ];
-    const { message } = await run(createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) })(model("acme-1"), CONTEXT));
+    const { message } = await run(
+      createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) })(model("acme-1"), CONTEXT),
+    );
     assert.equal(message.stopReason, "stop");
     assert.equal(payloads.length, 4);
     assert.deepEqual(payloads[3], { model: "acme-1" });
@@ -208,7 +223,10 @@ describe("learning from a rejected field", () => {
     const failing = createStream({
       profileOf: profileOfModel,
       learned: (_profile, field) => learned.push(field),
-      wireStream: scriptedWireStream([() => "400 Unsupported parameter: 'store'", () => "401 Authentication Error, Invalid proxy server token passed."], []),
+      wireStream: scriptedWireStream([
+        () => "400 Unsupported parameter: 'store'",
+        () => "401 Authentication Error, Invalid proxy server token passed.",
+      ], []),
     });
     const { message } = await run(failing(model("acme-1"), CONTEXT));
     assert.equal(message.stopReason, "error");
@@ -217,7 +235,11 @@ describe("learning from a rejected field", () => {
     const answering = createStream({
       profileOf: profileOfModel,
       learned: (_profile, field) => proven.push(field),
-      wireStream: scriptedWireStream([() => "400 Unsupported parameter: 'store'", () => "400 Unsupported parameter: 'temperature'", () => "ok"], []),
+      wireStream: scriptedWireStream([
+        () => "400 Unsupported parameter: 'store'",
+        () => "400 Unsupported parameter: 'temperature'",
+        () => "ok",
+      ], []),
     });
     await run(answering(model("acme-1"), CONTEXT));
     assert.deepEqual(proven, ["store", "temperature"]);
@@ -225,7 +247,8 @@ describe("learning from a rejected field", () => {
 
   it("gives up after the retry limit and shows the last error", async () => {
     const payloads: unknown[] = [];
-    const never = (payload: unknown) => `400 Unsupported parameter: '${Object.keys(payload as object).find((key) => key !== "model") ?? "x"}'`;
+    const never = (payload: unknown) =>
+      `400 Unsupported parameter: '${Object.keys(payload as object).find((key) => key !== "model") ?? "x"}'`;
     const script = [never, never, never, never, never];
     const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) });
     const { message } = await run(stream({ ...model("acme-1") }, CONTEXT));
@@ -235,18 +258,25 @@ describe("learning from a rejected field", () => {
 
   it("does not retry once content has streamed", async () => {
     const payloads: unknown[] = [];
-    const { types, message } = await run(createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => "content-then-error"], payloads) })(model("acme-1"), CONTEXT));
+    const { types, message } = await run(
+      createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => "content-then-error"], payloads) })(
+        model("acme-1"),
+        CONTEXT,
+      ),
+    );
     assert.deepEqual(types, ["start", "text_delta", "error"]);
     assert.equal(message.stopReason, "error");
     assert.equal(payloads.length, 1);
   });
 
   it("does not retry authentication errors, errors naming nothing it sent, or aborted requests", async () => {
-    for (const [error, signal] of [
-      ["401 Authentication Error, Invalid proxy server token passed. Unsupported parameter: 'store'", undefined],
-      ["400 Unsupported parameter: 'frequency_penalty'", undefined],
-      ["400 Unsupported parameter: 'store'", AbortSignal.abort()],
-    ] as const) {
+    for (
+      const [error, signal] of [
+        ["401 Authentication Error, Invalid proxy server token passed. Unsupported parameter: 'store'", undefined],
+        ["400 Unsupported parameter: 'frequency_penalty'", undefined],
+        ["400 Unsupported parameter: 'store'", AbortSignal.abort()],
+      ] as const
+    ) {
       const payloads: unknown[] = [];
       const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => error, () => "ok"], payloads) });
       const { types } = await run(stream(model("acme-1"), CONTEXT, signal ? { signal } : {}));
@@ -285,7 +315,11 @@ describe("routes and replay rules", () => {
 
   it("gives each wire API the base URL its client expects", () => {
     const calls: Call[] = [];
-    const stream = createStream({ root: "http://proxy.test/litellm", profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: recordingWireStream(calls) });
+    const stream = createStream({
+      root: "http://proxy.test/litellm",
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+      wireStream: recordingWireStream(calls),
+    });
     stream(model("claude-haiku-4-5"), CONTEXT, {});
     stream(model("gpt-5"), CONTEXT, {});
     assert.deepEqual(calls.map((call) => call.model.baseUrl), ["http://proxy.test/litellm", "http://proxy.test/litellm/v1"]);
@@ -318,19 +352,32 @@ describe("routes and replay rules", () => {
       const { message } = await run(stream(model("gpt-5"), CONTEXT));
       causes.push(message.errorMessage ?? "");
     }
-    assert.match(causes[0]!, /^LiteLLM at http:\/\/proxy\.test cannot be reached: it does not speak TLS, .*use http:\/\/ in LITELLM_BASE_URL/);
+    assert.match(
+      causes[0]!,
+      /^LiteLLM at http:\/\/proxy\.test cannot be reached: it does not speak TLS, .*use http:\/\/ in LITELLM_BASE_URL/,
+    );
     assert.match(causes[1]!, /^LiteLLM at http:\/\/proxy\.test cannot be reached: its host name does not resolve; check LITELLM_BASE_URL$/);
     assert.match(causes[2]!, /answers again; send the request again$/);
   });
 
   it("waits once when LiteLLM names the wait, and not at all when it does not", async () => {
     const payloads: unknown[] = [];
-    const named = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: scriptedWireStream([() => "429 No deployments available for selected model, Try again in 0 seconds.", () => "429 No deployments available for selected model, Try again in 0 seconds.", () => "ok"], payloads) });
+    const named = createStream({
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+      wireStream: scriptedWireStream([
+        () => "429 No deployments available for selected model, Try again in 0 seconds.",
+        () => "429 No deployments available for selected model, Try again in 0 seconds.",
+        () => "ok",
+      ], payloads),
+    });
     const { message } = await run(named(model("acme-1"), CONTEXT));
     assert.equal(payloads.length, 2, "sent again once");
     assert.match(message.errorMessage ?? "", /^LiteLLM: every deployment of acme-1 is cooling down/);
     const unnamed: unknown[] = [];
-    const silent = createStream({ profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }), wireStream: scriptedWireStream([() => "429 Rate limit exceeded for api_key: 1a2b. Limit type: requests.", () => "ok"], unnamed) });
+    const silent = createStream({
+      profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
+      wireStream: scriptedWireStream([() => "429 Rate limit exceeded for api_key: 1a2b. Limit type: requests.", () => "ok"], unnamed),
+    });
     await run(silent(model("acme-1"), CONTEXT));
     assert.equal(unnamed.length, 1, "no wait named, nothing sent again");
   });
@@ -361,7 +408,10 @@ describe("routes and replay rules", () => {
     assert.deepEqual(learned, []);
     assert.equal(payloads.length, 1, "sent once");
     assert.equal(message.errorMessage?.split("\n").length, 1);
-    assert.match(message.errorMessage ?? "", /^LiteLLM: claude-haiku-4-5 over openai-completions refused the replayed tool turn \(Claude with thinking needs the signed thinking block.*anthropic-messages/);
+    assert.match(
+      message.errorMessage ?? "",
+      /^LiteLLM: claude-haiku-4-5 over openai-completions refused the replayed tool turn \(Claude with thinking needs the signed thinking block.*anthropic-messages/,
+    );
   });
 });
 
@@ -390,7 +440,10 @@ describe("forwarding pi-ai's events", () => {
   });
 
   it("hands pi a stream pi-ai had already ended in an error before it was read", async () => {
-    const stream = createStream({ profileOf: profileOfModel, wireStream: () => (target) => failedStream(target, "boom") })(model("acme-1"), CONTEXT);
+    const stream = createStream({ profileOf: profileOfModel, wireStream: () => (target) => failedStream(target, "boom") })(
+      model("acme-1"),
+      CONTEXT,
+    );
     const { types, message } = await run(stream);
     assert.deepEqual(types, ["error"]);
     assert.equal(message.errorMessage, "boom");
@@ -399,7 +452,8 @@ describe("forwarding pi-ai's events", () => {
 
 describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
   const profileOfModel = (m: Model<string>) => profileOf({ id: m.id }, { modelOverrides: [] });
-  const BUSY = "429 litellm.RateLimitError: AzureException RateLimitError - Rate limit reached for acme-1. Please retry after 0 seconds.\n\nLiteLLM: model group 'acme-1' failed with the error above. No fallback was attempted.";
+  const BUSY =
+    "429 litellm.RateLimitError: AzureException RateLimitError - Rate limit reached for acme-1. Please retry after 0 seconds.\n\nLiteLLM: model group 'acme-1' failed with the error above. No fallback was attempted.";
 
   it("is sent once more after the wait the backend names, and answered when it clears", async () => {
     const payloads: unknown[] = [];
@@ -411,7 +465,10 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
 
   it("persistent: one more try, then one line saying so, with the backend's words", async () => {
     const payloads: unknown[] = [];
-    const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => BUSY, () => BUSY, () => "ok"], payloads) });
+    const stream = createStream({
+      profileOf: profileOfModel,
+      wireStream: scriptedWireStream([() => BUSY, () => BUSY, () => "ok"], payloads),
+    });
     const { message } = await run(stream(model("acme-1"), CONTEXT));
     assert.equal(payloads.length, 2, "never a third");
     assert.equal(
@@ -437,7 +494,11 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
         const message = emptyAssistantMessage(target, "stop");
         inner.push({ type: "start", partial: message });
         inner.push({ type: "text_delta", contentIndex: 0, delta: "Hel", partial: message });
-        inner.push({ type: "error", reason: "error", error: { ...message, stopReason: "error", errorMessage: "litellm.InternalServerError: AnthropicException - Overloaded." } });
+        inner.push({
+          type: "error",
+          reason: "error",
+          error: { ...message, stopReason: "error", errorMessage: "litellm.InternalServerError: AnthropicException - Overloaded." },
+        });
         inner.end();
         return inner;
       },
@@ -448,8 +509,13 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
 
   it("a final line pi would resend all the same (a port that is a status number, on pi 0.73) is answered again without a request", async () => {
     const payloads: unknown[] = [];
-    const gone = "400 /chat/completions: Invalid model name passed in model=acme-1. Call `/v1/models` to view available models for your key.";
-    const stream = createStream({ root: "http://127.0.0.1:5000", profileOf: profileOfModel, wireStream: scriptedWireStream([() => gone, () => "ok"], payloads) });
+    const gone =
+      "400 /chat/completions: Invalid model name passed in model=acme-1. Call `/v1/models` to view available models for your key.";
+    const stream = createStream({
+      root: "http://127.0.0.1:5000",
+      profileOf: profileOfModel,
+      wireStream: scriptedWireStream([() => gone, () => "ok"], payloads),
+    });
     const first = await run(stream(model("acme-1"), CONTEXT));
     assert.match(first.message.errorMessage ?? "", /http:\/\/127\.0\.0\.1:5000 no longer serves acme-1/);
     const again = await run(stream(model("acme-1"), CONTEXT));
@@ -461,7 +527,11 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
 
   it("refuses to send for a provider that is barred (replaced, or its project not yet trusted)", async () => {
     const payloads: unknown[] = [];
-    const stream = createStream({ barred: () => "not yet", profileOf: profileOfModel, wireStream: scriptedWireStream([() => "ok"], payloads) });
+    const stream = createStream({
+      barred: () => "not yet",
+      profileOf: profileOfModel,
+      wireStream: scriptedWireStream([() => "ok"], payloads),
+    });
     const { message } = await run(stream(model("acme-1"), CONTEXT));
     assert.equal(message.errorMessage, "not yet");
     assert.equal(payloads.length, 0);

@@ -13,7 +13,6 @@
 import {
   type AssistantMessage,
   type AssistantMessageEventStream,
-  type Context,
   createEventStream,
   emptyAssistantMessage,
   failedStream,
@@ -226,7 +225,13 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const note = kind?.printModeNote;
       if (note) quietly(() => dependencies.printModeNote?.(note(about)));
       const brokeOff = !beforeContent && kind?.retry === "once";
-      const said = rule ? replayFailureLine(rule, model.id, profile.wireApi) : brokeOff ? `LiteLLM: ${model.id}'s answer broke off: ${quoted(error.message)}` : kind ? kind.line(text, about, error) : text;
+      const said = rule
+        ? replayFailureLine(rule, model.id, profile.wireApi)
+        : brokeOff
+        ? `LiteLLM: ${model.id}'s answer broke off: ${quoted(error.message)}`
+        : kind
+        ? kind.line(text, about, error)
+        : text;
       // Redacted before anything is inserted into it: a key holding `429` must still be found.
       const line = redact(said, dependencies.secrets ?? []);
       const keepOff = (rule || kind) && !brokeOff && kind?.retry !== "compact";
@@ -249,7 +254,12 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       if (event.type === "done" && cost !== undefined) event.message.usage.cost = splitCost(cost, event.message.usage, model.cost);
       if (event.type === "done") {
         const { input, output, cacheRead, cacheWrite } = event.message.usage;
-        const turn = { model: model.id, usage: { input, output, cacheRead, cacheWrite }, cost: event.message.usage.cost.total, fromLiteLLM: cost !== undefined };
+        const turn = {
+          model: model.id,
+          usage: { input, output, cacheRead, cacheWrite },
+          cost: event.message.usage.cost.total,
+          fromLiteLLM: cost !== undefined,
+        };
         quietly(() => dependencies.turnEnded?.(turn));
       }
       if (!needsDiagnosis(event)) return outer.push(explained(profile, event, beforeContent));
@@ -260,7 +270,11 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     };
 
     const aborted = () => {
-      outer.push({ type: "error", reason: "aborted", error: { ...emptyAssistantMessage(model, "aborted"), errorMessage: "Request was aborted" } });
+      outer.push({
+        type: "error",
+        reason: "aborted",
+        error: { ...emptyAssistantMessage(model, "aborted"), errorMessage: "Request was aborted" },
+      });
       outer.end();
     };
 
@@ -284,7 +298,9 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
           if (phase.start) outer.push(phase.start);
           phase = { phase: "streaming" };
           // The request without the learned fields answered: they become rules.
-          if (event.type !== "error") for (const rule of unproven.splice(0)) quietly(() => dependencies.learned?.(rule.profile, rule.field, rule.error));
+          if (event.type !== "error") {
+            for (const rule of unproven.splice(0)) quietly(() => dependencies.learned?.(rule.profile, rule.field, rule.error));
+          }
         }
         deliver(profile, event, beforeContent);
       }
@@ -293,7 +309,11 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       outer.end();
     };
     run(0).catch((error: unknown) => {
-      outer.push({ type: "error", reason: "error", error: { ...emptyAssistantMessage(model, "error"), errorMessage: redact(String(error), dependencies.secrets ?? []) } });
+      outer.push({
+        type: "error",
+        reason: "error",
+        error: { ...emptyAssistantMessage(model, "error"), errorMessage: redact(String(error), dependencies.secrets ?? []) },
+      });
       outer.end();
     });
     return outer;

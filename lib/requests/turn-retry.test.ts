@@ -11,12 +11,17 @@ describe("unretryable()", () => {
   });
 
   it("keeps every pi's retry off a line it would resend, reading the same, with its URLs byte for byte", () => {
-    const line = "LiteLLM at http://127.0.0.1:5000 is unavailable for gpt-5: a gateway in front of it answered 502 (Bad Gateway); its server error rate limit";
+    const line =
+      "LiteLLM at http://127.0.0.1:5000 is unavailable for gpt-5: a gateway in front of it answered 502 (Bad Gateway); its server error rate limit";
     for (const [pi, resends] of Object.entries(PI_TURN_RETRY)) {
       const guarded = unretryable(line, resends);
       assert.equal(plainLine(guarded), line, pi);
       assert.ok(guarded.includes("http://127.0.0.1:5000 "), `${pi}: the URL is untouched`);
-      assert.equal(resends(guarded.replace("http://127.0.0.1:5000", "http://127.0.0.1:4000")), false, `${pi} would not resend it but for the URL`);
+      assert.equal(
+        resends(guarded.replace("http://127.0.0.1:5000", "http://127.0.0.1:4000")),
+        false,
+        `${pi} would not resend it but for the URL`,
+      );
     }
   });
 
