@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import process from "node:process";
 import { resolveConfigs } from "../lib/config/config.ts";
 import { discover } from "../lib/catalog/discovery.ts";
-import { buildModels } from "../lib/catalog/models.ts";
+import { buildModels, profileOf } from "../lib/catalog/models.ts";
 import { WIRE_API_TABLE, wireStream } from "../lib/requests/wire-apis.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { MOD_TS, PI_CLI, PI_NODE, runPi } from "./pi-cli.ts";
@@ -34,14 +34,14 @@ console.log((list.stdout + list.stderr).trimEnd(), "\n");
 const [config] = resolveConfigs(env).configs;
 const discovered = await discover(config!);
 if (!discovered.ok) throw new Error(discovered.problem.message);
-const { models, profiles } = buildModels(discovered.value.models, config!, "demo");
+const { models } = buildModels(discovered.value.models, config!, "demo");
 
 /**
  * The payload pi-ai builds for a model before the extension filters it: pi-ai's own stream for the
  * model's wire API, stopped as soon as the payload exists, so nothing is sent.
  */
 async function unfiltered(id: string): Promise<Record<string, unknown>> {
-  const profile = profiles.get(id)!;
+  const profile = profileOf({ id }, config!);
   const target = {
     ...models.find((model) => model.id === id)!,
     provider: "litellm",
@@ -75,7 +75,7 @@ for (const model of TOUR) {
   if (run.code !== 0) failures++;
   console.log((run.stdout + run.stderr).trimEnd());
   const request = fake.requests.slice(before).find((candidate) => candidate.model === model);
-  const profile = profiles.get(model)!;
+  const profile = profileOf({ id: model }, config!);
   const sent = Object.keys((request?.body ?? {}) as object).filter((key) => !REQUIRED.includes(key));
   // Top-level fields pi-ai builds that did not arrive and that the policy removes for this model.
   const removed = Object.keys(await unfiltered(model)).filter((key) =>

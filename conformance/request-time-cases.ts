@@ -479,8 +479,9 @@ export function requestTimeSuite(): ConformanceSuite {
             assertCleanRun(run, 1);
             assert.ok(lineOf(run.stdout + run.stderr).some((line) => /no longer serves healthy-model/.test(line)), run.stdout + run.stderr);
             const cache = readdirSync(join(agentDir, "litellm")).find((file) => file.startsWith("catalog-"))!;
-            const ids = (JSON.parse(readFileSync(join(agentDir, "litellm", cache), "utf8")) as { catalog: { models: { id: string }[] } })
-              .catalog.models.map((model) => model.id);
+            // The cache's catalog entries: its third line, below the header and the summary.
+            const entries = readFileSync(join(agentDir, "litellm", cache), "utf8").split("\n")[2]!;
+            const ids = (JSON.parse(entries) as { id: string }[]).map((model) => model.id);
             assert.ok(!ids.includes("healthy-model"), `the cache still lists it: ${ids.join(", ")}`);
           } finally {
             await after.close();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { readJsonFile, STALE_LOCK_MS, updateJsonFile, writeFileAtomically } from "./state-file.ts";
+import { JSON_FILE, readStateFile, STALE_LOCK_MS, updateStateFile, writeFileAtomically } from "./state-file.ts";
 import { temporaryDirectory } from "../conformance/temporary.ts";
 
 const dir = () => temporaryDirectory("state-");
@@ -16,9 +16,9 @@ function age(file: string): void {
 describe("state files", () => {
   it("reads no file as nothing, and names a file that is not JSON", () => {
     const where = dir();
-    assert.deepEqual(readJsonFile(join(where, "none.json")), { ok: true, value: undefined });
+    assert.deepEqual(readStateFile(join(where, "none.json")), { ok: true, value: undefined });
     writeFileSync(join(where, "bad.json"), "{");
-    assert.deepEqual(readJsonFile(join(where, "bad.json")), { ok: false, problem: `${join(where, "bad.json")} is not valid JSON` });
+    assert.deepEqual(readStateFile(join(where, "bad.json")), { ok: false, problem: `${join(where, "bad.json")} is not valid JSON` });
   });
 
   it("leaves no temporary file behind when the rename fails", () => {
@@ -31,10 +31,10 @@ describe("state files", () => {
 
   it("applies a change to the file as it is now, and leaves it alone when the change refuses", async () => {
     const file = join(dir(), "sub", "state.json");
-    await updateJsonFile(file, () => ({ ok: true, value: { count: 1 } }));
-    await updateJsonFile(file, (current) => ({ ok: true, value: { count: (current as { count: number }).count + 1 } }));
+    await updateStateFile(file, () => ({ ok: true, value: { count: 1 } }));
+    await updateStateFile(file, (current) => ({ ok: true, value: { count: (current as { count: number }).count + 1 } }));
     assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { count: 2 });
-    assert.deepEqual(await updateJsonFile(file, () => ({ ok: false, problem: "newer" })), { ok: false, problem: "newer" });
+    assert.deepEqual(await updateStateFile(file, () => ({ ok: false, problem: "newer" })), { ok: false, problem: "newer" });
     assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { count: 2 });
     // One released lock generation is all the lock leaves.
     assert.deepEqual(readdirSync(join(file, "..")).sort(), ["state.json", "state.json.locks"]);
@@ -43,13 +43,13 @@ describe("state files", () => {
 
   it("with the lock free, the file is written before the update returns", () => {
     const file = join(dir(), "state.json");
-    void updateJsonFile(file, () => ({ ok: true, value: { now: true } }));
+    void updateStateFile(file, () => ({ ok: true, value: { now: true } }));
     assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { now: true });
   });
 
   it("a holder that outlived its lock does not release the lock another process took since", async () => {
     const file = join(dir(), "state.json");
-    await updateJsonFile(file, () => {
+    await updateStateFile(file, () => {
       // Meanwhile our lock went stale, and another process created the next generation.
       writeFileSync(join(`${file}.locks`, "1"), "another-process-token");
       return { ok: true, value: { mine: true } };
@@ -62,7 +62,7 @@ describe("state files", () => {
     mkdirSync(`${file}.locks`);
     writeFileSync(join(`${file}.locks`, "7"), "a-dead-process-token");
     age(join(`${file}.locks`, "7"));
-    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: { done: true } }))).ok, true);
+    assert.equal((await updateStateFile(file, () => ({ ok: true, value: { done: true } }))).ok, true);
     assert.deepEqual(readdirSync(`${file}.locks`), ["8"]);
   });
 
@@ -74,13 +74,13 @@ describe("state files", () => {
     age(join(locks, "3"));
     let changes = 0;
     let breaking = true;
-    const update = updateJsonFile(
+    const update = updateStateFile(
       file,
       () => {
         changes++;
         return { ok: true, value: { after: "the other process" } };
       },
-      false,
+      undefined,
       {
         freeFound(generation) {
           // The race: the other process breaks the same stale lock and takes the next generation first.
@@ -102,23 +102,26 @@ describe("state files", () => {
     const file = join(dir(), "state.json");
     mkdirSync(join(`${file}.locks`, "2"), { recursive: true });
     age(join(`${file}.locks`, "2"));
-    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: { after: "a broken lock" } }))).ok, true);
+    assert.equal((await updateStateFile(file, () => ({ ok: true, value: { after: "a broken lock" } }))).ok, true);
   });
 
   it("settles with a problem when the change throws, and releases the lock", async () => {
     const file = join(dir(), "state.json");
-    const failed = await updateJsonFile(file, () => {
+    const failed = await updateStateFile(file, () => {
       throw new Error("a bug in the change");
     });
     assert.deepEqual(failed, { ok: false, problem: `${file} was not updated (a bug in the change)` });
-    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: {} }))).ok, true, "the lock was let go");
+    assert.equal((await updateStateFile(file, () => ({ ok: true, value: {} }))).ok, true, "the lock was let go");
   });
 
   it("leaves a file that is not JSON alone, unless told it is a cache to rebuild", async () => {
     const file = join(dir(), "state.json");
     writeFileSync(file, "{");
-    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: { rebuilt: true } }))).ok, false);
-    assert.equal((await updateJsonFile(file, () => ({ ok: true, value: { rebuilt: true } }), true)).ok, true);
+    assert.equal((await updateStateFile(file, () => ({ ok: true, value: { rebuilt: true } }))).ok, false);
+    assert.equal(
+      (await updateStateFile(file, () => ({ ok: true, value: { rebuilt: true } }), { ...JSON_FILE, rebuildsBroken: true })).ok,
+      true,
+    );
     assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { rebuilt: true });
   });
 });

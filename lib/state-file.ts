@@ -46,8 +46,26 @@ const LOCK_WAIT_MS = 10_000;
 /** What a lock generation says once its holder is done. */
 const RELEASED = "released";
 
-/** A file's parsed JSON, `undefined` when there is no file, or why it cannot be read. */
-export function readJsonFile(file: string): Result<unknown> {
+/** How a state file's text becomes its content and back. */
+export interface FileFormat {
+  /** What lines call a file this format cannot read, e.g. "valid JSON". */
+  name: string;
+  /** The content of a file's text; throws when it is not one. */
+  parse(text: string): unknown;
+  format(content: unknown): string;
+  /** A file it cannot read is a cache to rebuild, not a person's to mend. */
+  rebuildsBroken?: boolean;
+}
+
+/** JSON as people read it: the learned rules, which `/litellm` points to. */
+export const JSON_FILE: FileFormat = {
+  name: "valid JSON",
+  parse: (text) => JSON.parse(text),
+  format: (content) => `${JSON.stringify(content, null, 2)}\n`,
+};
+
+/** A file's content, `undefined` when there is no file, or why it cannot be read. */
+export function readStateFile(file: string, format: FileFormat = JSON_FILE): Result<unknown> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -56,9 +74,9 @@ export function readJsonFile(file: string): Result<unknown> {
     return { ok: false, problem: `${file} cannot be read (${(error as { code?: string }).code ?? String(error)})` };
   }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: format.parse(text) };
   } catch {
-    return { ok: false, problem: `${file} is not valid JSON` };
+    return { ok: false, problem: `${file} is not ${format.name}` };
   }
 }
 
@@ -166,18 +184,18 @@ function tryLock(file: string, observer: LockObserver = {}): (() => void) | "bus
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Re-reads a JSON file and writes back what `change` makes of it, under the lock. `change` sees
- * the file as it is now (`undefined` when there is none) and returns the new content, or a problem
- * to leave the file as it is (one from a newer version, one it does not understand). A file that
- * is not JSON is left alone too, unless `replaceBroken` says it is a cache worth rebuilding.
+ * Re-reads a file and writes back what `change` makes of it, under the lock. `change` sees the
+ * file as it is now (`undefined` when there is none) and returns the new content, or a problem to
+ * leave the file as it is (one from a newer version, one it does not understand). A file the
+ * format cannot read is left alone too, unless the format says it is a cache to rebuild.
  *
  * With the lock free, the file is written and the result returned at once; with it held, a promise
  * of the result settles once the lock was had, or given up on.
  */
-export function updateJsonFile<T>(
+export function updateStateFile<T>(
   file: string,
   change: (current: unknown) => Result<T>,
-  replaceBroken = false,
+  format: FileFormat = JSON_FILE,
   observer?: LockObserver,
 ): Result<T> | Promise<Result<T>> {
   const deadline = Date.now() + LOCK_WAIT_MS;
@@ -194,11 +212,11 @@ export function updateJsonFile<T>(
         : "busy";
     }
     try {
-      const current = readJsonFile(file);
-      if (!current.ok && !(replaceBroken && existsSync(file))) return current;
+      const current = readStateFile(file, format);
+      if (!current.ok && !(format.rebuildsBroken && existsSync(file))) return current;
       const next = change(current.ok ? current.value : undefined);
       if (!next.ok) return next;
-      const written = writeFileAtomically(file, `${JSON.stringify(next.value, null, 2)}\n`);
+      const written = writeFileAtomically(file, format.format(next.value));
       return written.ok ? next : written;
     } catch (error) {
       // Settled, never rejected: a save nobody awaits must not end pi with an unhandled rejection.

@@ -1,81 +1,93 @@
 /**
  * The discovered catalog on disk, so a warm start registers models without waiting for the proxy.
- * One file per proxy URL and key, named by a hash of both: the key itself is never written.
+ * One file per proxy URL and key, named by a hash of both: the key itself is never written. Beside
+ * the catalog it keeps the models built from it for pi, so a warm start registers them as they are.
  *
- * Nothing in the file is trusted: a catalog that does not validate field by field is not served,
- * and the next discovery writes over it. A file from a newer version is left alone. Routes the
- * proxy does not serve are merged with what other pi processes found, not overwritten.
+ * A file is served only whole and as this version wrote it: a header line (its version, proxy, a
+ * hash of the key, the digest of the rest), then the body, whose catalog entries are parsed only
+ * when something reads them. A truncated, corrupted or hand-edited
+ * body fails its digest and is not served, and the next discovery writes over it; a file from a
+ * newer version is left alone. The digest costs one hash over the text, where checking thousands
+ * of models field by field cost more than the rest of a warm start (the README's benchmark). It
+ * is integrity, not authentication: whoever can write pi's agent directory can write its settings.
+ * Routes the proxy does not serve are merged with what other pi processes found, not overwritten.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { isLimit } from "../families.ts";
-import { hasControlCharacters } from "../secrets.ts";
-import { readJsonFile, updateJsonFile } from "../state-file.ts";
-import { type Catalog, type ProxyModelInfo, WIRE_APIS, type WireApi } from "../types.ts";
+import type { FileFormat } from "../state-file.ts";
+import { readStateFile, updateStateFile } from "../state-file.ts";
+import type { Catalog, CatalogEntry } from "../types.ts";
+import type { BuiltModels } from "./models.ts";
 
 /** The file format this version writes. */
-const VERSION = 1;
+const VERSION = 2;
 
-interface CacheFile {
-  version: typeof VERSION;
+/** The header line: whose catalog the file holds, and the digest of the body below it. */
+interface CacheHeader {
+  version: number;
   proxy: string;
   /** A hash of the key, so a cache never serves another key's catalog. */
   keyHash: string;
-  catalog: Catalog;
+  digest: string;
 }
+
+/** What a cache holds: the catalog, and the models built from it (absent when they were not kept). */
+export interface CachedCatalog {
+  catalog: Catalog;
+  built?: BuiltModels;
+}
+
+/** A file as read: its header, and its body when the digest vouches for it. */
+interface CacheText {
+  header: CacheHeader;
+  body?: CachedCatalog;
+}
+
+/** The body's first line: the catalog but its models, and the models built from it. */
+type CacheSummary = Omit<Catalog, "models"> & { built?: BuiltModels };
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-type Check = (value: unknown) => boolean;
-const isString: Check = (value) => typeof value === "string";
-const isBoolean: Check = (value) => typeof value === "boolean";
-const isStrings: Check = (value) => Array.isArray(value) && value.every(isString);
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-const isPrice: Check = (value) => typeof value === "number" && Number.isFinite(value) && value >= 0;
 
-/** Every field a cached model's metadata may have, and what it must be. */
-const INFO_FIELDS: Readonly<Record<keyof ProxyModelInfo, Check>> = {
-  contextWindow: (value) => isLimit("contextWindow", value),
-  maxTokens: (value) => isLimit("maxTokens", value),
-  vision: isBoolean,
-  reasoning: isBoolean,
-  promptCaching: isBoolean,
-  cost: (value) =>
-    isRecord(value) &&
-    Object.entries(value).every(([field, price]) => ["input", "output", "cacheRead", "cacheWrite"].includes(field) && isPrice(price)),
-  backend: isString,
-  upstreamModel: isString,
-  supportedParams: isStrings,
-  reasoningEfforts: isStrings,
-  responsesOnly: isBoolean,
-  ignoredLimits: isStrings,
+/** A catalog whose entries are parsed when first read: a warm start that registers the built models never reads them. */
+function catalogOf(summary: Omit<Catalog, "models">, entriesText: string): Catalog {
+  let entries: CatalogEntry[] | undefined;
+  return Object.defineProperty({ ...summary }, "models", {
+    enumerable: true,
+    get: () => entries ??= JSON.parse(entriesText) as CatalogEntry[],
+  }) as Catalog;
+}
+
+/**
+ * Three lines: the header; the catalog's summary with the built models; the catalog's entries.
+ * The body is taken only when its digest matches and its version is this one.
+ */
+const CACHE_FORMAT: FileFormat = {
+  name: "a catalog cache this version wrote",
+  rebuildsBroken: true,
+  parse(text): CacheText {
+    const headerEnd = text.indexOf("\n");
+    const header = JSON.parse(headerEnd === -1 ? text : text.slice(0, headerEnd)) as CacheHeader;
+    if (!isRecord(header) || typeof header.version !== "number") throw new Error("no header");
+    if (header.version !== VERSION) return { header };
+    const body = text.slice(headerEnd + 1);
+    if (header.digest !== sha256(body)) throw new Error("the digest does not match");
+    const summaryEnd = body.indexOf("\n");
+    const { built, ...summary } = JSON.parse(body.slice(0, summaryEnd)) as CacheSummary;
+    const catalog = catalogOf(summary, body.slice(summaryEnd + 1));
+    return { header, body: built ? { catalog, built } : { catalog } };
+  },
+  format(content) {
+    const { header, body } = content as { header: Omit<CacheHeader, "digest">; body: CachedCatalog };
+    const { models, ...summary } = body.catalog;
+    const text = `${JSON.stringify({ ...summary, ...(body.built ? { built: body.built } : {}) })}\n${JSON.stringify(models)}\n`;
+    return `${JSON.stringify({ ...header, digest: sha256(text) })}\n${text}`;
+  },
 };
-
-function isInfo(value: unknown): boolean {
-  return isRecord(value) &&
-    Object.entries(value).every(([field, fieldValue]) =>
-      Object.hasOwn(INFO_FIELDS, field) && INFO_FIELDS[field as keyof ProxyModelInfo](fieldValue)
-    );
-}
-
-const isRoutes = (value: unknown): value is WireApi[] =>
-  Array.isArray(value) && value.every((api) => (WIRE_APIS as readonly unknown[]).includes(api));
-
-/** Whether a cached catalog is one discovery could have produced. */
-function isCatalog(value: unknown): value is Catalog {
-  if (!isRecord(value)) return false;
-  return (value.source === "model/info" || value.source === "models") &&
-    typeof value.fetchedAt === "number" &&
-    Array.isArray(value.models) && value.models.length > 0 &&
-    value.models.every((entry) =>
-      isRecord(entry) && typeof entry.id === "string" && entry.id !== "" && !hasControlCharacters(entry.id) &&
-      (entry.info === undefined || isInfo(entry.info))
-    ) &&
-    (value.unservedRoutes === undefined || isRoutes(value.unservedRoutes));
-}
 
 /** How a write treats the routes already stored: merged with this catalog's, or replaced by them. */
 export type RouteWrite = "merge" | "replace";
@@ -97,40 +109,41 @@ export class CatalogCache {
     this.file = dir === undefined ? undefined : join(dir, `catalog-${sha256(`${proxy}\n${this.#keyHash}`).slice(0, 24)}.json`);
   }
 
-  /** The catalog in a file's content, if it is this proxy's and key's and validates. */
-  #catalogIn(content: unknown): Catalog | undefined {
-    if (!isRecord(content) || content.version !== VERSION || content.proxy !== this.#proxy || content.keyHash !== this.#keyHash) {
-      return undefined;
-    }
-    return isCatalog(content.catalog) ? content.catalog : undefined;
+  /** What a file's content holds for this proxy and key, if it is this version's. */
+  #cachedIn(content: unknown): CachedCatalog | undefined {
+    const { header, body } = (content ?? {}) as Partial<CacheText>;
+    return header && header.proxy === this.#proxy && header.keyHash === this.#keyHash ? body : undefined;
   }
 
-  /** The cached catalog, or `undefined` when there is none or it cannot be trusted. */
-  read(): Catalog | undefined {
+  /** The cached catalog and its built models, or `undefined` when there is none or it is not whole. */
+  read(): CachedCatalog | undefined {
     if (this.file === undefined) return undefined;
-    const content = readJsonFile(this.file);
-    return content.ok ? this.#catalogIn(content.value) : undefined;
+    const content = readStateFile(this.file, CACHE_FORMAT);
+    return content.ok ? this.#cachedIn(content.value) : undefined;
   }
 
   /**
-   * Stores a catalog. Unserved routes merge with those already stored (another pi process may have
-   * found one) unless `routes` is `"replace"` (they were forgotten). A cache that cannot be written
-   * is only a slower next start. Written at once unless another pi process holds the file's lock;
-   * the promise, when there is one, settles once it is written or given up on.
+   * Stores a catalog, with the models built from it when given. Unserved routes merge with those
+   * already stored (another pi process may have found one) unless `routes` is `"replace"` (they
+   * were forgotten); built models are kept only when the merge changed nothing they were built
+   * for. A cache that cannot be written is only a slower next start. Written at once unless
+   * another pi process holds the file's lock; the promise, when there is one, settles once it is
+   * written or given up on.
    */
-  write(catalog: Catalog, routes: RouteWrite = "merge"): Promise<unknown> | undefined {
+  write(catalog: Catalog, routes: RouteWrite = "merge", built?: BuiltModels): Promise<unknown> | undefined {
     if (this.file === undefined || catalog.models.length === 0) return undefined;
-    const written = updateJsonFile(this.file, (current) => {
-      if (isRecord(current) && typeof current.version === "number" && current.version > VERSION) {
-        return { ok: false, problem: "written by a newer version; left as it is" };
-      }
-      const stored = routes === "merge" ? this.#catalogIn(current)?.unservedRoutes ?? [] : [];
-      const unserved = [...new Set([...stored, ...catalog.unservedRoutes ?? []])];
+    const written = updateStateFile(this.file, (current) => {
+      const header = (current as Partial<CacheText> | undefined)?.header;
+      if (header && header.version > VERSION) return { ok: false, problem: "written by a newer version; left as it is" };
+      const own = catalog.unservedRoutes ?? [];
+      const stored = routes === "merge" ? this.#cachedIn(current)?.catalog.unservedRoutes ?? [] : [];
+      const unserved = [...new Set([...own, ...stored])];
       const { unservedRoutes: _routes, ...rest } = catalog;
       const merged: Catalog = unserved.length > 0 ? { ...rest, unservedRoutes: unserved } : rest;
-      const content: CacheFile = { version: VERSION, proxy: this.#proxy, keyHash: this.#keyHash, catalog: merged };
-      return { ok: true, value: content };
-    }, true);
+      const keep = built && unserved.length === new Set(own).size;
+      const body: CachedCatalog = keep ? { catalog: merged, built } : { catalog: merged };
+      return { ok: true, value: { header: { version: VERSION, proxy: this.#proxy, keyHash: this.#keyHash }, body } };
+    }, CACHE_FORMAT);
     return written instanceof Promise ? written : undefined;
   }
 }

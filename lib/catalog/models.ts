@@ -6,6 +6,8 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { isHidden, type ModelLookup, modelSettings } from "../config/model-settings.ts";
 import type { ModelSettings } from "../config/settings.ts";
 import { type Backend, type Family, type FamilyRow, identify, NON_OPENAI_FAMILIES, normalizeModelId } from "../families.ts";
@@ -25,14 +27,15 @@ export interface ModelProfile {
   settings: ModelSettings;
   backend: Backend;
   wireApi: WireApi;
-  /** Fields the policy removes from every request, each with the reason. */
-  drop: DropList;
+  /** Fields the policy removes from every request, each with the reason (worked out when first read). */
+  readonly drop: DropList;
 }
 
-/** pi model definitions plus the profile of each, by model id. */
-export interface ProviderModels {
+/** The models built from a catalog for pi, under the fingerprint of what they were built with. */
+export interface BuiltModels {
+  /** See {@link buildFingerprint}; models built under another one are built again. */
+  fingerprint: string;
   models: ProviderModelConfig[];
-  profiles: ReadonlyMap<string, ModelProfile>;
   /** Settings that cannot take effect on a model, one line each. */
   notes: string[];
 }
@@ -85,12 +88,30 @@ export function profileOf(
   const { traits, backend, wireApi: familyWireApi } = identify(entry.id, entry.info);
   const family = traits.family;
   const wireApi = routeFor(settings.wireApi ?? familyWireApi, unserved);
+  let drop: DropList | undefined;
+  return {
+    id: entry.id,
+    family,
+    traits,
+    settings,
+    backend,
+    wireApi,
+    // Read per request, not at registration: a warm start of thousands of models registers them without it.
+    get drop() {
+      return drop ??= dropList(entry, { family, backend, wireApi, settings });
+    },
+  };
+}
+
+/** The fields the policy drops for a model, each with its reason: the backend's rules, the proxy's list, the user's. */
+function dropList(entry: CatalogEntry, profile: Pick<ModelProfile, "family" | "backend" | "wireApi" | "settings">): DropList {
+  const { family, backend, wireApi, settings } = profile;
   const drop = new Map(rejectedFields({ id: normalizeModelId(entry.id), family, backend, wireApi }));
   for (const field of unsupportedFields(entry.info?.supportedParams ?? GATED_ALL, wireApi)) {
     if (!drop.has(field)) drop.set(field, "The proxy does not list it in this model's supported_openai_params");
   }
   for (const field of settings.dropFields ?? []) if (!drop.has(field)) drop.set(field, "Configured in pi's settings (litellm.models)");
-  return { id: entry.id, family, traits, settings, backend, wireApi, drop };
+  return drop;
 }
 
 /**
@@ -135,13 +156,13 @@ function toProviderModel(entry: CatalogEntry, profile: ModelProfile, api: string
 }
 
 /**
- * Builds every model of a catalog for registration.
+ * Builds every model of a catalog for registration; the stream reads each model's profile later,
+ * from {@link profileOf}.
  *
  * @example
  * ```ts
- * const { models, profiles } = buildModels([{ id: "gpt-5" }], { modelOverrides: [], hide: [] }, "litellm");
+ * const { models } = buildModels([{ id: "gpt-5" }], { modelOverrides: [], hide: [] }, "litellm");
  * models[0]?.contextWindow; // 272000
- * profiles.get("gpt-5")?.wireApi; // "openai-responses"
  * ```
  */
 export function buildModels(
@@ -149,15 +170,36 @@ export function buildModels(
   config: ModelLookup,
   api: string,
   unserved: ReadonlySet<WireApi> = NONE,
-): ProviderModels {
+): BuiltModels {
   const models: ProviderModelConfig[] = [];
-  const profiles = new Map<string, ModelProfile>();
   const notes: string[] = [];
   for (const entry of entries) {
     if (isHidden(config, entry.id)) continue;
-    const profile = profileOf(entry, config, unserved);
-    profiles.set(entry.id, profile);
-    models.push(toProviderModel(entry, profile, api, notes));
+    models.push(toProviderModel(entry, profileOf(entry, config, unserved), api, notes));
   }
-  return { models, profiles, notes };
+  return { fingerprint: buildFingerprint(config, api, unserved), models, notes };
+}
+
+/**
+ * The extension's version: models a cache kept from another version are built again, since its
+ * tables (families, limits, thinking levels) may have changed. `undefined` where its package file
+ * cannot be read, and then nothing built is reused.
+ */
+const EXTENSION_VERSION: string | undefined = (() => {
+  try {
+    const version = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown }).version;
+    return typeof version === "string" ? version : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * What the models built from a catalog depend on besides the catalog: this version of the
+ * extension, the api id, the user's model settings, and the routes the proxy does not serve.
+ * Equal fingerprints, equal models; a random one where the version is unknown, so nothing is reused.
+ */
+export function buildFingerprint(config: ModelLookup, api: string, unserved: ReadonlySet<WireApi> = NONE): string {
+  const inputs = [EXTENSION_VERSION ?? crypto.randomUUID(), api, config.modelOverrides, config.hide, [...unserved].sort()];
+  return createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 32);
 }

@@ -92,7 +92,10 @@ export class CatalogRefresh {
     const { catalog, cache } = this.owner;
     try {
       const result = await discover(this.owner.requestConfig(), this.owner.fetch);
-      if (result.ok) cache.write(catalog.withRoutes(result.value));
+      if (result.ok) {
+        const fresh = catalog.withRoutes(result.value);
+        cache.write(fresh, "merge", catalog.build(fresh));
+      }
       this.#background = result.ok
         ? { state: "done", models: result.value.models.length }
         : { state: "failed", problem: result.problem.message };
@@ -123,7 +126,7 @@ export class CatalogRefresh {
     const adopted = catalog.adopt(fresh, false);
     if (!adopted.ok) throw new Error(adopted.problem);
     catalog.problem = undefined;
-    cache.write(fresh);
+    cache.write(fresh, "merge", catalog.built);
     return adopted.value;
   }
 

@@ -8,21 +8,23 @@
  */
 
 import type { LiteLLMConfig } from "../config/config.ts";
-import { buildModels, type ModelProfile, profileOf } from "../catalog/models.ts";
+import { buildFingerprint, buildModels, type BuiltModels, type ModelProfile, profileOf } from "../catalog/models.ts";
 import type { ModelRef, ProviderModelConfig } from "../pi.ts";
 import { printable } from "../secrets.ts";
 import type { StreamProfile } from "../requests/stream.ts";
-import type { Catalog, Result, WireApi } from "../types.ts";
+import type { Catalog, CatalogEntry, Result, WireApi } from "../types.ts";
 
 /** The catalog a provider registered, and what it knows about the proxy's routes. */
 export class ProviderCatalog {
   #catalog: Catalog | undefined;
   #fromCache = false;
-  #profiles: ReadonlyMap<string, ModelProfile> = new Map();
+  #built: BuiltModels | undefined;
+  /** The registered models' ids, entries and profiles, worked out when a request or a notice first asks. */
+  #ids: Set<string> | undefined;
+  #entries: Map<string, CatalogEntry> | undefined;
+  readonly #profiles = new Map<string, ModelProfile>();
   /** Routes this proxy answered 404 for, remembered with the catalog so the next start skips them. */
   readonly #unserved = new Set<WireApi>();
-  /** Settings that cannot take effect on the registered models, said once at start. */
-  #notes: string[] = [];
   /** Why the last discovery gave nothing, for `/litellm`. */
   problem: string | undefined;
 
@@ -39,9 +41,14 @@ export class ProviderCatalog {
     return this.#fromCache;
   }
 
+  /** The models registered, as the cache keeps them for the next start. */
+  get built(): BuiltModels | undefined {
+    return this.#built;
+  }
+
   /** Settings that cannot take effect on the registered models. */
   get notes(): readonly string[] {
-    return this.#notes;
+    return this.#built?.notes ?? [];
   }
 
   /** Wire APIs whose route this proxy does not serve; their models use the route's fallback. */
@@ -50,20 +57,44 @@ export class ProviderCatalog {
   }
 
   /**
-   * Makes a catalog this provider's: its models built for pi, its profiles the stream's; or why it
-   * has none (and then nothing changes).
+   * The models of a catalog built for pi, without adopting them: the ones a cache kept when they
+   * were built with what builds them now, else built afresh.
    */
-  adopt(catalog: Catalog, fromCache: boolean): Result<ProviderModelConfig[]> {
-    for (const wireApi of catalog.unservedRoutes ?? []) this.#unserved.add(wireApi);
-    const { models, profiles, notes } = buildModels(catalog.models, this.config, this.api, this.#unserved);
-    this.#notes = notes;
-    if (models.length === 0) {
+  build(catalog: Catalog, kept?: BuiltModels): BuiltModels {
+    const unserved = new Set([...this.#unserved, ...catalog.unservedRoutes ?? []]);
+    if (kept && kept.fingerprint === buildFingerprint(this.config, this.api, unserved)) return kept;
+    return buildModels(catalog.models, this.config, this.api, unserved);
+  }
+
+  /**
+   * Makes a catalog this provider's, with the models a cache kept for it if they still apply; or
+   * why it has none (and then nothing changes).
+   */
+  adopt(catalog: Catalog, fromCache: boolean, kept?: BuiltModels): Result<ProviderModelConfig[]> {
+    const built = this.build(catalog, kept);
+    if (built.models.length === 0) {
       return { ok: false, problem: `LiteLLM at ${this.config.baseUrl} lists no chat models for this key; check the key's model access` };
     }
+    for (const wireApi of catalog.unservedRoutes ?? []) this.#unserved.add(wireApi);
     this.#catalog = catalog;
     this.#fromCache = fromCache;
-    this.#profiles = profiles;
-    return { ok: true, value: models };
+    this.#built = built;
+    this.#ids = undefined;
+    this.#entries = undefined;
+    this.#profiles.clear();
+    return { ok: true, value: built.models };
+  }
+
+  /** The ids of the registered models. */
+  get #registered(): Set<string> {
+    return this.#ids ??= new Set(this.#built?.models.map((model) => model.id));
+  }
+
+  /** The registered models' catalog entries, by id. */
+  get #registeredEntries(): Map<string, CatalogEntry> {
+    return this.#entries ??= new Map(
+      (this.#catalog?.models ?? []).filter((entry) => this.#registered.has(entry.id)).map((entry) => [entry.id, entry]),
+    );
   }
 
   /** A discovered catalog with what this process knows about the proxy's routes. */
@@ -89,7 +120,11 @@ export class ProviderCatalog {
 
   /** The profile the stream reads for a model: the registered one, or the family's for an id it does not list. */
   profileOf(model: { id: string }): StreamProfile {
-    return this.#profiles.get(model.id) ?? profileOf({ id: model.id }, this.config, this.#unserved);
+    const entry = this.#registeredEntries.get(model.id);
+    if (!entry) return profileOf({ id: model.id }, this.config, this.#unserved);
+    let profile = this.#profiles.get(model.id);
+    if (!profile) this.#profiles.set(model.id, profile = profileOf(entry, this.config, this.#unserved));
+    return profile;
   }
 
   /**
@@ -101,7 +136,7 @@ export class ProviderCatalog {
     const catalog = this.#catalog;
     const name = this.config.providerName;
     if (!catalog) return undefined;
-    const unlisted = (ref: ModelRef | undefined): ref is ModelRef => ref?.provider === name && !this.#profiles.has(ref.id);
+    const unlisted = (ref: ModelRef | undefined): ref is ModelRef => ref?.provider === name && !this.#registered.has(ref.id);
     const listed = (id: string) => catalog.models.some((model) => model.id === id);
     /** Why a model is not offered: the proxy dropped it, or the user's settings hide it. */
     const why = (id: string) => (listed(id) ? "your hideModels setting hides" : "LiteLLM no longer lists for this key");

@@ -77,7 +77,7 @@ describe("LiteLLMProvider", () => {
     assert.deepEqual(registered, [{ name: "litellm", models: ["gpt-5", "claude-haiku-4-5"] }]);
     assert.equal(provider.models.fromCache, false);
     assert.equal(provider.refreshes.background, undefined);
-    assert.deepEqual(provider.cache.read()?.models.map((model) => model.id), ["gpt-5", "claude-haiku-4-5"]);
+    assert.deepEqual(provider.cache.read()?.catalog.models.map((model) => model.id), ["gpt-5", "claude-haiku-4-5"]);
   });
 
   it("warm start: registers the cached catalog at once and, when a session starts, refreshes the cache", async () => {
@@ -90,7 +90,7 @@ describe("LiteLLMProvider", () => {
     warm.sessionStarted({ hasUI: false, ui: { notify() {} } }, () => {});
     await settled(warm.refreshes.backgroundRun);
     assert.deepEqual(warm.refreshes.background, { state: "done", models: 2 });
-    assert.deepEqual(warm.cache.read()?.models.map((model) => model.id), ["gpt-5", "gpt-5-mini"]);
+    assert.deepEqual(warm.cache.read()?.catalog.models.map((model) => model.id), ["gpt-5", "gpt-5-mini"]);
     const next = make();
     await next.start();
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5", "gpt-5-mini"], "the refresh applies at the next start");
@@ -103,7 +103,7 @@ describe("LiteLLMProvider", () => {
     await warm.start();
     assert.equal(warm.refreshes.backgroundRun, undefined, "no refresh is started before a session");
     assert.deepEqual(warm.refreshes.background, { state: "scheduled" });
-    warm.cache.write({ ...warm.cache.read()!, fetchedAt: Date.now() - 60_001 });
+    warm.cache.write({ ...warm.cache.read()!.catalog, fetchedAt: Date.now() - 60_001 });
     const old = make(60_000);
     await old.start();
     await settled(old.refreshes.backgroundRun);
@@ -306,7 +306,7 @@ describe("pi's own refresh (refreshModels, pi ≥ 0.87)", () => {
     assert.deepEqual(live.map((model) => model.id), ["gpt-5", "o3"]);
     assert.equal(registrations.length, 1, "pi replaces the models itself");
     assert.deepEqual(provider.models.current?.models.map((model) => model.id), ["gpt-5", "o3"]);
-    assert.deepEqual(provider.cache.read()?.models.map((model) => model.id), ["gpt-5", "o3"]);
+    assert.deepEqual(provider.cache.read()?.catalog.models.map((model) => model.id), ["gpt-5", "o3"]);
   });
 
   it("a refresh the proxy refuses throws its line, so pi keeps the models it has", async () => {

@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import { CatalogCache, type RouteWrite } from "../catalog/catalog-cache.ts";
+import type { BuiltModels } from "../catalog/models.ts";
 import { discover } from "../catalog/discovery.ts";
 import type { LiteLLMConfig } from "../config/config.ts";
 import {
@@ -158,8 +159,8 @@ export class LiteLLMProvider {
     const cached = this.cache.read();
     if (cached) {
       this.refreshes.schedule();
-      const registered = this.#register(cached, true);
-      if (Date.now() - cached.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.refreshes.recheck();
+      const registered = this.#register(cached.catalog, true, cached.built);
+      if (Date.now() - cached.catalog.fetchedAt > (this.options.recheckAfterMs ?? CACHE_RECHECK_MS)) this.refreshes.recheck();
       if (!registered.ok) problems.push(registered.problem);
     } else if (!this.#online) {
       problems.push(
@@ -210,7 +211,7 @@ export class LiteLLMProvider {
     const catalog = this.models.current;
     if (!catalog) return;
     this.#register(catalog, false);
-    this.cache.write(catalog);
+    this.cache.write(catalog, "merge", this.models.built);
   }
 
   /** The tools the proxy's MCP gateway serves, read when `/litellm mcp` asks. */
@@ -256,13 +257,13 @@ export class LiteLLMProvider {
   /** The same models under what is now known of the proxy's routes, for this session and the next start. */
   #reregister(catalog: Catalog, routes: RouteWrite = "merge"): void {
     this.#register(catalog, this.models.fromCache);
-    this.cache.write(catalog, routes);
+    this.cache.write(catalog, routes, this.models.built);
   }
 
   /** Registers a catalog's models with pi; gives how many, or why there are none. */
-  #register(catalog: Catalog, fromCache: boolean): Result<number> {
+  #register(catalog: Catalog, fromCache: boolean, kept?: BuiltModels): Result<number> {
     if (this.#retired) return { ok: false, problem: `${this.config.providerName} was replaced` };
-    const adopted = this.models.adopt(catalog, fromCache);
+    const adopted = this.models.adopt(catalog, fromCache, kept);
     if (!adopted.ok) return adopted;
     const registered = registerProvider(this.pi, this.config.providerName, {
       name: "LiteLLM",

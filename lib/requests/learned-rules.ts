@@ -12,7 +12,7 @@
  */
 
 import { type FieldPath, isDroppable } from "./policy.ts";
-import { readJsonFile, updateJsonFile } from "../state-file.ts";
+import { readStateFile, updateStateFile } from "../state-file.ts";
 import { type Result, WIRE_APIS, type WireApi } from "../types.ts";
 
 /** One learned rule. */
@@ -80,7 +80,7 @@ export class LearnedRules {
    */
   constructor(readonly file: string | undefined, readonly proxy: string) {
     if (file === undefined) return;
-    const read = readJsonFile(file);
+    const read = readStateFile(file);
     const content = read.ok ? understood(read.value, file) : read;
     if (content.ok) this.#rules = this.#applicable(content.value.proxies[proxy]);
     else this.#problem = `LiteLLM: ${content.problem}; rules learned now apply to this session only`;
@@ -154,7 +154,7 @@ export class LearnedRules {
    */
   #write(file: string): Promise<void> | undefined {
     let written: LearnedRule[] = [];
-    const saved = updateJsonFile(file, (current) => {
+    const saved = updateStateFile(file, (current) => {
       const content = understood(current, file);
       if (!content.ok) return content;
       const stored: unknown[] = Array.isArray(content.value.proxies[this.proxy]) ? content.value.proxies[this.proxy]! : [];
