@@ -148,6 +148,30 @@ export function cliSuite(): ConformanceSuite {
         },
       },
       {
+        name: "a warm pi --list-models loads none of the request-time modules (pi's loader says what it loads); pi -p loads them",
+        async run() {
+          const agentDir = temporaryDirectory("pi-litellm-modules-");
+          assertCleanRun(await runPi(["--list-models", "litellm"], env(), { agentDir }));
+          // jiti, pi's loader, names every module it loads under JITI_DEBUG.
+          const loaded = (run: CliRun) => new Set((run.stdout + run.stderr).match(/lib\/[\w/-]+\.ts/g));
+          const listed = await runPi(["--list-models", "litellm"], { ...env(), JITI_DEBUG: "1" }, { agentDir });
+          assert.ok(loaded(listed).has("lib/startup.ts"), "pi's loader names the modules it loads");
+          const requestTime = [
+            "lib/requests/stream.ts",
+            "lib/requests/error-kinds.ts",
+            "lib/requests/rejections.ts",
+            "lib/requests/resend.ts",
+          ];
+          assert.deepEqual(requestTime.filter((module) => loaded(listed).has(module)), []);
+          const asked = await runPi(["--no-session", "--provider", "litellm", "--model", "gpt-5", "-p", "Say hello."], {
+            ...env(),
+            JITI_DEBUG: "1",
+          }, { agentDir });
+          assert.match(asked.stdout, /Hello from gpt-5\./);
+          assert.deepEqual(requestTime.filter((module) => !loaded(asked).has(module)), []);
+        },
+      },
+      {
         name: "npm run fake -- --port N serves there and prints the export lines that point a real pi at it",
         async run() {
           const port = await freePort();

@@ -7,12 +7,17 @@
  */
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, watch } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { SimpleStreamOptions } from "../lib/pi.ts";
 import type { FakeLiteLLM, FakeModel } from "./fake-litellm.ts";
 import { startFakeLiteLLM } from "./fake-litellm.ts";
 import { fixtureById, loadFixtures } from "./fixtures.ts";
 import { collect, fieldPaths, type LoadedExtension, loadExtension, plain } from "./harness.ts";
 import { assertNoSecrets } from "./leaks.ts";
+import { PI_NODE } from "./pi-cli.ts";
 import { API_KEY } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
@@ -84,6 +89,65 @@ const MIDSTREAM: FakeModel = {
   fault: { kind: "error-frame", afterChunks: 5, fixture: "databricks-prompt-cache-key" },
 };
 
+/** A model first seen while another pi process holds the rules' lock. */
+const WHILE_LOCKED: LearningCase = {
+  model: { id: "acme-locked", servedBy: "azure-foundry" },
+  fixture: "azure-unrecognized-argument",
+  field: "prompt_cache_key",
+  options: { cacheRetention: "long" },
+};
+
+/**
+ * Another process holding a state file's lock as a pi process does while it writes, through the
+ * same module: it says `held` from inside its update and lets go when a line arrives on stdin.
+ */
+function lockHolder(file: string) {
+  const module = fileURLToPath(new URL("../lib/state-file.ts", import.meta.url));
+  const holder = `const { readSync } = await import("node:fs");
+    const { updateStateFile } = await import(${JSON.stringify(module)});
+    updateStateFile(process.argv.at(-1), () => {
+      process.stdout.write("held\\n");
+      // stdin is a pipe Node may have made non-blocking: wait out EAGAIN until the line comes.
+      for (;;) {
+        try {
+          if (readSync(0, Buffer.alloc(1)) > 0) break;
+        } catch (error) {
+          if (error.code !== "EAGAIN") throw error;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        }
+      }
+      return { ok: false, problem: "only holding the lock" };
+    });`;
+  const child = spawn(PI_NODE, ["--import", "tsx", "--input-type=module", "--eval", holder, file], { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  const held = new Promise<void>((resolve, reject) => {
+    child.stdout.once("data", () => resolve());
+    void exited.then((code) => reject(new Error(`the lock holder exited (${code}) before taking the lock`)));
+  });
+  return { held, exited, running: () => child.exitCode === null, letGo: () => child.stdin.end("\n") };
+}
+
+/** Resolves once `file` satisfies `holds`; rejects after `failAfterMs`, which only a regression reaches. */
+function until(file: string, holds: (text: string) => boolean, failAfterMs: number): Promise<void> {
+  const check = () => {
+    try {
+      return holds(readFileSync(file, "utf8"));
+    } catch {
+      return false;
+    }
+  };
+  return new Promise((resolve, reject) => {
+    if (check()) return resolve();
+    const watcher = watch(join(file, ".."), () => check() && done(resolve));
+    const timer = setTimeout(() => done(() => reject(new Error(`${file} never held what was awaited`))), failAfterMs);
+    function done(settle: () => void) {
+      watcher.close();
+      clearTimeout(timer);
+      settle();
+    }
+  });
+}
+
 /** The fixtures this suite replays. */
 export const LEARNING_FIXTURES: readonly string[] = [...LEARNING_CASES.map((row) => row.fixture), "databricks-prompt-cache-key"];
 
@@ -148,7 +212,10 @@ export function learningSuite(): ConformanceSuite {
     name: "learning rejected fields from the error",
     async before() {
       agentDir = temporaryDirectory("pi-litellm-learning-");
-      fake = await startFakeLiteLLM({ apiKey: API_KEY, models: [...LEARNING_CASES.map((row) => row.model), MIDSTREAM] });
+      fake = await startFakeLiteLLM({
+        apiKey: API_KEY,
+        models: [...LEARNING_CASES.map((row) => row.model), MIDSTREAM, WHILE_LOCKED.model],
+      });
       extension = await loadExtension(env());
       for (const handler of extension.handlers.get("session_start") ?? []) {
         handler({ reason: "startup" }, {
@@ -170,6 +237,26 @@ export function learningSuite(): ConformanceSuite {
             notices[0]!,
             /acme-foundry rejected "prompt_cache_key"; it is no longer sent to that model \(\/litellm forget undoes this\)/,
           );
+        },
+      },
+      {
+        name:
+          "while another pi process holds the rules' lock, the turn is answered through its retry and the rule is written once the lock is let go",
+        async run() {
+          const file = join(agentDir, "litellm", "learned-rules.json");
+          const learned = (text: string) => text.includes(`"${WHILE_LOCKED.model.id}"`);
+          const holder = lockHolder(file);
+          await holder.held;
+          // pi's thread is free meanwhile: the fake LiteLLM, on this thread too, answers the retry.
+          const { outcome, requests } = await send(extension, WHILE_LOCKED);
+          assert.equal(outcome.message.stopReason, "stop", outcome.message.errorMessage);
+          assert.deepEqual(requests.map((request) => request.status), [400, 200]);
+          assert.ok(holder.running(), "the other process still holds the lock");
+          assert.ok(!learned(readFileSync(file, "utf8")), "not written while the lock is held");
+          holder.letGo();
+          assert.equal(await holder.exited, 0);
+          // Written within the lock's next tries (50 ms apart), long before its 10 s give-up.
+          await until(file, learned, 5_000);
         },
       },
       {

@@ -24,6 +24,7 @@ import {
   warn as warnOnStderr,
 } from "./pi.ts";
 import { LiteLLMProvider, type ProviderOptions } from "./provider/provider.ts";
+import { loadStream } from "./requests/stream-loader.ts";
 import { redact } from "./secrets.ts";
 
 export type { ExtensionOptions };
@@ -259,6 +260,8 @@ class Extension {
     try {
       await this.#applyTrust(ctx, notice);
       for (const provider of this.providers) provider.sessionStarted(ctx, this.warn);
+      // Loaded now rather than at load, so the session's first request finds them; one that fails says so at that request.
+      await loadStream().catch(() => {});
     } catch (error) {
       notice(redact(`LiteLLM: the session start went wrong: ${error instanceof Error ? error.message : String(error)}`, this.secrets));
     }

@@ -36,8 +36,8 @@ function setup(models: string[][], config: LiteLLMConfig = CONFIG) {
     return new Response(JSON.stringify({ data: ids.map((id) => ({ id })) }));
   };
   const stateDir = temporaryDirectory("provider-");
-  const make = (recheckAfterMs?: number) =>
-    new LiteLLMProvider(pi, config, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
+  const make = (recheckAfterMs?: number, settings: LiteLLMConfig = config) =>
+    new LiteLLMProvider(pi, settings, { stateDir, fetch: fetchImpl, ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }) });
   return { registered, commands, make };
 }
 
@@ -94,6 +94,20 @@ describe("LiteLLMProvider", () => {
     const next = make();
     await next.start();
     assert.deepEqual(registered.at(-1)?.models, ["gpt-5", "gpt-5-mini"], "the refresh applies at the next start");
+  });
+
+  it("warm start: registers the models the cache kept as they are, and builds them again once the model settings change", async () => {
+    const { registered, make } = setup([["gpt-5"]]);
+    const cold = make();
+    await cold.start();
+    const built = cold.models.built!;
+    // A marker no build would make: registered only if the kept models are taken as they are.
+    const kept = { ...built, models: built.models.map((model) => ({ ...model, id: `${model.id}-as-kept` })) };
+    await cold.cache.write(cold.models.current!, "merge", kept);
+    await make().start();
+    assert.deepEqual(registered.at(-1)?.models, ["gpt-5-as-kept"]);
+    await make(undefined, { ...CONFIG, modelOverrides: [{ pattern: "gpt-5", contextWindow: 100_000 }] }).start();
+    assert.deepEqual(registered.at(-1)?.models, ["gpt-5"], "other model settings, so built again from the catalog");
   });
 
   it("re-checks a fresh cache only when a session starts, so --list-models does not pay for it; an older one at once", async () => {

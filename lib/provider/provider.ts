@@ -24,7 +24,8 @@ import {
 import { LearnedRules } from "../requests/learned-rules.ts";
 import { guardProxy } from "../requests/proxy-fetch.ts";
 import { BUDGET_WARNING_SHARES, type KeyInfo } from "../requests/spend.ts";
-import { createStream, type StreamProfile } from "../requests/stream.ts";
+import type { StreamProfile } from "../requests/stream.ts";
+import { lazyStream } from "../requests/stream-loader.ts";
 import { WIRE_API_TABLE } from "../requests/wire-apis.ts";
 import { printable, redact } from "../secrets.ts";
 import type { Catalog, Result, WireApi } from "../types.ts";
@@ -277,7 +278,7 @@ export class LiteLLMProvider {
       models: adopted.value,
       // pi ≥ 0.87 asks for the live catalog itself (when /model opens); older pis never call it.
       refreshModels: (context) => this.refreshes.live(context),
-      streamSimple: createStream({
+      streamSimple: lazyStream({
         barred: () => this.#barred,
         root: this.config.baseUrl,
         profileOf: (model) => this.models.profileOf(model),
