@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Model } from "../lib/pi.ts";
 import type { FakeModel, Scenario } from "./fake-litellm.ts";
 
 /** The key the fake accepts. Tests scan every output for it. */
@@ -35,4 +36,20 @@ export function manyModels(count: number): FakeModel[] {
     servedBy: "lenient",
     deployments: [{ max_input_tokens: 128000, max_output_tokens: 8192, input_cost_per_token: 1e-6, output_cost_per_token: 2e-6 }],
   }));
+}
+
+/** A model of the `litellm` provider as pi's registry hands it to the stream function, for tests that call it directly. */
+export function piModel(id: string): Model<string> {
+  return {
+    id,
+    name: id,
+    api: "litellm:litellm",
+    provider: "litellm",
+    baseUrl: "http://proxy.test/v1",
+    reasoning: true,
+    input: ["text"],
+    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+    contextWindow: 200_000,
+    maxTokens: 64_000,
+  };
 }

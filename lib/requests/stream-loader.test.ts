@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { profileOf } from "../catalog/models.ts";
-import { createEventStream, emptyAssistantMessage, type Model, type StreamSimple } from "../pi.ts";
+import { createEventStream, emptyAssistantMessage, type StreamSimple } from "../pi.ts";
+import { piModel } from "../../conformance/scenario.ts";
 import { lazyStream, loadStream } from "./stream-loader.ts";
 
-const MODEL: Model<string> = {
-  id: "gpt-5",
-  name: "gpt-5",
-  api: "litellm:litellm",
-  provider: "litellm",
-  baseUrl: "http://proxy.test/v1",
-  reasoning: true,
-  input: ["text"],
-  cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-  contextWindow: 272_000,
-  maxTokens: 128_000,
-};
+const MODEL = piModel("gpt-5");
 
 /** pi-ai's stream for any wire API, answering "Hello." in two deltas, a turn later. */
 const answering = (): StreamSimple => (model) => {

@@ -6,21 +6,7 @@ import { MAX_RESENDS } from "./resend.ts";
 import { filteringHook } from "./policy.ts";
 import { createStream, SESSION_HEADER } from "./stream.ts";
 import type { WireApi } from "../types.ts";
-
-function model(id: string): Model<string> {
-  return {
-    id,
-    name: id,
-    api: "litellm:litellm",
-    provider: "litellm",
-    baseUrl: "http://proxy.test/v1",
-    reasoning: true,
-    input: ["text"],
-    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    contextWindow: 200_000,
-    maxTokens: 64_000,
-  };
-}
+import { piModel } from "../../conformance/scenario.ts";
 
 interface Call {
   api: WireApi;
@@ -46,8 +32,8 @@ describe("createStream()", () => {
       profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
       wireStream: recordingWireStream(calls),
     });
-    stream(model("gpt-5"), CONTEXT, { apiKey: "k" });
-    stream(model("claude-haiku-4-5"), CONTEXT, { apiKey: "k" });
+    stream(piModel("gpt-5"), CONTEXT, { apiKey: "k" });
+    stream(piModel("claude-haiku-4-5"), CONTEXT, { apiKey: "k" });
     assert.deepEqual(calls.map((call) => [call.api, call.model.api, call.model.id]), [
       ["openai-responses", "openai-responses", "gpt-5"],
       ["anthropic-messages", "anthropic-messages", "claude-haiku-4-5"],
@@ -61,8 +47,8 @@ describe("createStream()", () => {
       profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [{ pattern: "*", wireApi: "openai-completions" }] }),
       wireStream: recordingWireStream(calls),
     });
-    stream(model("claude-haiku-4-5"), CONTEXT);
-    stream(model("gpt-4.1"), CONTEXT);
+    stream(piModel("claude-haiku-4-5"), CONTEXT);
+    stream(piModel("gpt-4.1"), CONTEXT);
     const [claude, gpt] = await Promise.all(calls.map((call) => call.options!.onPayload!(COMPLETIONS_PAYLOAD, call.model)));
     assert.deepEqual(claude, { model: "m", messages: [], stream_options: { include_usage: true } });
     assert.deepEqual(gpt, COMPLETIONS_PAYLOAD);
@@ -75,7 +61,7 @@ describe("createStream()", () => {
       extraDrops: (profile) => (profile.id === "my-model" ? ["store"] : []),
       wireStream: recordingWireStream(calls),
     });
-    stream(model("my-model"), CONTEXT);
+    stream(piModel("my-model"), CONTEXT);
     assert.deepEqual(await calls[0]!.options!.onPayload!({ store: false, model: "my-model" }, calls[0]!.model), { model: "my-model" });
   });
 
@@ -85,8 +71,8 @@ describe("createStream()", () => {
       profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
       wireStream: recordingWireStream(calls),
     });
-    stream(model("claude-haiku-4-5"), CONTEXT, { sessionId: "session-42", headers: { "x-team": "a" } });
-    stream(model("claude-haiku-4-5"), CONTEXT, {});
+    stream(piModel("claude-haiku-4-5"), CONTEXT, { sessionId: "session-42", headers: { "x-team": "a" } });
+    stream(piModel("claude-haiku-4-5"), CONTEXT, {});
     assert.deepEqual(calls[0]?.options?.headers, { "x-team": "a", [SESSION_HEADER]: "session-42" });
     assert.deepEqual(calls[1]?.options?.headers, {});
   });
@@ -99,9 +85,9 @@ describe("createStream()", () => {
       wireStream: recordingWireStream(calls),
       keyFor: (fromPi) => (fromPi === "sk-stored-login" ? "sk-env" : fromPi),
     });
-    swapped(model("gpt-5"), CONTEXT, { apiKey: "sk-stored-login" });
-    swapped(model("gpt-5"), CONTEXT, { apiKey: "sk-from-api-key-flag" });
-    createStream({ profileOf: profile, wireStream: recordingWireStream(calls) })(model("gpt-5"), CONTEXT, { apiKey: "sk-pi" });
+    swapped(piModel("gpt-5"), CONTEXT, { apiKey: "sk-stored-login" });
+    swapped(piModel("gpt-5"), CONTEXT, { apiKey: "sk-from-api-key-flag" });
+    createStream({ profileOf: profile, wireStream: recordingWireStream(calls) })(piModel("gpt-5"), CONTEXT, { apiKey: "sk-pi" });
     assert.deepEqual(calls.map((call) => call.options?.apiKey), ["sk-env", "sk-from-api-key-flag", "sk-pi"]);
   });
 
@@ -112,7 +98,7 @@ describe("createStream()", () => {
       profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
       wireStream: recordingWireStream(calls),
     });
-    stream(model("gpt-5"), CONTEXT, { signal: controller.signal, reasoning: "high" });
+    stream(piModel("gpt-5"), CONTEXT, { signal: controller.signal, reasoning: "high" });
     assert.equal(calls[0]?.options?.signal, controller.signal);
     assert.equal(calls[0]?.options?.reasoning, "high");
   });
@@ -125,7 +111,7 @@ describe("createStream()", () => {
       },
     });
     const events = [];
-    for await (const event of stream(model("gpt-5"), CONTEXT)) events.push(event);
+    for await (const event of stream(piModel("gpt-5"), CONTEXT)) events.push(event);
     assert.equal(events.length, 1);
     assert.equal(events[0]?.type, "error");
     assert.equal(events[0]?.type === "error" ? events[0].error.errorMessage : "", "No API key for provider: litellm");
@@ -139,14 +125,14 @@ describe("filteringHook()", () => {
       seen = payload;
       return { ...(payload as object), parallel_tool_calls: true, temperature: 0 };
     });
-    const result = await hook({ model: "m", store: false }, model("m"));
+    const result = await hook({ model: "m", store: false }, piModel("m"));
     assert.deepEqual(seen, { model: "m" });
     assert.deepEqual(result, { model: "m", temperature: 0 });
   });
 
   it("keeps the filtered payload when the caller returns undefined", async () => {
     const hook = filteringHook(["store"], () => undefined);
-    assert.deepEqual(await hook({ model: "m", store: false }, model("m")), { model: "m" });
+    assert.deepEqual(await hook({ model: "m", store: false }, piModel("m")), { model: "m" });
   });
 });
 
@@ -194,7 +180,7 @@ describe("learning from a rejected field", () => {
       learned: (_profile, field) => learned.push(field),
       wireStream: scriptedWireStream([() => "400 Unrecognized request argument supplied: store", () => "ok"], payloads),
     });
-    const { types, message } = await run(stream(model("acme-1"), CONTEXT));
+    const { types, message } = await run(stream(piModel("acme-1"), CONTEXT));
     assert.deepEqual(types, ["start", "text_delta", "done"]);
     assert.equal(message.stopReason, "stop");
     assert.deepEqual(learned, ["store"]);
@@ -211,7 +197,7 @@ describe("learning from a rejected field", () => {
       () => "ok",
     ];
     const { message } = await run(
-      createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) })(model("acme-1"), CONTEXT),
+      createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) })(piModel("acme-1"), CONTEXT),
     );
     assert.equal(message.stopReason, "stop");
     assert.equal(payloads.length, 4);
@@ -228,7 +214,7 @@ describe("learning from a rejected field", () => {
         () => "401 Authentication Error, Invalid proxy server token passed.",
       ], []),
     });
-    const { message } = await run(failing(model("acme-1"), CONTEXT));
+    const { message } = await run(failing(piModel("acme-1"), CONTEXT));
     assert.equal(message.stopReason, "error");
     assert.deepEqual(learned, []);
     const proven: string[] = [];
@@ -241,7 +227,7 @@ describe("learning from a rejected field", () => {
         () => "ok",
       ], []),
     });
-    await run(answering(model("acme-1"), CONTEXT));
+    await run(answering(piModel("acme-1"), CONTEXT));
     assert.deepEqual(proven, ["store", "temperature"]);
   });
 
@@ -251,7 +237,7 @@ describe("learning from a rejected field", () => {
       `400 Unsupported parameter: '${Object.keys(payload as object).find((key) => key !== "model") ?? "x"}'`;
     const script = [never, never, never, never, never];
     const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream(script, payloads) });
-    const { message } = await run(stream({ ...model("acme-1") }, CONTEXT));
+    const { message } = await run(stream({ ...piModel("acme-1") }, CONTEXT));
     assert.equal(message.stopReason, "error");
     assert.equal(payloads.length, 1 + MAX_RESENDS);
   });
@@ -260,7 +246,7 @@ describe("learning from a rejected field", () => {
     const payloads: unknown[] = [];
     const { types, message } = await run(
       createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => "content-then-error"], payloads) })(
-        model("acme-1"),
+        piModel("acme-1"),
         CONTEXT,
       ),
     );
@@ -279,7 +265,7 @@ describe("learning from a rejected field", () => {
     ) {
       const payloads: unknown[] = [];
       const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => error, () => "ok"], payloads) });
-      const { types } = await run(stream(model("acme-1"), CONTEXT, signal ? { signal } : {}));
+      const { types } = await run(stream(piModel("acme-1"), CONTEXT, signal ? { signal } : {}));
       assert.deepEqual(types, ["start", "error"], error);
       assert.equal(payloads.length, 1, error);
     }
@@ -307,7 +293,7 @@ describe("routes and replay rules", () => {
         return scriptedWireStream([() => "ok"], [])()(target, context, options);
       },
     });
-    const { message } = await run(stream(model("claude-haiku-4-5"), CONTEXT));
+    const { message } = await run(stream(piModel("claude-haiku-4-5"), CONTEXT));
     assert.equal(message.stopReason, "stop", message.errorMessage);
     assert.deepEqual(calls, ["anthropic-messages", "openai-completions"]);
     assert.deepEqual(unserved, ["anthropic-messages"]);
@@ -320,8 +306,8 @@ describe("routes and replay rules", () => {
       profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
       wireStream: recordingWireStream(calls),
     });
-    stream(model("claude-haiku-4-5"), CONTEXT, {});
-    stream(model("gpt-5"), CONTEXT, {});
+    stream(piModel("claude-haiku-4-5"), CONTEXT, {});
+    stream(piModel("gpt-5"), CONTEXT, {});
     assert.deepEqual(calls.map((call) => call.model.baseUrl), ["http://proxy.test/litellm", "http://proxy.test/litellm/v1"]);
   });
 
@@ -335,7 +321,7 @@ describe("routes and replay rules", () => {
         return failedStream(target, '404 {"type":"error","error":{"type":"not_found_error","message":"model: claude-9"}}');
       },
     });
-    const { message } = await run(stream(model("claude-haiku-4-5"), CONTEXT));
+    const { message } = await run(stream(piModel("claude-haiku-4-5"), CONTEXT));
     assert.equal(message.stopReason, "error");
     assert.deepEqual(calls, ["anthropic-messages"]);
   });
@@ -349,7 +335,7 @@ describe("routes and replay rules", () => {
         diagnose: async () => cause,
         wireStream: () => (target) => failedStream(target, "Connection error."),
       });
-      const { message } = await run(stream(model("gpt-5"), CONTEXT));
+      const { message } = await run(stream(piModel("gpt-5"), CONTEXT));
       causes.push(message.errorMessage ?? "");
     }
     assert.match(
@@ -370,7 +356,7 @@ describe("routes and replay rules", () => {
         () => "ok",
       ], payloads),
     });
-    const { message } = await run(named(model("acme-1"), CONTEXT));
+    const { message } = await run(named(piModel("acme-1"), CONTEXT));
     assert.equal(payloads.length, 2, "sent again once");
     assert.match(message.errorMessage ?? "", /^LiteLLM: every deployment of acme-1 is cooling down/);
     const unnamed: unknown[] = [];
@@ -378,7 +364,7 @@ describe("routes and replay rules", () => {
       profileOf: (m) => profileOf({ id: m.id }, { modelOverrides: [] }),
       wireStream: scriptedWireStream([() => "429 Rate limit exceeded for api_key: 1a2b. Limit type: requests.", () => "ok"], unnamed),
     });
-    await run(silent(model("acme-1"), CONTEXT));
+    await run(silent(piModel("acme-1"), CONTEXT));
     assert.equal(unnamed.length, 1, "no wait named, nothing sent again");
   });
 
@@ -390,7 +376,7 @@ describe("routes and replay rules", () => {
       // A proxy whose body echoes the key in a kind pi must not resend (a redirect refused, quoted whole).
       wireStream: () => (target) => failedStream(target, `307 redirected to another origin with key=${key}`),
     });
-    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    const { message } = await run(stream(piModel("acme-1"), CONTEXT));
     assert.doesNotMatch(message.errorMessage ?? "", /sk-live|4\u2060?290|abcdef/);
     assert.match(message.errorMessage ?? "", /key=\*\*\*/);
   });
@@ -403,7 +389,7 @@ describe("routes and replay rules", () => {
       learned: (_profile, field) => learned.push(field),
       wireStream: scriptedWireStream([() => ANTHROPIC_REPLAY_400, () => "ok"], payloads),
     });
-    const { message } = await run(stream(model("claude-haiku-4-5"), CONTEXT, { reasoning: "high" }));
+    const { message } = await run(stream(piModel("claude-haiku-4-5"), CONTEXT, { reasoning: "high" }));
     assert.equal(message.stopReason, "error");
     assert.deepEqual(learned, []);
     assert.equal(payloads.length, 1, "sent once");
@@ -433,7 +419,7 @@ describe("forwarding pi-ai's events", () => {
       });
       return inner;
     };
-    const stream = createStream({ profileOf: profileOfModel, wireStream })(model("acme-1"), CONTEXT);
+    const stream = createStream({ profileOf: profileOfModel, wireStream })(piModel("acme-1"), CONTEXT);
     const seen: string[] = [];
     for await (const event of stream) seen.push(event.type === "text_delta" ? event.delta : event.type);
     assert.deepEqual(seen, ["start", "a", "b", "c", "done"]);
@@ -441,7 +427,7 @@ describe("forwarding pi-ai's events", () => {
 
   it("hands pi a stream pi-ai had already ended in an error before it was read", async () => {
     const stream = createStream({ profileOf: profileOfModel, wireStream: () => (target) => failedStream(target, "boom") })(
-      model("acme-1"),
+      piModel("acme-1"),
       CONTEXT,
     );
     const { types, message } = await run(stream);
@@ -458,7 +444,7 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
   it("is sent once more after the wait the backend names, and answered when it clears", async () => {
     const payloads: unknown[] = [];
     const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => BUSY, () => "ok"], payloads) });
-    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    const { message } = await run(stream(piModel("acme-1"), CONTEXT));
     assert.equal(message.stopReason, "stop");
     assert.equal(payloads.length, 2);
   });
@@ -469,7 +455,7 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
       profileOf: profileOfModel,
       wireStream: scriptedWireStream([() => BUSY, () => BUSY, () => "ok"], payloads),
     });
-    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    const { message } = await run(stream(piModel("acme-1"), CONTEXT));
     assert.equal(payloads.length, 2, "never a third");
     assert.equal(
       message.errorMessage?.replaceAll("\u2060", ""),
@@ -481,7 +467,7 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
     const payloads: unknown[] = [];
     const long = BUSY.replace("after 0 seconds", "after 20 seconds");
     const stream = createStream({ profileOf: profileOfModel, wireStream: scriptedWireStream([() => long, () => "ok"], payloads) });
-    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    const { message } = await run(stream(piModel("acme-1"), CONTEXT));
     assert.equal(payloads.length, 1);
     assert.match(message.errorMessage ?? "", /Please retry after 20 seconds/);
   });
@@ -503,7 +489,7 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
         return inner;
       },
     });
-    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    const { message } = await run(stream(piModel("acme-1"), CONTEXT));
     assert.equal(message.errorMessage, `LiteLLM: acme-1's answer broke off: "Overloaded."`);
   });
 
@@ -516,12 +502,12 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
       profileOf: profileOfModel,
       wireStream: scriptedWireStream([() => gone, () => "ok"], payloads),
     });
-    const first = await run(stream(model("acme-1"), CONTEXT));
+    const first = await run(stream(piModel("acme-1"), CONTEXT));
     assert.match(first.message.errorMessage ?? "", /http:\/\/127\.0\.0\.1:5000 no longer serves acme-1/);
-    const again = await run(stream(model("acme-1"), CONTEXT));
+    const again = await run(stream(piModel("acme-1"), CONTEXT));
     assert.equal(again.message.errorMessage, first.message.errorMessage);
     assert.equal(payloads.length, 1, "pi's turn retry of the same conversation sends nothing");
-    await run(stream(model("acme-1"), { messages: [{ role: "user", content: "something else", timestamp: 0 }] }));
+    await run(stream(piModel("acme-1"), { messages: [{ role: "user", content: "something else", timestamp: 0 }] }));
     assert.equal(payloads.length, 2, "another conversation is sent");
   });
 
@@ -532,7 +518,7 @@ describe("a backend's 429 or 5xx, which LiteLLM already retried", () => {
       profileOf: profileOfModel,
       wireStream: scriptedWireStream([() => "ok"], payloads),
     });
-    const { message } = await run(stream(model("acme-1"), CONTEXT));
+    const { message } = await run(stream(piModel("acme-1"), CONTEXT));
     assert.equal(message.errorMessage, "not yet");
     assert.equal(payloads.length, 0);
   });
