@@ -7,6 +7,8 @@ import { temporaryDirectory } from "../conformance/temporary.ts";
 import {
   agentDir,
   commandLineModel,
+  createEventStream,
+  emptyAssistantMessage,
   type ExtensionAPI,
   failedStream,
   piProjectTrust,
@@ -16,6 +18,7 @@ import {
   sessionCost,
   sessionModel,
   storedCredential,
+  takeOver,
 } from "./pi.ts";
 import { wireStream } from "./requests/wire-apis.ts";
 import { WIRE_APIS } from "./types.ts";
@@ -161,5 +164,32 @@ describe("storedCredential()", () => {
     };
     assert.equal(sessionCost(ctx, "litellm"), 0.75);
     assert.equal(sessionCost({ hasUI: false, ui: { notify() {} } }, "litellm"), 0);
+  });
+});
+
+describe("takeOver()", () => {
+  const delta = (text: string) =>
+    ({ type: "text_delta", contentIndex: 0, delta: text, partial: emptyAssistantMessage(MODEL, "stop") }) as const;
+  /** What the takeover hands on, as letters, and a promise of them all once the stream ends. */
+  function handedOn(inner: ReturnType<typeof createEventStream>): Promise<string[]> {
+    const seen: string[] = [];
+    return new Promise((resolve) =>
+      takeOver(inner, (event) => seen.push(event.type === "text_delta" ? event.delta : event.type), () => resolve(seen))
+    );
+  }
+
+  it("hands on, in order, what was pushed before the takeover, during its drain and after it, then the end", async () => {
+    const inner = createEventStream();
+    inner.push(delta("before"));
+    const seen = handedOn(inner);
+    inner.push(delta("during"));
+    for (let tick = 0; tick < 5; tick++) await Promise.resolve();
+    inner.push(delta("after"));
+    inner.end();
+    assert.deepEqual(await seen, ["before", "during", "after"]);
+  });
+
+  it("hands on a stream that had already ended in an error before the takeover", async () => {
+    assert.deepEqual(await handedOn(failedStream(MODEL, "boom")), ["error"]);
   });
 });

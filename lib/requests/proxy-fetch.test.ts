@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type RecordedReply, recorder } from "../../conformance/recorder.ts";
-import { guardProxy, type Observed, observing } from "./proxy-fetch.ts";
+import { guardProxy, type Observed, observerHeaders } from "./proxy-fetch.ts";
 
 describe("guardProxy()", () => {
   let elsewhere: Awaited<ReturnType<typeof recorder>>;
@@ -45,7 +45,8 @@ describe("guardProxy()", () => {
     assert.notEqual(reloaded.guardProxy, guardProxy, "a fresh copy, as pi's reload loads one");
     reloaded.guardProxy(`${proxy.url}/second`, "LITELLM_BASE_URL");
     const seen: Observed = {};
-    const response = await reloaded.observing(seen, () => fetch(`${proxy.url}/second/v1/chat/completions`, { method: "POST" }));
+    const headers = reloaded.observerHeaders(seen, `${proxy.url}/second`);
+    const response = await fetch(`${proxy.url}/second/v1/chat/completions`, { method: "POST", headers });
     await response.text();
     assert.equal(seen.cost, 0.0421, "the first copy's guard observes for the fresh copy");
   });
@@ -53,7 +54,7 @@ describe("guardProxy()", () => {
   it("gives the request that sent it LiteLLM's cost from a stream's last chunk, with the bytes unchanged", async () => {
     guardProxy(proxy.url, "LITELLM_BASE_URL");
     const seen: Observed = {};
-    const response = await observing(seen, () => fetch(`${proxy.url}/v1/chat/completions`, { method: "POST" }));
+    const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: "POST", headers: observerHeaders(seen, proxy.url) });
     const text = await response.text();
     assert.match(text, /"cost":0\.0421/);
     assert.ok(text.endsWith("data: [DONE]\n\n"));
@@ -61,9 +62,20 @@ describe("guardProxy()", () => {
     assert.equal(seen.cost, 0.0421);
   });
 
+  it("sends the proxy nothing of the observing: the header that names the observer is taken off on the way", async () => {
+    guardProxy(proxy.url, "LITELLM_BASE_URL");
+    const headers = observerHeaders({}, proxy.url);
+    assert.equal(Object.keys(headers).length, 1, "an observer is named for a guarded root");
+    await (await fetch(`${proxy.url}/v1/chat/completions`, { method: "POST", headers: { ...headers, "x-kept": "1" } })).text();
+    const arrived = proxy.seen.at(-1)!.headers;
+    assert.equal(arrived["x-kept"], "1");
+    assert.deepEqual(Object.keys(arrived).filter((name) => name.includes("observer")), []);
+    assert.deepEqual(observerHeaders({}, `${elsewhere.url}/v1`), {}, "no observer where no guard covers the URL");
+  });
+
   it("gives it an error answer's headers, and nothing to requests made outside it", async () => {
     const seen: Observed = {};
-    const response = await observing(seen, () => fetch(`${proxy.url}/busy`, { method: "POST" }));
+    const response = await fetch(`${proxy.url}/busy`, { method: "POST", headers: observerHeaders(seen, proxy.url) });
     await response.text();
     assert.equal(seen.status, 429);
     assert.equal(seen.headers?.get("llm_provider-retry-after"), "2");

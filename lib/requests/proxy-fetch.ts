@@ -9,7 +9,6 @@
  * @module
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
 import { fetchWithinOrigin } from "../secrets.ts";
 import { eventCost } from "./spend.ts";
 
@@ -26,19 +25,55 @@ const TAIL_BYTES = 64 * 1024;
 
 const GUARD = Symbol.for("pi-litellm-provider.redirect-guard");
 const ROOTS = Symbol.for("pi-litellm-provider.guarded-roots");
-const SINKS = Symbol.for("pi-litellm-provider.observed-requests");
+const OBSERVERS = Symbol.for("pi-litellm-provider.observers");
+
+/**
+ * Names a request's observer on its way from pi-ai's client to the guard, which takes it off before
+ * sending. A header rather than an AsyncLocalStorage: on Node 20 and 22 the storage's promise hooks
+ * slowed every promise in pi by a tenth of a long stream's time once it was used.
+ */
+const OBSERVER_HEADER = "x-pi-litellm-observer";
 
 /**
  * Kept on `globalThis` beside the guard: pi's `/reload` loads a fresh copy of this module, whose
  * roots and observers the guard installed by the first copy must still see.
  */
-const shared = globalThis as { [ROOTS]?: Map<string, string>; [SINKS]?: AsyncLocalStorage<Observed> };
+const shared = globalThis as { [ROOTS]?: Map<string, string>; [OBSERVERS]?: Map<string, Observed> };
 const GUARDED_ROOTS: Map<string, string> = (shared[ROOTS] ??= new Map());
-const REQUESTS: AsyncLocalStorage<Observed> = (shared[SINKS] ??= new AsyncLocalStorage<Observed>());
+const WAITING: Map<string, Observed> = (shared[OBSERVERS] ??= new Map());
 
-/** Runs `send` (a request through pi-ai) so that its answer is observed into `into`. */
-export function observing<T>(into: Observed, send: () => T): T {
-  return REQUESTS.run(into, send);
+/** The root of `url` among the guarded ones, with the variable that sets it. */
+function guardedRoot(url: string): [string, string] | undefined {
+  for (const [root, variable] of GUARDED_ROOTS) if (url === root || url.startsWith(`${root}/`)) return [root, variable];
+  return undefined;
+}
+
+/**
+ * Headers that have the guard observe into `into` the answer to the next request they go with, to
+ * a URL under `baseUrl`; none where no guard covers it, so nothing extra is ever sent.
+ */
+export function observerHeaders(into: Observed, baseUrl: string): Record<string, string> {
+  if (guardedRoot(baseUrl) === undefined) return {};
+  const id = crypto.randomUUID();
+  WAITING.set(id, into);
+  return { [OBSERVER_HEADER]: id };
+}
+
+/** Forgets an observer whose request was never sent (pi-ai threw before sending). */
+export function forgetObserver(headers: Record<string, string>): void {
+  const id = headers[OBSERVER_HEADER];
+  if (id !== undefined) WAITING.delete(id);
+}
+
+/** The request's observer, taken off its headers: `init` then carries the headers to send. */
+function takeObserver(input: string | URL | Request, init: RequestInit | undefined): { observer?: Observed; init?: RequestInit } {
+  const headers = new Headers(input instanceof Request ? input.headers : init?.headers);
+  const id = headers.get(OBSERVER_HEADER);
+  if (id === null) return { init };
+  headers.delete(OBSERVER_HEADER);
+  const observer = WAITING.get(id);
+  WAITING.delete(id);
+  return { observer, init: { ...init, headers } };
 }
 
 /** The cost in the last `data:` events of a stream's end, read from the end. */
@@ -108,13 +143,11 @@ export function guardProxy(root: string, urlVariable: string): void {
   if (current[GUARD]) return;
   const guarded = Object.assign(async (input: string | URL | Request, init?: RequestInit) => {
     const url = input instanceof Request ? input.url : String(input);
-    for (const [guardedRoot, variable] of GUARDED_ROOTS) {
-      if (url !== guardedRoot && !url.startsWith(`${guardedRoot}/`)) continue;
-      const response = await fetchWithinOrigin(current, input, init, variable);
-      const into = REQUESTS.getStore();
-      return into ? watched(response, into) : response;
-    }
-    return current(input, init);
+    const taken = takeObserver(input, init);
+    const guarding = guardedRoot(url);
+    if (guarding === undefined) return current(input, taken.init);
+    const response = await fetchWithinOrigin(current, input, taken.init, guarding[1]);
+    return taken.observer ? watched(response, taken.observer) : response;
   }, { [GUARD]: true as const });
   globalThis.fetch = guarded;
 }

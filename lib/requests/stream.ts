@@ -19,11 +19,12 @@ import {
   type Model,
   type ProviderEventOptions,
   type StreamSimple,
+  takeOver,
 } from "../pi.ts";
 import { type DropList, type FieldPath, filteringHook } from "./policy.ts";
 import { type ConnectionCause, errorKindOf, quoted } from "./error-kinds.ts";
 import { readProxyError } from "./error-text.ts";
-import { type Observed, observing } from "./proxy-fetch.ts";
+import { forgetObserver, type Observed, observerHeaders } from "./proxy-fetch.ts";
 import { AnsweredTurns, MAX_RESENDS, resendWait, wait } from "./resend.ts";
 import { eventCost, headerCost, type SpentTurn, splitCost } from "./spend.ts";
 import { unretryable } from "./turn-retry.ts";
@@ -143,18 +144,23 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     let turnCost: number | undefined;
     /** What the current attempt's answer said besides its content: its headers, the cost in its last events. */
     let observed: Observed = {};
+    /** The header that has the guard observe the current attempt, forgotten once the attempt is over. */
+    let observer: Record<string, string> = {};
     let waited = false;
 
     const attempt = (profile: StreamProfile, sent: (payload: unknown) => void): AssistantMessageEventStream => {
       const wireApi = profile.wireApi;
       const baseUrl = dependencies.root === undefined ? model.baseUrl : WIRE_API_TABLE[wireApi].baseUrl(dependencies.root);
       const target = { ...model, api: wireApi, baseUrl };
+      forgetObserver(observer);
+      observed = {};
+      observer = observerHeaders(observed, baseUrl);
       const delegated: ProviderEventOptions = {
         ...options,
         ...(dependencies.keyFor ? { apiKey: dependencies.keyFor(options?.apiKey) } : {}),
         // pi-ai's clients would resend a 429 or 5xx by themselves, whatever it was; the kind decides here.
         maxRetries: 0,
-        headers: { ...options?.headers, ...sessionHeader },
+        headers: { ...options?.headers, ...sessionHeader, ...observer },
         onPayload: filteringHook([...dropsFor(profile, dependencies), ...learnedNow], options?.onPayload, sent),
         onResponse: async (response, responseModel) => {
           turnCost = headerCost(response.headers) ?? turnCost;
@@ -168,8 +174,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         },
       };
       try {
-        observed = {};
-        return observing(observed, () => streamFor(wireApi)(target, context, delegated));
+        return streamFor(wireApi)(target, context, delegated);
       } catch (error) {
         // pi-ai 0.73 throws synchronously for a missing key; pi expects a stream that ends in an error.
         return failedStream(target, error instanceof Error ? error.message : String(error));
@@ -270,6 +275,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     };
 
     const aborted = () => {
+      forgetObserver(observer);
       outer.push({
         type: "error",
         reason: "aborted",
@@ -278,36 +284,54 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       outer.end();
     };
 
-    /** One attempt, forwarded event by event; an error before any content may start the next one instead. */
-    const run = async (retries: number): Promise<void> => {
-      const profile = dependencies.profileOf(model);
-      let sent: unknown;
-      let phase: AttemptPhase = { phase: "before-content" };
-      for await (const event of attempt(profile, (payload) => sent = payload)) {
-        const beforeContent = phase.phase === "before-content";
-        if (phase.phase === "before-content") {
-          if (event.type === "start") {
-            phase = { phase: "before-content", start: event };
-            continue;
+    /** One attempt, each event handed on as pi-ai pushes it; an error before any content may start the next one instead. */
+    const run = (retries: number): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        const profile = dependencies.profileOf(model);
+        let sent: unknown;
+        let phase: AttemptPhase = { phase: "before-content" };
+        /** Set once the attempt is answered by the next one, or failed: the rest of its events are not pi's. */
+        let over = false;
+        const fail = (error: unknown) => {
+          over = true;
+          reject(error);
+        };
+        const onEvent = (event: StreamEvent) => {
+          if (over) return;
+          try {
+            const beforeContent = phase.phase === "before-content";
+            if (phase.phase === "before-content") {
+              if (event.type === "start") return void (phase = { phase: "before-content", start: event });
+              const delay = event.type === "error" ? resendAfter(profile, event.error, sent, retries) : undefined;
+              if (delay !== undefined) {
+                over = true;
+                const again = async () => {
+                  if (delay > 0) await wait(delay, options?.signal).catch(() => "aborted");
+                  return options?.signal?.aborted ? aborted() : run(retries + 1);
+                };
+                return void again().then(resolve, reject);
+              }
+              if (phase.start) outer.push(phase.start);
+              phase = { phase: "streaming" };
+              // The request without the learned fields answered: they become rules.
+              if (event.type !== "error") {
+                for (const rule of unproven.splice(0)) quietly(() => dependencies.learned?.(rule.profile, rule.field, rule.error));
+              }
+            }
+            deliver(profile, event, beforeContent);
+          } catch (error) {
+            fail(error);
           }
-          const delay = event.type === "error" ? resendAfter(profile, event.error, sent, retries) : undefined;
-          if (delay !== undefined) {
-            if (delay > 0) await wait(delay, options?.signal).catch(() => "aborted");
-            return options?.signal?.aborted ? aborted() : run(retries + 1);
-          }
-          if (phase.start) outer.push(phase.start);
-          phase = { phase: "streaming" };
-          // The request without the learned fields answered: they become rules.
-          if (event.type !== "error") {
-            for (const rule of unproven.splice(0)) quietly(() => dependencies.learned?.(rule.profile, rule.field, rule.error));
-          }
-        }
-        deliver(profile, event, beforeContent);
-      }
-      if (phase.phase === "before-content" && phase.start) outer.push(phase.start);
-      await lastEvent;
-      outer.end();
-    };
+        };
+        const onEnd = () => {
+          if (over) return;
+          over = true;
+          forgetObserver(observer);
+          if (phase.phase === "before-content" && phase.start) outer.push(phase.start);
+          lastEvent.then(() => outer.end()).then(resolve, reject);
+        };
+        takeOver(attempt(profile, (payload) => sent = payload), onEvent, onEnd);
+      });
     run(0).catch((error: unknown) => {
       outer.push({
         type: "error",
