@@ -148,7 +148,8 @@ export function cliSuite(): ConformanceSuite {
         },
       },
       {
-        name: "a warm pi --list-models loads none of the request-time modules (pi's loader says what it loads); pi -p loads them",
+        name:
+          "a warm pi --list-models loads none of the request-time modules nor those that ask the proxy (pi's loader says what it loads); pi -p loads them",
         async run() {
           const agentDir = temporaryDirectory("pi-litellm-modules-");
           assertCleanRun(await runPi(["--list-models", "litellm"], env(), { agentDir }));
@@ -163,6 +164,9 @@ export function cliSuite(): ConformanceSuite {
             "lib/requests/resend.ts",
           ];
           assert.deepEqual(requestTime.filter((module) => loaded(listed).has(module)), []);
+          // Nor the ones that ask the proxy: a warm list asks it nothing.
+          const askingTheProxy = ["lib/catalog/discovery.ts", "lib/proxy-http.ts", "lib/provider/budgets.ts", "lib/provider/diagnosis.ts"];
+          assert.deepEqual(askingTheProxy.filter((module) => loaded(listed).has(module)), []);
           const asked = await runPi(["--no-session", "--provider", "litellm", "--model", "gpt-5", "-p", "Say hello."], {
             ...env(),
             JITI_DEBUG: "1",

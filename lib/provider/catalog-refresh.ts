@@ -9,7 +9,6 @@
  */
 
 import type { CatalogCache } from "../catalog/catalog-cache.ts";
-import { discover } from "../catalog/discovery.ts";
 import type { LiteLLMConfig } from "../config/config.ts";
 import type { ProviderModelConfig, RefreshModelsContext } from "../pi.ts";
 import type { FailureKind } from "../proxy-http.ts";
@@ -31,6 +30,13 @@ export type BackgroundRefresh =
 
 /** A stale catalog is re-read at most this often, however many requests report it; pi's own refresh skips one this fresh. */
 const STALE_REFRESH_INTERVAL_MS = 60_000;
+
+/**
+ * The proxy's model list. The discovery's modules load at the first refresh: a warm start that
+ * refreshes nothing (`pi --list-models`) never loads them, and pi's loader costs about a millisecond a module.
+ */
+const discover: typeof import("../catalog/discovery.ts").discover = async (config, fetchImpl) =>
+  (await import("../catalog/discovery.ts")).discover(config, fetchImpl);
 
 /** The least time the discovery of a run that went ahead on a model's name alone gets. */
 const PATIENT_DISCOVERY_MS = 30_000;

@@ -8,9 +8,7 @@
  */
 
 import type { LiteLLMConfig } from "../config/config.ts";
-import { proxyRequest } from "../catalog/discovery.ts";
 import { type ExtensionAPI, registerMcpServer } from "../pi.ts";
-import { getJson } from "../proxy-http.ts";
 import { printable, redact } from "../secrets.ts";
 import type { Result } from "../types.ts";
 
@@ -75,6 +73,7 @@ export class McpGateway {
    * asks: `server-tool: what it does`. `config` is the one the provider's own requests use.
    */
   async tools(config: LiteLLMConfig): Promise<Result<string[]>> {
+    const [{ proxyRequest }, { getJson }] = await Promise.all([import("../catalog/discovery.ts"), import("../proxy-http.ts")]);
     const result = await getJson(proxyRequest(config, "/mcp-rest/tools/list", this.fetch));
     if (!result.ok) return { ok: false, problem: result.problem.message };
     const body = result.value as { tools?: unknown } | unknown[];

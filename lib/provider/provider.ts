@@ -10,7 +10,6 @@
 import { join } from "node:path";
 import { CatalogCache, type RouteWrite } from "../catalog/catalog-cache.ts";
 import type { BuiltModels } from "../catalog/models.ts";
-import { discover } from "../catalog/discovery.ts";
 import type { LiteLLMConfig } from "../config/config.ts";
 import {
   type ExtensionAPI,
@@ -29,10 +28,8 @@ import { lazyStream } from "../requests/stream-loader.ts";
 import { WIRE_API_TABLE } from "../requests/wire-apis.ts";
 import { printable, redact } from "../secrets.ts";
 import type { Catalog, Result, WireApi } from "../types.ts";
-import { budgets, keyInfo } from "./budgets.ts";
 import { ProviderCatalog } from "./catalog.ts";
 import { CatalogRefresh, type RefreshProblem } from "./catalog-refresh.ts";
-import { diagnose } from "./diagnosis.ts";
 import { McpGateway } from "./gateway.ts";
 import { SpendMeter } from "./spend-meter.ts";
 
@@ -197,6 +194,7 @@ export class LiteLLMProvider {
   async connect(): Promise<Result<number, RefreshProblem>> {
     const barred = this.#barred;
     if (barred) return { ok: false, problem: { kind: "http", message: barred } };
+    const { discover } = await import("../catalog/discovery.ts");
     const result = await discover(this.#requestConfig, this.options.fetch);
     if (!result.ok) {
       this.models.problem = result.problem.message;
@@ -224,13 +222,16 @@ export class LiteLLMProvider {
   /** `/key/info` for this provider's key, read when `/litellm` asks (and once per session for the footer). */
   async keyInfo(): Promise<Result<KeyInfo>> {
     const barred = this.#barred;
-    return barred ? { ok: false, problem: barred } : keyInfo(this.#requestConfig, this.options.fetch);
+    if (barred) return { ok: false, problem: barred };
+    const { keyInfo } = await import("./budgets.ts");
+    return keyInfo(this.#requestConfig, this.options.fetch);
   }
 
   /** `/litellm spend`'s report: the session's turns, and the budgets the proxy answers for. */
   async spendReport(): Promise<string[]> {
     const barred = this.#barred;
     if (barred) return this.meter.report([], [barred]);
+    const { budgets } = await import("./budgets.ts");
     const found = await budgets(this.#requestConfig, this.options.fetch);
     if (found.key) this.meter.keyInfo(found.key);
     return this.meter.report(found.budgets, found.unknown);
@@ -288,7 +289,7 @@ export class LiteLLMProvider {
         printModeNote: (line) => this.#notify ? undefined : this.#warn?.(line),
         answered: (headers) => this.meter.answered(headers),
         turnEnded: (turn) => this.meter.turnEnded(turn),
-        diagnose: () => diagnose(this.config, this.options.fetch),
+        diagnose: async () => (await import("./diagnosis.ts")).diagnose(this.config, this.options.fetch),
         keyFor: (fromPi) => (fromPi !== undefined && this.options.foreignKeys?.includes(fromPi) ? this.#ownKey : fromPi),
         keyVariable: this.config.apiKeyVariable,
         urlVariable: this.config.baseUrlVariable,
