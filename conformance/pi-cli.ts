@@ -23,7 +23,16 @@ export const MOD_TS = fileURLToPath(new URL("../mod.ts", import.meta.url));
 /** The version of the pi CLI the suites run, as `pi --version` prints it. */
 export function piVersion(): string {
   // pi 0.73 prints its version on stderr, later ones on stdout.
-  const run = spawnSync(PI_NODE, [PI_CLI, "--version"], { encoding: "utf8", env: { ...process.env, PI_OFFLINE: "1" } });
+  return piSays(["--version"]);
+}
+
+/**
+ * What the pi under test prints for `args` (`--version`, `--help`), both streams. Even for those pi
+ * sets up its agent directory: a throwaway one, so the user's ~/.pi gains no auth.json nor sessions.
+ */
+export function piSays(args: string[]): string {
+  const env = { ...process.env, PI_OFFLINE: "1", PI_CODING_AGENT_DIR: temporaryDirectory("pi-says-") };
+  const run = spawnSync(PI_NODE, [PI_CLI, ...args], { encoding: "utf8", env });
   return `${run.stdout}${run.stderr}`.trim();
 }
 

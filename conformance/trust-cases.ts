@@ -9,13 +9,12 @@
  */
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SKIPPED_LINE } from "../lib/config/trust.ts";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { collect, type LoadedExtension, loadExtension } from "./harness.ts";
-import { PI_CLI, PI_NODE, runPi } from "./pi-cli.ts";
+import { piSays, runPi } from "./pi-cli.ts";
 import { answerTrustPrompt, inTui, send, tui } from "./pi-tui.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceSuite } from "./suite.ts";
@@ -29,8 +28,7 @@ const ENV = { LITELLM_API_KEY: API_KEY, SOME_SECRET: SECRET, LITELLM_BASE_URL: "
 
 /** Whether the pi under test has project trust (0.87 and later): its CLI then takes `--approve`. */
 export function piHasProjectTrust(): boolean {
-  const help = spawnSync(PI_NODE, [PI_CLI, "--help"], { encoding: "utf8", env: { ...process.env, PI_OFFLINE: "1" } });
-  return `${help.stdout}${help.stderr}`.includes("--approve");
+  return piSays(["--help"]).includes("--approve");
 }
 
 /** Every request a proxy saw that carries the secret, anywhere in its headers or body. */

@@ -12,6 +12,7 @@ import type { CatalogCache } from "../catalog/catalog-cache.ts";
 import type { LiteLLMConfig } from "../config/config.ts";
 import type { ProviderModelConfig, RefreshModelsContext } from "../pi.ts";
 import type { FailureKind } from "../proxy-http.ts";
+import { loadLater } from "../load-later.ts";
 import { redact } from "../secrets.ts";
 import type { Result } from "../types.ts";
 import type { ProviderCatalog } from "./catalog.ts";
@@ -36,7 +37,7 @@ const STALE_REFRESH_INTERVAL_MS = 60_000;
  * refreshes nothing (`pi --list-models`) never loads them, and pi's loader costs about a millisecond a module.
  */
 const discover: typeof import("../catalog/discovery.ts").discover = async (config, fetchImpl) =>
-  (await import("../catalog/discovery.ts")).discover(config, fetchImpl);
+  (await loadLater(() => import("../catalog/discovery.ts"))).discover(config, fetchImpl);
 
 /** The least time the discovery of a run that went ahead on a model's name alone gets. */
 const PATIENT_DISCOVERY_MS = 30_000;

@@ -9,6 +9,7 @@
 
 import type { LiteLLMConfig } from "../config/config.ts";
 import { type ExtensionAPI, registerMcpServer } from "../pi.ts";
+import { loadLater } from "../load-later.ts";
 import { printable, redact } from "../secrets.ts";
 import type { Result } from "../types.ts";
 
@@ -73,7 +74,8 @@ export class McpGateway {
    * asks: `server-tool: what it does`. `config` is the one the provider's own requests use.
    */
   async tools(config: LiteLLMConfig): Promise<Result<string[]>> {
-    const [{ proxyRequest }, { getJson }] = await Promise.all([import("../catalog/discovery.ts"), import("../proxy-http.ts")]);
+    const { proxyRequest } = await loadLater(() => import("../catalog/discovery.ts"));
+    const { getJson } = await loadLater(() => import("../proxy-http.ts"));
     const result = await getJson(proxyRequest(config, "/mcp-rest/tools/list", this.fetch));
     if (!result.ok) return { ok: false, problem: result.problem.message };
     const body = result.value as { tools?: unknown } | unknown[];

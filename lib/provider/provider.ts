@@ -25,6 +25,7 @@ import { guardProxy } from "../requests/proxy-fetch.ts";
 import { BUDGET_WARNING_SHARES, type KeyInfo } from "../requests/spend.ts";
 import type { StreamProfile } from "../requests/stream.ts";
 import { lazyStream } from "../requests/stream-loader.ts";
+import { loadLater } from "../load-later.ts";
 import { WIRE_API_TABLE } from "../requests/wire-apis.ts";
 import { printable, redact } from "../secrets.ts";
 import type { Catalog, Result, WireApi } from "../types.ts";
@@ -194,7 +195,7 @@ export class LiteLLMProvider {
   async connect(): Promise<Result<number, RefreshProblem>> {
     const barred = this.#barred;
     if (barred) return { ok: false, problem: { kind: "http", message: barred } };
-    const { discover } = await import("../catalog/discovery.ts");
+    const { discover } = await loadLater(() => import("../catalog/discovery.ts"));
     const result = await discover(this.#requestConfig, this.options.fetch);
     if (!result.ok) {
       this.models.problem = result.problem.message;
@@ -223,7 +224,7 @@ export class LiteLLMProvider {
   async keyInfo(): Promise<Result<KeyInfo>> {
     const barred = this.#barred;
     if (barred) return { ok: false, problem: barred };
-    const { keyInfo } = await import("./budgets.ts");
+    const { keyInfo } = await loadLater(() => import("./budgets.ts"));
     return keyInfo(this.#requestConfig, this.options.fetch);
   }
 
@@ -231,7 +232,7 @@ export class LiteLLMProvider {
   async spendReport(): Promise<string[]> {
     const barred = this.#barred;
     if (barred) return this.meter.report([], [barred]);
-    const { budgets } = await import("./budgets.ts");
+    const { budgets } = await loadLater(() => import("./budgets.ts"));
     const found = await budgets(this.#requestConfig, this.options.fetch);
     if (found.key) this.meter.keyInfo(found.key);
     return this.meter.report(found.budgets, found.unknown);
@@ -289,7 +290,7 @@ export class LiteLLMProvider {
         printModeNote: (line) => this.#notify ? undefined : this.#warn?.(line),
         answered: (headers) => this.meter.answered(headers),
         turnEnded: (turn) => this.meter.turnEnded(turn),
-        diagnose: async () => (await import("./diagnosis.ts")).diagnose(this.config, this.options.fetch),
+        diagnose: async () => (await loadLater(() => import("./diagnosis.ts"))).diagnose(this.config, this.options.fetch),
         keyFor: (fromPi) => (fromPi !== undefined && this.options.foreignKeys?.includes(fromPi) ? this.#ownKey : fromPi),
         keyVariable: this.config.apiKeyVariable,
         urlVariable: this.config.baseUrlVariable,

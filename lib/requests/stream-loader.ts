@@ -9,6 +9,7 @@
 
 import { createEventStream, emptyAssistantMessage, type StreamSimple } from "../pi.ts";
 import type { StreamDependencies } from "./stream.ts";
+import { loadLater } from "../load-later.ts";
 
 type StreamModule = typeof import("./stream.ts");
 
@@ -17,7 +18,7 @@ let loading: Promise<StreamModule> | undefined;
 
 /** Loads the stream's modules, once; a session start awaits it, so its requests find them loaded. */
 export function loadStream(): Promise<StreamModule> {
-  return loading ??= import("./stream.ts").then((module) => (loaded = module));
+  return loading ??= loadLater(() => import("./stream.ts")).then((module) => (loaded = module));
 }
 
 /**
