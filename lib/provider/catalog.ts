@@ -11,7 +11,7 @@ import type { LiteLLMConfig } from "../config/config.ts";
 import { buildFingerprint, buildModels, type BuiltModels, type ModelProfile, profileOf } from "../catalog/models.ts";
 import type { ModelRef, ProviderModelConfig } from "../pi.ts";
 import { printable } from "../secrets.ts";
-import type { StreamProfile } from "../requests/stream.ts";
+import type { StreamProfile } from "../requests/stream-dependencies.ts";
 import type { Catalog, CatalogEntry, Result, WireApi } from "../types.ts";
 
 /** The catalog a provider registered, and what it knows about the proxy's routes. */

@@ -11,19 +11,11 @@ import { join } from "node:path";
 import { CatalogCache, type RouteWrite } from "../catalog/catalog-cache.ts";
 import type { BuiltModels } from "../catalog/models.ts";
 import type { LiteLLMConfig } from "../config/config.ts";
-import {
-  type ExtensionAPI,
-  providerApiKey,
-  type ProviderLogin,
-  registerProvider,
-  type SessionContext,
-  sessionCost,
-  sessionModel,
-} from "../pi.ts";
+import { type ExtensionAPI, providerApiKey, type ProviderLogin, registerProvider, type SessionContext, sessionModel } from "../pi.ts";
 import { LearnedRules } from "../requests/learned-rules.ts";
 import { guardProxy } from "../requests/proxy-fetch.ts";
 import { BUDGET_WARNING_SHARES, type KeyInfo } from "../requests/spend.ts";
-import type { StreamProfile } from "../requests/stream.ts";
+import type { StreamProfile } from "../requests/stream-dependencies.ts";
 import { lazyStream } from "../requests/stream-loader.ts";
 import { loadLater } from "../load-later.ts";
 import { WIRE_API_TABLE } from "../requests/wire-apis.ts";
@@ -134,16 +126,7 @@ export class LiteLLMProvider {
     this.#notify = ctx.hasUI ? (message) => ctx.ui.notify(message, "info") : undefined;
     this.#warn = warn;
     this.refreshes.recheck();
-    const footer = ctx.hasUI && this.meter.settings.footer;
-    const setStatus = footer && ctx.ui.setStatus
-      ? (text: string | undefined) => ctx.ui.setStatus!(`litellm-${this.config.providerName}`, text)
-      : undefined;
-    this.meter.started(
-      { ...(setStatus ? { setStatus } : {}), warn: ctx.hasUI ? (line) => ctx.ui.notify(line, "warning") : warn },
-      sessionCost(ctx, this.config.providerName),
-    );
-    // The footer's reset time is /key/info's, asked once per session, and only for a footer.
-    if (footer && !this.#barred) void this.keyInfo().then((info) => info.ok && this.meter.keyInfo(info.value), () => {});
+    this.meter.sessionStarted(ctx, warn, this.#barred ? undefined : () => this.keyInfo());
     try {
       const notice = this.models.unlistedModelNotice(sessionModel(ctx), ctx.model);
       if (notice) ctx.hasUI ? ctx.ui.notify(notice, "warning") : warn(notice);

@@ -9,7 +9,9 @@
  * @module
  */
 
+import { type SessionContext, sessionCost } from "../pi.ts";
 import { printable } from "../secrets.ts";
+import type { Result } from "../types.ts";
 import type { SpendSettings } from "../config/config.ts";
 import {
   dollarText,
@@ -58,7 +60,24 @@ export class SpendMeter {
 
   constructor(readonly providerName: string, readonly settings: SpendSettings) {}
 
-  /** A session starts: its turns so far are the file's, its warnings are new. */
+  /**
+   * A session of pi starts: the footer goes to its TUI (print mode has none), warnings to its TUI
+   * or to `warn`, and the turns it already holds count. The footer's reset time is `/key/info`'s,
+   * asked once per session (`keyInfo`, `undefined` when nothing may be asked), and only for a footer.
+   */
+  sessionStarted(ctx: SessionContext, warn: (line: string) => void, keyInfo: (() => Promise<Result<KeyInfo>>) | undefined): void {
+    const footer = ctx.hasUI && this.settings.footer;
+    const setStatus = footer && ctx.ui.setStatus
+      ? (text: string | undefined) => ctx.ui.setStatus!(`litellm-${this.providerName}`, text)
+      : undefined;
+    this.started(
+      { ...(setStatus ? { setStatus } : {}), warn: ctx.hasUI ? (line) => ctx.ui.notify(line, "warning") : warn },
+      sessionCost(ctx, this.providerName),
+    );
+    if (footer && keyInfo) void keyInfo().then((info) => info.ok && this.keyInfo(info.value), () => {});
+  }
+
+  /** A session starts: its turns so far are the file's (`earlier`), its warnings are new. */
   started(output: SpendOutput, earlier = 0): void {
     this.#output = output;
     this.#earlier = earlier;

@@ -8,7 +8,7 @@
  */
 
 import { createEventStream, emptyAssistantMessage, type StreamSimple } from "../pi.ts";
-import type { StreamDependencies } from "./stream.ts";
+import type { StreamDependencies } from "./stream-dependencies.ts";
 import { loadLater } from "../load-later.ts";
 
 type StreamModule = typeof import("./stream.ts");

@@ -21,29 +21,17 @@ import {
   type StreamSimple,
   takeOver,
 } from "../pi.ts";
-import { type DropList, type FieldPath, filteringHook } from "./policy.ts";
-import { type ConnectionCause, errorKindOf, quoted } from "./error-kinds.ts";
-import { readProxyError } from "./error-text.ts";
+import { type FieldPath, filteringHook } from "./policy.ts";
+import type { StreamDependencies, StreamProfile } from "./stream-dependencies.ts";
+import { type ConnectionCause, errorKindOf } from "./error-kinds.ts";
+import { errorLine } from "./error-line.ts";
 import { forgetObserver, type Observed, observerHeaders } from "./proxy-fetch.ts";
 import { AnsweredTurns, MAX_RESENDS, resendWait, wait } from "./resend.ts";
-import { eventCost, headerCost, type SpentTurn, splitCost } from "./spend.ts";
-import { unretryable } from "./turn-retry.ts";
+import { eventCost, headerCost, splitCost } from "./spend.ts";
 import { piResendsTurn } from "../pi.ts";
 import { redact } from "../secrets.ts";
 import { learnableField } from "./rejections.ts";
-import { replayFailureLine, replayRuleOf } from "./replay-rules.ts";
-import type { WireApi } from "../types.ts";
 import { WIRE_API_TABLE, wireStream } from "./wire-apis.ts";
-
-/**
- * What the stream function reads of a model's profile (the catalog builds the whole of it): the
- * wire API that carries its requests and the fields its policy drops.
- */
-export interface StreamProfile {
-  id: string;
-  wireApi: WireApi;
-  drop: DropList;
-}
 
 /** The header LiteLLM reads to keep a session on one deployment (its session affinity). */
 export const SESSION_HEADER = "x-litellm-session-id";
@@ -55,52 +43,6 @@ function quietly(callback: () => void): void {
   } catch {
     // The request's own outcome still reaches pi; a notice or a cache write is not worth losing it.
   }
-}
-
-/** What the stream function reads at request time. */
-export interface StreamDependencies {
-  /** Why the provider may not send now (replaced, or its project's trust not confirmed), read per request. */
-  barred?(): string | undefined;
-  /** The profile of a registered model, read afresh per attempt: a fallback re-registers it. */
-  profileOf(model: Model<string>): StreamProfile;
-  /** The proxy root each wire API's base URL is built from; the model's own base URL otherwise. */
-  root?: string;
-  /** Fields dropped on top of the profile's: learned from errors, or configured. Read per request. */
-  extraDrops?(profile: StreamProfile): Iterable<FieldPath>;
-  /**
-   * Called when a rejected field is learned: once the request sent without it has started to
-   * answer, so a rule the retry did not prove is never kept.
-   */
-  learned?(profile: StreamProfile, field: FieldPath, error: string): void;
-  /** Called when the proxy answered that it does not serve a wire API's route at all (404). */
-  unserved?(wireApi: WireApi): void;
-  /** Called when the proxy says the model is unknown or not allowed: the catalog may be stale. */
-  stale?(modelId: string): void;
-  /** Called with a line print mode would otherwise not show (an overflow pi handles itself). */
-  printModeNote?(line: string): void;
-  /**
-   * The key a request carries, given the one pi looked up. pi puts a key stored by `/login` before
-   * the provider's own, and keeps a key an earlier registration gave: the provider swaps such keys
-   * for its own. Unset, pi's key is sent.
-   */
-  keyFor?(fromPi: string | undefined): string | undefined;
-  /** The variable or setting the key comes from, for lines about the key. */
-  keyVariable?: string;
-  /** The variable or setting the proxy URL comes from, for lines about reaching it. */
-  urlVariable?: string;
-  /** Values never to show: the key, and configured secret headers. */
-  secrets?: readonly (string | undefined)[];
-  /** Called with each answer's headers (the key's spend and budget, rate limits). */
-  answered?(headers: Readonly<Record<string, string>>): void;
-  /** Called when a turn has ended: its model, tokens and cost, and whether the cost is LiteLLM's own. */
-  turnEnded?(turn: SpentTurn): void;
-  /**
-   * Why the proxy cannot be reached, found out when a request could not connect: pi-ai's clients
-   * say only "Connection error.".
-   */
-  diagnose?(): Promise<ConnectionCause>;
-  /** pi-ai's stream function per wire API; replaceable in tests. */
-  wireStream?: (api: WireApi) => StreamSimple;
 }
 
 /** FastAPI's answer for a route the proxy does not have, as pi-ai's clients report it. */
@@ -206,19 +148,9 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       return ms;
     };
 
-    /**
-     * The error pi receives: one line for a replay rule or a LiteLLM error kind instead of the
-     * backend's paragraph, never a secret. An error before content is final (whatever could be sent
-     * again was): pi's turn retry is kept off its line. One that broke off an answer keeps the
-     * backend's words for pi's retry, unless its kind cannot succeed.
-     */
+    /** The event pi receives: an error as {@link errorLine} puts it, remembered when pi would send its turn again. */
     const explained = (profile: StreamProfile, event: StreamEvent, beforeContent: boolean, cause?: ConnectionCause): StreamEvent => {
       if (event.type !== "error") return event;
-      const text = event.error.errorMessage ?? "";
-      const rule = replayRuleOf(text);
-      const error = readProxyError(text);
-      const kind = rule ? undefined : errorKindOf(text, error);
-      if (kind?.staleCatalog) quietly(() => dependencies.stale?.(model.id));
       const about = {
         model: model.id,
         baseUrl: dependencies.root ?? model.baseUrl,
@@ -227,22 +159,16 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         again: waited,
         ...(cause ? { cause } : {}),
       };
-      const note = kind?.printModeNote;
-      if (note) quietly(() => dependencies.printModeNote?.(note(about)));
-      const brokeOff = !beforeContent && kind?.retry === "once";
-      const said = rule
-        ? replayFailureLine(rule, model.id, profile.wireApi)
-        : brokeOff
-        ? `LiteLLM: ${model.id}'s answer broke off: ${quoted(error.message)}`
-        : kind
-        ? kind.line(text, about, error)
-        : text;
-      // Redacted before anything is inserted into it: a key holding `429` must still be found.
-      const line = redact(said, dependencies.secrets ?? []);
-      const keepOff = (rule || kind) && !brokeOff && kind?.retry !== "compact";
-      const final = keepOff ? unretryable(line) : line;
-      if (keepOff && piResendsTurn(final)) answered.remember(model.id, context, final);
-      return { ...event, error: { ...event.error, errorMessage: final } };
+      const said = errorLine(event.error.errorMessage ?? "", {
+        about,
+        wireApi: profile.wireApi,
+        beforeContent,
+        secrets: dependencies.secrets ?? [],
+      });
+      if (said.staleCatalog) quietly(() => dependencies.stale?.(model.id));
+      if (said.printModeNote) quietly(() => dependencies.printModeNote?.(said.printModeNote!));
+      if (said.final && piResendsTurn(said.line)) answered.remember(model.id, context, said.line);
+      return { ...event, error: { ...event.error, errorMessage: said.line } };
     };
 
     /** A connection failure is worth one probe of the proxy: the line then names the real cause. */
