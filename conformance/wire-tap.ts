@@ -18,7 +18,11 @@ export interface TappedRequest {
   /** Epoch milliseconds the request arrived and its answer ended. */
   at: number;
   endedAt?: number;
-  /** The answer's body as the proxy sent it, once it has ended. */
+  /**
+   * The answer's body as the proxy sent it, as far as it has come through: whole once `endedAt` is
+   * set. pi may close the connection as soon as it has read the last event, before the proxy's end
+   * reaches the tap; the body then still holds every event pi read.
+   */
   body?: string;
 }
 
@@ -61,16 +65,15 @@ export async function startWireTap(target: string): Promise<WireTap> {
     const body = c.req.method === "GET" || c.req.method === "HEAD" ? undefined : await c.req.arrayBuffer();
     const answer = await fetch(`${target}${url.pathname}${url.search}`, { method: c.req.method, headers, body, redirect: "manual" });
     entry.status = answer.status;
-    const chunks: Uint8Array[] = [];
     const decoder = new TextDecoder();
     const recorded = answer.body?.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
-          chunks.push(chunk);
+          entry.body = (entry.body ?? "") + decoder.decode(chunk, { stream: true });
           controller.enqueue(chunk);
         },
         flush() {
-          entry.body = chunks.map((chunk) => decoder.decode(chunk, { stream: true })).join("") + decoder.decode();
+          entry.body = (entry.body ?? "") + decoder.decode();
           entry.endedAt = Date.now();
           wake();
         },
