@@ -125,9 +125,9 @@ type StreamEvent = Parameters<AssistantMessageEventStream["push"]>[0];
 
 /**
  * Receives the events pi-ai pushes into `inner` as it pushes them, in order, instead of iterating
- * it: a relay by `for await` costs a promise and a generator step per event, a twentieth of a long
- * stream's time. Uses only the stream's public `push`, `end` and iterator: what was pushed before the
- * takeover is read through the iterator up to a marker, and what arrives meanwhile waits its turn.
+ * it: a relay by `for await` adds a promise and a generator step per event to pi's own. Uses only
+ * the stream's public `push`, `end` and iterator: what was pushed before the takeover is read
+ * through the iterator up to a marker, and what arrives meanwhile waits its turn.
  */
 export function takeOver(inner: AssistantMessageEventStream, onEvent: (event: StreamEvent) => void, onEnd: () => void): void {
   const push = inner.push.bind(inner);

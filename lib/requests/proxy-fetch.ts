@@ -29,8 +29,8 @@ const OBSERVERS = Symbol.for("pi-litellm-provider.observers");
 
 /**
  * Names a request's observer on its way from pi-ai's client to the guard, which takes it off before
- * sending. A header rather than an AsyncLocalStorage: on Node 20 and 22 the storage's promise hooks
- * slowed every promise in pi by a tenth of a long stream's time once it was used.
+ * sending. A header rather than an AsyncLocalStorage: on Node 20 and 22, once used, the storage's
+ * promise hooks slow every promise in pi (a long stream took a third longer).
  */
 const OBSERVER_HEADER = "x-pi-litellm-observer";
 
@@ -67,7 +67,8 @@ export function forgetObserver(headers: Record<string, string>): void {
 
 /** The request's observer, taken off its headers: `init` then carries the headers to send. */
 function takeObserver(input: string | URL | Request, init: RequestInit | undefined): { observer?: Observed; init?: RequestInit } {
-  const headers = new Headers(input instanceof Request ? input.headers : init?.headers);
+  // As fetch does: headers in `init` replace a Request's own.
+  const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
   const id = headers.get(OBSERVER_HEADER);
   if (id === null) return { init };
   headers.delete(OBSERVER_HEADER);
