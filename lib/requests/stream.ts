@@ -16,7 +16,6 @@ import {
   createEventStream,
   emptyAssistantMessage,
   failedStream,
-  type Model,
   type ProviderEventOptions,
   type StreamSimple,
   takeOver,
