@@ -93,7 +93,6 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
       const wireApi = profile.wireApi;
       const baseUrl = dependencies.root === undefined ? model.baseUrl : WIRE_API_TABLE[wireApi].baseUrl(dependencies.root);
       const target = { ...model, api: wireApi, baseUrl };
-      forgetObserver(observer);
       observed = {};
       observer = observerHeaders(observed, baseUrl);
       const delegated: ProviderEventOptions = {
@@ -200,7 +199,6 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
     };
 
     const aborted = () => {
-      forgetObserver(observer);
       outer.push({
         type: "error",
         reason: "aborted",
@@ -215,10 +213,15 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         const profile = dependencies.profileOf(model);
         let sent: unknown;
         let phase: AttemptPhase = { phase: "before-content" };
-        /** Set once the attempt is answered by the next one, or failed: the rest of its events are not pi's. */
+        /** Set once the attempt is over (ended, answered by the next one, or failed): the rest of its events are not pi's. */
         let over = false;
-        const fail = (error: unknown) => {
+        /** Ends the attempt; its observer goes with it, whether or not its request was ever sent. */
+        const close = () => {
           over = true;
+          forgetObserver(observer);
+        };
+        const fail = (error: unknown) => {
+          close();
           reject(error);
         };
         const onEvent = (event: StreamEvent) => {
@@ -229,7 +232,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
               if (event.type === "start") return void (phase = { phase: "before-content", start: event });
               const delay = event.type === "error" ? resendAfter(profile, event.error, sent, retries) : undefined;
               if (delay !== undefined) {
-                over = true;
+                close();
                 const again = async () => {
                   if (delay > 0) await wait(delay, options?.signal).catch(() => "aborted");
                   return options?.signal?.aborted ? aborted() : run(retries + 1);
@@ -250,8 +253,7 @@ export function createStream(dependencies: StreamDependencies): StreamSimple {
         };
         const onEnd = () => {
           if (over) return;
-          over = true;
-          forgetObserver(observer);
+          close();
           if (phase.phase === "before-content" && phase.start) outer.push(phase.start);
           lastEvent.then(() => outer.end()).then(resolve, reject);
         };
