@@ -119,6 +119,8 @@ export function proxyConfig(deployments: readonly Deployment[], extra: Record<st
 }
 
 const running = new Set<ChildProcess>();
+/** How long a server the tier started has to stop on SIGTERM before its process group is killed. */
+const STOP_GRACE_MS = 10_000;
 /** Whatever ends this process ends the proxies it started. */
 function stopAllOnExit(): void {
   const stopAll = () => {
@@ -143,10 +145,20 @@ async function untilServing(child: ChildProcess, name: string, cleanUp: () => vo
   let output = "";
   const stop = async () => {
     running.delete(child);
-    if (child.exitCode === null && child.pid) {
+    // A child killed by a signal has no exit code but will never exit again.
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      const pid = child.pid;
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(-pid, "SIGTERM");
+      // Uvicorn's graceful shutdown waits for open connections to close, and a streaming one (an MCP
+      // session's event stream) need never close: after a grace period the group is killed.
+      const force = setTimeout(() => {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch { /* the group ended meanwhile */ }
+      }, STOP_GRACE_MS);
       await exited;
+      clearTimeout(force);
     }
     cleanUp();
   };
