@@ -32,7 +32,7 @@ export function piVersion(): string {
  */
 export function piSays(args: string[]): string {
   const env = { ...process.env, PI_OFFLINE: "1", PI_CODING_AGENT_DIR: temporaryDirectory("pi-says-") };
-  const run = spawnSync(PI_NODE, [PI_CLI, ...args], { encoding: "utf8", env });
+  const run = spawnSync(PI_NODE, [PI_CLI, ...args], { encoding: "utf8", env, timeout: 60_000, killSignal: "SIGKILL" });
   return `${run.stdout}${run.stderr}`.trim();
 }
 
@@ -58,7 +58,8 @@ export async function runPi(
   const cwd = options.cwd ?? dir;
   const extension = options.extension === undefined ? MOD_TS : options.extension;
   const argv = [PI_NODE, PI_CLI, ...(extension ? ["-e", extension] : []), ...args].map(quote).join(" ");
-  const command = `${argv} < /dev/null > ${quote(join(dir, "out"))} 2> ${quote(join(dir, "err"))}`;
+  // `exec`: the shell becomes pi (dash forks for a command with redirections), so the timeout ends pi itself.
+  const command = `exec ${argv} < /dev/null > ${quote(join(dir, "out"))} 2> ${quote(join(dir, "err"))}`;
   const childEnv: Record<string, string> = {};
   const agentDir = options.agentDir ?? join(dir, "agent");
   for (const [key, value] of Object.entries({ ...process.env, PI_CODING_AGENT_DIR: agentDir, PI_OFFLINE: "1", ...env })) {
@@ -69,7 +70,7 @@ export async function runPi(
   if (childEnv.NODE_V8_COVERAGE) childEnv.NODE_V8_COVERAGE = join(dir, "coverage");
   try {
     const code = await new Promise<number>((resolve) => {
-      execFile("sh", ["-c", command], { cwd, env: childEnv, timeout: options.timeoutMs ?? 60_000 }, (error) => {
+      execFile("sh", ["-c", command], { cwd, env: childEnv, timeout: options.timeoutMs ?? 60_000, killSignal: "SIGKILL" }, (error) => {
         resolve(error ? typeof error.code === "number" ? error.code : 1 : 0);
       });
     });

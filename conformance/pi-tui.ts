@@ -74,10 +74,17 @@ export async function answerTrustPrompt(terminal: Terminal, answer: typeof TRUST
   terminal.type(KEYS.enter);
 }
 
-/** Leaves the TUI as a user does (ctrl+d on an empty editor) and returns pi's exit code. */
+/**
+ * Leaves the TUI as a user does (ctrl+d on an empty editor) and returns pi's exit code; fails when
+ * pi is still running 30 s later (its shutdown waits on whatever it still has open).
+ */
 export async function quit(terminal: Terminal): Promise<number> {
   terminal.type(KEYS.ctrlD);
-  return await terminal.exited;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("pi did not exit within 30 s of ctrl+d on an empty editor")), 30_000);
+  });
+  return await Promise.race([terminal.exited, stuck]).finally(() => clearTimeout(timer));
 }
 
 /** Types a prompt into pi's editor once pi is ready, and sends it. */

@@ -30,8 +30,8 @@ export interface TappedRequest {
 export interface WireTap {
   url: string;
   requests: TappedRequest[];
-  /** Settles once `count` inference requests have been answered to their end. */
-  ended(count: number): Promise<void>;
+  /** Settles once `count` inference requests have been answered to their end; fails after `timeoutMs` (60 s). */
+  ended(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,9 +86,14 @@ export async function startWireTap(target: string): Promise<WireTap> {
     return new Response(recorded ?? null, { status: answer.status, headers: forwarded });
   });
   const server = await serveLoopback(app);
-  const ended = (count: number) =>
-    new Promise<void>((resolve) => {
-      waiters.push({ count, resolve });
+  // Bounded: an answer pi hung up on before its end never ends here.
+  const ended = (count: number, timeoutMs = 60_000) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`fewer than ${count} answers ended at the tap within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      waiters.push({ count, resolve: () => resolve(clearTimeout(timer)) });
       wake();
     });
   return { ...server, requests, ended };
