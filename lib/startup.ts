@@ -194,12 +194,17 @@ class Extension {
     for (const problem of user.problems) this.#say(problem);
     if (this.#project.applies) { for (const problem of project.file.problems) this.#say(problem); }
     if (project.file.found && project.trust.state === "untrusted") sayProjectSkipped(canonical(project.cwd), (line) => this.#say(line));
-    const stored = storedCredential(this.#mainName, this.inputs.agentDir);
+    const name = this.#mainName;
+    const stored = storedCredential(name, this.inputs.agentDir);
     if (!stored.ok) this.#say(stored.problem);
+    const login = stored.ok ? loginOf(stored.value) : undefined;
     this.pi.on("session_start", (_event, ctx) => this.#sessionStarted(ctx as SessionContext));
     registerLiteLLMCommand(this.pi, this.providers, () => this.#off);
-    if (this.#project.awaitsTrust && !this.#expectedFromCache()) this.#project = { ...this.#project, applies: false, awaitsTrust: false };
-    await this.#build();
+    if (this.#project.awaitsTrust && !this.#expectedFromCache(login)) {
+      this.#project = { ...this.#project, applies: false, awaitsTrust: false };
+    }
+    // pi's store is read once at load (on pi 0.73 each read takes its lock), again only if the main provider's name changed.
+    await this.#build(this.warn, this.#mainName === name ? { login } : undefined);
   }
 
   /**
@@ -207,8 +212,8 @@ class Extension {
    * is it used at load, from the cache, sending nothing; otherwise the user's settings apply until
    * the session start confirms the trust.
    */
-  #expectedFromCache(): boolean {
-    const { configs } = this.#configure(this.#storedLogin());
+  #expectedFromCache(login: StoredLogin | undefined): boolean {
+    const { configs } = this.#configure(login);
     return configs.length > 0 && configs.every((config) => this.#create(config, undefined, true).cache.read() !== undefined);
   }
 
@@ -217,8 +222,8 @@ class Extension {
    * A changed or removed one is retired and its registration taken back first: pi would keep
    * fields of it (headers, a key) that the new registration leaves out.
    */
-  async #build(say: (line: string) => void = this.warn): Promise<void> {
-    const stored = this.#storedLogin();
+  async #build(say: (line: string) => void = this.warn, known?: { login: StoredLogin | undefined }): Promise<void> {
+    const stored = known ? known.login : this.#storedLogin();
     const { configs, problems, off } = this.#configure(stored);
     this.#off = off;
     for (const problem of problems) this.#say(problem, say);
