@@ -20,9 +20,11 @@ export interface SuiteFigures {
   failed: number;
 }
 
-/** What the benchmark records, one row per measure. */
+/** What the benchmark records on one pi (`bench-pi-<version>.json`), one row per measure. */
 export interface BenchFigures {
   node: string;
+  /** The pi CLI whose start was measured, as `pi --version` prints it. */
+  pi: string;
   rows: { name: string; goal: string; ratio: number; detail: string }[];
 }
 
@@ -66,12 +68,16 @@ export function testFigures(dir = FIGURES_DIR): string | undefined {
   ].join("\n");
 }
 
-/** The benchmark table, from the last `npm run bench`; `undefined` before one. */
+/** The benchmark table, from the last `npm run bench` on each pi; `undefined` before one. */
 export function benchFigures(dir = FIGURES_DIR): string | undefined {
-  const bench = read<BenchFigures>(dir, "bench.json");
-  if (!bench) return undefined;
-  const rows = bench.rows.map((row) => `| ${row.name} | ${row.goal} | ${row.ratio.toFixed(3)} (${row.detail}) |`);
-  return ["| Measure | Goal | Measured (last run, node " + bench.node + ") |", "| --- | --- | --- |", ...rows].join("\n");
+  const runs = existsSync(dir)
+    ? readdirSync(dir).filter((name) => /^bench-pi-.*\.json$/.test(name)).sort().map((name) => read<BenchFigures>(dir, name)!)
+    : [];
+  if (runs.length === 0) return undefined;
+  const rows = runs.flatMap((run) =>
+    run.rows.map((row) => `| ${run.pi} (node ${run.node}) | ${row.name} | ${row.goal} | ${row.ratio.toFixed(3)} (${row.detail}) |`)
+  );
+  return ["| pi | Measure | Goal | Measured (last run) |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
 /** What the real tier's busy-backend cases record, per pi and LiteLLM version. */
