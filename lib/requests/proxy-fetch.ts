@@ -116,23 +116,19 @@ function watched(response: Response, into: Observed): Response {
   }
   const tail: Uint8Array[] = [];
   let kept = 0;
-  // Read chunk by chunk as pi-ai asks, not piped through a TransformStream: a pipe's promises cost
-  // three times as much per chunk (1.5 µs against 0.4 µs here), a tenth of a long stream's throughput.
-  const source = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await source.read();
-      if (done) {
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        controller.enqueue(chunk);
+        tail.push(chunk);
+        kept += chunk.length;
+        while (kept - tail[0]!.length >= TAIL_BYTES) kept -= tail.shift()!.length;
+      },
+      flush() {
         into.cost = costInTail(tail) ?? into.cost;
-        return controller.close();
-      }
-      controller.enqueue(value);
-      tail.push(value);
-      kept += value.length;
-      while (kept - tail[0]!.length >= TAIL_BYTES) kept -= tail.shift()!.length;
-    },
-    cancel: (reason) => source.cancel(reason),
-  }, { highWaterMark: 0 });
+      },
+    }),
+  );
   const seen = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   Object.defineProperty(seen, "url", { value: response.url });
   return seen;
