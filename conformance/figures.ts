@@ -39,6 +39,17 @@ function read<T>(dir: string, name: string): T | undefined {
   return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) as T : undefined;
 }
 
+/** Every run's figures whose file name matches `pattern`, in the order of their names. */
+function recordedRuns<T>(dir: string, pattern: RegExp): { name: string; figures: T }[] {
+  const names = existsSync(dir) ? readdirSync(dir).filter((name) => pattern.test(name)).sort() : [];
+  return names.map((name) => ({ name, figures: read<T>(dir, name)! }));
+}
+
+const versionParts = (text: string) => text.split(".").map(Number);
+/** Orders release numbers as releases, not as text: 0.73.1 before 0.100.0. */
+const byVersion = (a: string, b: string) =>
+  versionParts(a).reduce((order, part, index) => order || part - (versionParts(b)[index] ?? 0), 0);
+
 const percent = (value: number) => `${value.toFixed(1)} %`;
 /** A run's failures, said beside what passed: a figure counts only passed cases. */
 const failed = (count: number) => (count > 0 ? ` (${count} failed)` : "");
@@ -49,8 +60,8 @@ export function testFigures(dir = FIGURES_DIR): string | undefined {
   const summary = read<{ total: Record<"statements" | "branches" | "functions", { pct: number }> }>(dir, "../coverage-summary.json");
   const tests = tap && /^# pass (\d+)$/m.exec(tap)?.[1];
   const failedTests = Number(tap && /^# fail (\d+)$/m.exec(tap)?.[1] || 0);
-  const reals = (existsSync(dir) ? readdirSync(dir) : []).filter((name) => /^real-litellm-[\d.]+\.json$/.test(name)).sort()
-    .map((name) => ({ version: name.slice("real-litellm-".length, -".json".length), ...read<SuiteFigures>(dir, name)! }));
+  const reals = recordedRuns<SuiteFigures>(dir, /^real-litellm-[\d.]+\.json$/)
+    .map(({ name, figures }) => ({ version: name.slice("real-litellm-".length, -".json".length), ...figures }));
   const real = reals.length > 0
     ? ` The real-LiteLLM tier passes ${
       reals.map((run) => `${run.passed} cases${failed(run.failed)} on LiteLLM ${run.version}`).join(" and ")
@@ -70,9 +81,7 @@ export function testFigures(dir = FIGURES_DIR): string | undefined {
 
 /** The benchmark table, from the last `npm run bench` on each pi; `undefined` before one. */
 export function benchFigures(dir = FIGURES_DIR): string | undefined {
-  const runs = existsSync(dir)
-    ? readdirSync(dir).filter((name) => /^bench-pi-.*\.json$/.test(name)).sort().map((name) => read<BenchFigures>(dir, name)!)
-    : [];
+  const runs = recordedRuns<BenchFigures>(dir, /^bench-pi-.*\.json$/).map((run) => run.figures).sort((a, b) => byVersion(a.pi, b.pi));
   if (runs.length === 0) return undefined;
   const rows = runs.flatMap((run) =>
     run.rows.map((row) => `| ${run.pi} (node ${run.node}) | ${row.name} | ${row.goal} | ${row.ratio.toFixed(3)} (${row.detail}) |`)
@@ -89,9 +98,7 @@ interface BusyFigures {
 
 /** The busy-backend table, from every pi's and LiteLLM's last real-tier run; `undefined` before one. */
 export function busyFigures(dir = FIGURES_DIR): string | undefined {
-  const runs = existsSync(dir)
-    ? readdirSync(dir).filter((name) => /^real-busy-.*\.json$/.test(name)).sort().map((name) => read<BusyFigures>(dir, name)!)
-    : [];
+  const runs = recordedRuns<BusyFigures>(dir, /^real-busy-.*\.json$/).map((run) => run.figures);
   if (runs.length === 0) return undefined;
   const rows = runs.flatMap((run) =>
     run.rows.map((row) =>
@@ -121,12 +128,8 @@ interface MatrixRun {
  * proxy (the fake's CLI suites, each real LiteLLM), each cell the cases that passed there.
  */
 export function matrixFigures(dir = FIGURES_DIR): string | undefined {
-  const runs = (existsSync(dir) ? readdirSync(dir) : []).filter((name) => /^matrix-.*\.json$/.test(name)).map((name) =>
-    read<MatrixRun>(dir, name)!
-  );
+  const runs = recordedRuns<MatrixRun>(dir, /^matrix-.*\.json$/).map((run) => run.figures);
   if (runs.length === 0) return undefined;
-  const version = (text: string) => text.split(".").map(Number);
-  const byVersion = (a: string, b: string) => version(a).reduce((order, part, index) => order || part - (version(b)[index] ?? 0), 0);
   const pis = [...new Set(runs.map((run) => run.pi))].sort(byVersion);
   const proxies = [...new Set(runs.map((run) => run.proxy))].sort();
   const cell = (pi: string, proxy: string) => {
