@@ -46,35 +46,38 @@ const LOCK_WAIT_MS = 10_000;
 /** What a lock generation says once its holder is done. */
 const RELEASED = "released";
 
-/** How a state file's text becomes its content and back. */
+/** How a state file's bytes become its content, and its content text. */
 export interface FileFormat {
   /** What lines call a file this format cannot read, e.g. "valid JSON". */
   name: string;
-  /** The content of a file's text; throws when it is not one. */
-  parse(text: string): unknown;
+  /** The content of a file's bytes (UTF-8); throws when they are not one. */
+  parse(bytes: Uint8Array): unknown;
   format(content: unknown): string;
   /** A file it cannot read is a cache to rebuild, not a person's to mend. */
   rebuildsBroken?: boolean;
 }
 
+/** Decodes a state file's bytes: bytes that are not UTF-8 become U+FFFD, and an editor's byte-order mark is dropped. */
+export const utf8: TextDecoder = new TextDecoder();
+
 /** JSON as people read it: the learned rules, which `/litellm` points to. */
 export const JSON_FILE: FileFormat = {
   name: "valid JSON",
-  parse: (text) => JSON.parse(text),
+  parse: (bytes) => JSON.parse(utf8.decode(bytes)),
   format: (content) => `${JSON.stringify(content, null, 2)}\n`,
 };
 
 /** A file's content, `undefined` when there is no file, or why it cannot be read. */
 export function readStateFile(file: string, format: FileFormat = JSON_FILE): Result<unknown> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = readFileSync(file, "utf8");
+    bytes = readFileSync(file);
   } catch (error) {
     if ((error as { code?: unknown }).code === "ENOENT") return { ok: true, value: undefined };
     return { ok: false, problem: `${file} cannot be read (${(error as { code?: string }).code ?? String(error)})` };
   }
   try {
-    return { ok: true, value: format.parse(text) };
+    return { ok: true, value: format.parse(bytes) };
   } catch {
     return { ok: false, problem: `${file} is not ${format.name}` };
   }

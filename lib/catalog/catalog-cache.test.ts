@@ -37,6 +37,14 @@ describe("CatalogCache", () => {
     assert.deepEqual(new CatalogCache(where, "http://proxy", "sk-secret-1").read(), { catalog: CATALOG });
   });
 
+  it("keeps names outside ASCII whole, in the entries and in the built models (the file is read as bytes)", () => {
+    const where = dir();
+    const catalog: Catalog = { ...CATALOG, models: [{ id: "modèle-日本語-🚀", info: { contextWindow: 8_000 } }] };
+    const built: BuiltModels = { ...BUILT, models: [{ ...BUILT.models[0]!, id: "modèle-日本語-🚀", name: "Modèle 日本語 🚀" }] };
+    new CatalogCache(where, "http://proxy/ü", "sk-secret-1").write(catalog, "merge", built);
+    assert.deepEqual(new CatalogCache(where, "http://proxy/ü", "sk-secret-1").read(), { catalog, built });
+  });
+
   it("never serves another proxy's or another key's catalog", () => {
     const where = dir();
     new CatalogCache(where, "http://proxy", "sk-secret-1").write(CATALOG);

@@ -18,7 +18,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { FileFormat } from "../state-file.ts";
-import { readStateFile, updateStateFile } from "../state-file.ts";
+import { readStateFile, updateStateFile, utf8 } from "../state-file.ts";
 import type { Catalog, CatalogEntry } from "../types.ts";
 import type { BuiltModels } from "./models.ts";
 
@@ -49,16 +49,19 @@ interface CacheText {
 /** The body's first line: the catalog but its models, and the models built from it. */
 type CacheSummary = Omit<Catalog, "models"> & { built?: BuiltModels };
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
+
+/** The lines are found and hashed as bytes: a warm start decodes only the two it reads (JSON escapes every newline inside a string). */
+const NEWLINE = 0x0a;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** A catalog whose entries are parsed when first read: a warm start that registers the built models never reads them. */
-function catalogOf(summary: Omit<Catalog, "models">, entriesText: string): Catalog {
+function catalogOf(summary: Omit<Catalog, "models">, entriesBytes: Uint8Array): Catalog {
   let entries: CatalogEntry[] | undefined;
   return Object.defineProperty({ ...summary }, "models", {
     enumerable: true,
-    get: () => entries ??= JSON.parse(entriesText) as CatalogEntry[],
+    get: () => entries ??= JSON.parse(utf8.decode(entriesBytes)) as CatalogEntry[],
   }) as Catalog;
 }
 
@@ -69,15 +72,15 @@ function catalogOf(summary: Omit<Catalog, "models">, entriesText: string): Catal
 const CACHE_FORMAT: FileFormat = {
   name: "a catalog cache this version wrote",
   rebuildsBroken: true,
-  parse(text): CacheText {
-    const headerEnd = text.indexOf("\n");
-    const header = JSON.parse(headerEnd === -1 ? text : text.slice(0, headerEnd)) as CacheHeader;
+  parse(bytes): CacheText {
+    const headerEnd = bytes.indexOf(NEWLINE);
+    const header = JSON.parse(utf8.decode(headerEnd === -1 ? bytes : bytes.subarray(0, headerEnd))) as CacheHeader;
     if (!isRecord(header) || typeof header.version !== "number") throw new Error("no header");
     if (header.version !== VERSION) return { header };
-    const body = text.slice(headerEnd + 1);
+    const body = bytes.subarray(headerEnd + 1);
     if (header.digest !== sha256(body)) throw new Error("the digest does not match");
-    const summaryEnd = body.indexOf("\n");
-    const { built, ...summary } = JSON.parse(body.slice(0, summaryEnd)) as CacheSummary;
+    const summaryEnd = body.indexOf(NEWLINE);
+    const { built, ...summary } = JSON.parse(utf8.decode(body.subarray(0, summaryEnd))) as CacheSummary;
     const catalog = catalogOf(summary, body.slice(summaryEnd + 1));
     return { header, body: built ? { catalog, built } : { catalog } };
   },
