@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { type RecordedReply, recorder } from "../../conformance/recorder.ts";
 import { guardProxy, type Observed, observerHeaders } from "./proxy-fetch.ts";
@@ -81,5 +83,47 @@ describe("guardProxy()", () => {
     assert.equal(seen.headers?.get("llm_provider-retry-after"), "2");
     const outside = await fetch(`${proxy.url}/v1/chat/completions`, { method: "POST" });
     assert.match(await outside.text(), /"cost"/);
+  });
+
+  it("has the cost when the reader stops at the last event without reading the stream's end, as pi-ai does", async () => {
+    guardProxy(proxy.url, "LITELLM_BASE_URL");
+    const seen: Observed = {};
+    const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: "POST", headers: observerHeaders(seen, proxy.url) });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let read = "";
+    while (!read.includes('"cost"')) {
+      const { done, value } = await reader.read();
+      assert.equal(done, false, "the cost event came");
+      read += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    assert.equal(seen.cost, 0.0421);
+  });
+
+  it("hands on a stream's end as it happens: a reader that stops (pi's abort) ends the proxy's answer, one cut off fails its reader", async () => {
+    let answerClosed!: () => void;
+    const closed = new Promise<void>((resolve) => answerClosed = resolve);
+    const server = createServer((request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      // Cut off once the first event is on its way: the reader has begun, the rest never comes.
+      response.write('data: {"choices":[]}\n\n', () => request.url === "/cut" && response.destroy());
+      response.on("close", () => request.url === "/long" && answerClosed());
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      guardProxy(url, "LITELLM_BASE_URL");
+      const streaming = await fetch(`${url}/long`, { method: "POST", headers: observerHeaders({}, url) });
+      const reader = streaming.body!.getReader();
+      assert.match(new TextDecoder().decode((await reader.read()).value), /^data: /);
+      await reader.cancel();
+      await closed;
+      const cut = await fetch(`${url}/cut`, { method: "POST", headers: observerHeaders({}, url) });
+      await assert.rejects(cut.text());
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -116,19 +116,30 @@ function watched(response: Response, into: Observed): Response {
   }
   const tail: Uint8Array[] = [];
   let kept = 0;
-  const body = response.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        controller.enqueue(chunk);
-        tail.push(chunk);
-        kept += chunk.length;
-        while (kept - tail[0]!.length >= TAIL_BYTES) kept -= tail.shift()!.length;
-      },
-      flush() {
-        into.cost = costInTail(tail) ?? into.cost;
-      },
-    }),
-  );
+  const settle = () => into.cost = costInTail(tail) ?? into.cost;
+  // Read chunk by chunk, not piped through a TransformStream: a pipe's promises cost three times as
+  // much a chunk (1.5 µs against 0.4 µs), a tenth of a long stream's throughput. One chunk is read
+  // ahead, as a pipe does: pi-ai stops reading at the last event, and the read ahead takes in the
+  // proxy's end, so its connection ends whole rather than being cut.
+  const source = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await source.read();
+      if (done) {
+        settle();
+        return controller.close();
+      }
+      controller.enqueue(value);
+      tail.push(value);
+      kept += value.length;
+      while (kept - tail[0]!.length >= TAIL_BYTES) kept -= tail.shift()!.length;
+    },
+    // A reader that stops after the last event has had the cost; one that stops earlier has what came.
+    cancel(reason) {
+      settle();
+      return source.cancel(reason);
+    },
+  }, { highWaterMark: 1 });
   const seen = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   Object.defineProperty(seen, "url", { value: response.url });
   return seen;
