@@ -20,10 +20,14 @@ export const PI_NODE = process.env.PI_NODE ?? "node";
 /** The extension entry point pi loads. */
 export const MOD_TS = fileURLToPath(new URL("../mod.ts", import.meta.url));
 
-/** The version of the pi CLI the suites run, as `pi --version` prints it. */
+let version: string | undefined;
+
+/** The version of the pi CLI the suites run, as `pi --version` prints it; asked once a process. */
 export function piVersion(): string {
-  // pi 0.73 prints its version on stderr, later ones on stdout.
-  return piSays(["--version"]);
+  // pi 0.73 prints its version on stderr, later ones on stdout; a warning beside it (Node's) must not
+  // reach the figure files named after it.
+  version ??= ((said) => /\b\d+\.\d+\.\d+(?:-[\w.]+)?\b/.exec(said)?.[0] ?? said)(piSays(["--version"]));
+  return version;
 }
 
 /**
@@ -38,10 +42,14 @@ export function piSays(args: string[]): string {
 
 /** What a pi CLI run printed, and how it ended. */
 export interface CliRun {
+  /** pi's exit code; {@link TIMED_OUT} when the harness killed it at its timeout. */
   code: number;
   stdout: string;
   stderr: string;
 }
+
+/** The exit code of a pi killed at its timeout, as timeout(1) gives: told apart from pi's own failure (1). */
+export const TIMED_OUT = 124;
 
 const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
@@ -68,13 +76,20 @@ export async function runPi(
   // pi loads our TypeScript through its own transpiler; its coverage would not map onto our sources.
   // Node re-adds a missing NODE_V8_COVERAGE to children, so it is pointed somewhere harmless instead.
   if (childEnv.NODE_V8_COVERAGE) childEnv.NODE_V8_COVERAGE = join(dir, "coverage");
+  const timeoutMs = options.timeoutMs ?? 60_000;
   try {
     const code = await new Promise<number>((resolve) => {
-      execFile("sh", ["-c", command], { cwd, env: childEnv, timeout: options.timeoutMs ?? 60_000, killSignal: "SIGKILL" }, (error) => {
+      execFile("sh", ["-c", command], { cwd, env: childEnv, timeout: timeoutMs, killSignal: "SIGKILL" }, (error) => {
+        if (error?.killed) return resolve(TIMED_OUT);
         resolve(error ? typeof error.code === "number" ? error.code : 1 : 0);
       });
     });
-    const run = { code, stdout: readFileSync(join(dir, "out"), "utf8"), stderr: readFileSync(join(dir, "err"), "utf8") };
+    const stderr = readFileSync(join(dir, "err"), "utf8");
+    const run = {
+      code,
+      stdout: readFileSync(join(dir, "out"), "utf8"),
+      stderr: code === TIMED_OUT ? `${stderr}[harness] pi did not end within ${timeoutMs / 1000} s and was killed\n` : stderr,
+    };
     assertNoSecrets(env, { stdout: run.stdout, stderr: run.stderr, ...filesUnder(agentDir) });
     return run;
   } finally {

@@ -119,12 +119,21 @@ export function proxyConfig(deployments: readonly Deployment[], extra: Record<st
 }
 
 const running = new Set<ChildProcess>();
+
+/** Signals a process group; one that has ended already (ESRCH) has nothing left to stop. */
+function killGroup(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ESRCH") throw error;
+  }
+}
 /** How long a server the tier started has to stop on SIGTERM before its process group is killed. */
 const STOP_GRACE_MS = 10_000;
 /** Whatever ends this process ends the proxies it started. */
 function stopAllOnExit(): void {
   const stopAll = () => {
-    for (const child of running) if (child.pid) process.kill(-child.pid, "SIGKILL");
+    for (const child of running) if (child.pid) killGroup(child.pid, "SIGKILL");
   };
   process.once("exit", stopAll);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -145,22 +154,23 @@ async function untilServing(child: ChildProcess, name: string, cleanUp: () => vo
   let output = "";
   const stop = async () => {
     running.delete(child);
-    // A child killed by a signal has no exit code but will never exit again.
-    if (child.exitCode === null && child.signalCode === null && child.pid) {
-      const pid = child.pid;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      process.kill(-pid, "SIGTERM");
-      // Uvicorn's graceful shutdown waits for open connections to close, and a streaming one (an MCP
-      // session's event stream) need never close: after a grace period the group is killed.
-      const force = setTimeout(() => {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch { /* the group ended meanwhile */ }
-      }, STOP_GRACE_MS);
-      await exited;
-      clearTimeout(force);
+    try {
+      // A child killed by a signal has no exit code but will never exit again.
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        const pid = child.pid;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        killGroup(pid, "SIGTERM");
+        // Uvicorn's graceful shutdown waits for open connections to close, and a streaming one (an MCP
+        // session's event stream) need never close: after a grace period the group is killed.
+        const force = setTimeout(() => killGroup(pid, "SIGKILL"), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(force);
+        // Whatever of its group outlived the leader (a worker it started) goes with it.
+        killGroup(pid, "SIGKILL");
+      }
+    } finally {
+      cleanUp();
     }
-    cleanUp();
   };
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

@@ -89,11 +89,14 @@ export async function startWireTap(target: string): Promise<WireTap> {
   // Bounded: an answer pi hung up on before its end never ends here.
   const ended = (count: number, timeoutMs = 60_000) =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`fewer than ${count} answers ended at the tap within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
-      waiters.push({ count, resolve: () => resolve(clearTimeout(timer)) });
+      const waiter = { count, resolve: () => resolve(clearTimeout(timer)) };
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        const open = requests.filter((request) => INFERENCE_PATH.test(request.path) && request.endedAt === undefined);
+        const which = open.map((request) => `${request.path} (${request.status}, ${request.body?.length ?? 0} bytes so far)`).join(", ");
+        reject(new Error(`${endedSoFar()} of ${count} answers ended at the tap within ${timeoutMs / 1000} s; not ended: ${which || "none"}`));
+      }, timeoutMs);
+      waiters.push(waiter);
       wake();
     });
   return { ...server, requests, ended };
