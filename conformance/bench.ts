@@ -9,9 +9,10 @@
  *    own provider on the same fake. Goal: throughput ratio ≥ 0.97. In this process, with this
  *    repository's pi-ai: measured only on the pi this repository installs.
  *
- * Each figure is the median of per-pair ratios over alternating pairs (with first, then without first),
- * which cancels drift in machine load. `BENCH_RUNS` sets the pairs per startup measurement (default
- * 21; streaming takes twice as many); `PI_CLI` and `PI_NODE` measure another pi's start, recorded
+ * Each figure is the median of per-round ratios over rounds that rotate the sides' order, which
+ * cancels drift in machine load. `BENCH_RUNS` sets the rounds per startup measurement (default 24,
+ * rounded up to a multiple of 8 so each side runs in each position equally often; streaming takes
+ * twice as many alternating pairs); `PI_CLI` and `PI_NODE` measure another pi's start, recorded
  * beside the others (`bench-pi-<version>.json`). Exits 1 when a goal is missed.
  *
  * @module
@@ -35,7 +36,8 @@ const FLOOR_TS = fileURLToPath(new URL("./floor-extension.ts", import.meta.url))
 /** Where each pi run's output goes: one file, in a directory removed at exit. */
 const OUTPUT = join(temporaryDirectory("bench-"), "pi.out");
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+/** The four sides of a startup measurement run in 8 orders (see {@link balancedOrders}): a multiple of 8 balances them. */
+const RUNS = Math.ceil(Number(process.env.BENCH_RUNS ?? 24) / 8) * 8;
 const STREAM_RUNS = RUNS * 2;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
