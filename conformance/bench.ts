@@ -39,7 +39,12 @@ const OUTPUT = join(temporaryDirectory("bench-"), "pi.out");
 /** The four sides of a startup measurement run in 8 orders (see {@link balancedOrders}): a multiple of 8 balances them. */
 const RUNS = Math.ceil(Number(process.env.BENCH_RUNS ?? 24) / 8) * 8;
 const STREAM_RUNS = RUNS * 2;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** The middle value, or the mean of the two middle ones for an even count (24 rounds, 48 pairs). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
 
 /** Wall time of one pi run, output to a file as a user's terminal would take it. */
 async function timePi(args: string[], env: Record<string, string>): Promise<number> {

@@ -8,11 +8,11 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type FakeLiteLLM, startFakeLiteLLM } from "./fake-litellm.ts";
 import { type CliRun, runPi } from "./pi-cli.ts";
 import { freePort } from "./loopback.ts";
+import { killGroup, ownGroup } from "./process-groups.ts";
 import { API_KEY, conformanceScenario } from "./scenario.ts";
 import type { ConformanceCase, ConformanceSuite } from "./suite.ts";
 import { temporaryDirectory } from "./temporary.ts";
@@ -185,6 +185,8 @@ export function cliSuite(): ConformanceSuite {
             detached: true,
             stdio: ["ignore", "pipe", "pipe"],
           });
+          // Killed with SIGKILL as well when this process ends, should npm not stop on SIGTERM.
+          ownGroup(server);
           try {
             let stdout = "";
             await new Promise<void>((resolve, reject) => {
@@ -202,7 +204,7 @@ export function cliSuite(): ConformanceSuite {
             assertCleanRun(run);
             assert.match(run.stdout + run.stderr, /^litellm\s+gpt-5\s/m);
           } finally {
-            process.kill(-server.pid!, "SIGTERM");
+            killGroup(server.pid!, "SIGTERM");
           }
         },
       },

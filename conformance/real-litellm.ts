@@ -14,6 +14,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./loopback.ts";
+import { killGroup, ownGroup } from "./process-groups.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
 /**
@@ -118,42 +119,18 @@ export function proxyConfig(deployments: readonly Deployment[], extra: Record<st
   );
 }
 
-const running = new Set<ChildProcess>();
-
-/** Signals a process group; one that has ended already (ESRCH) has nothing left to stop. */
-function killGroup(pid: number, signal: "SIGTERM" | "SIGKILL"): void {
-  try {
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ESRCH") throw error;
-  }
-}
 /** How long a server the tier started has to stop on SIGTERM before its process group is killed. */
 const STOP_GRACE_MS = 10_000;
-/** Whatever ends this process ends the proxies it started. */
-function stopAllOnExit(): void {
-  const stopAll = () => {
-    for (const child of running) if (child.pid) killGroup(child.pid, "SIGKILL");
-  };
-  process.once("exit", stopAll);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      stopAll();
-      process.exit(130);
-    });
-  }
-}
-stopAllOnExit();
 
 /**
  * Waits until a server the tier started says it serves (Uvicorn's "running on" line); gives the
  * function that stops it (and its process group), or throws with its output when it ends first.
  */
 async function untilServing(child: ChildProcess, name: string, cleanUp: () => void = () => {}): Promise<() => Promise<void>> {
-  running.add(child);
+  const forget = ownGroup(child);
   let output = "";
   const stop = async () => {
-    running.delete(child);
+    forget();
     try {
       // A child killed by a signal has no exit code but will never exit again.
       if (child.exitCode === null && child.signalCode === null && child.pid) {
@@ -162,7 +139,13 @@ async function untilServing(child: ChildProcess, name: string, cleanUp: () => vo
         killGroup(pid, "SIGTERM");
         // Uvicorn's graceful shutdown waits for open connections to close, and a streaming one (an MCP
         // session's event stream) need never close: after a grace period the group is killed.
-        const force = setTimeout(() => killGroup(pid, "SIGKILL"), STOP_GRACE_MS);
+        const force = setTimeout(() => {
+          try {
+            killGroup(pid, "SIGKILL");
+          } catch {
+            // Not ours to signal (EPERM): the wait below then ends with the group, or the case's deadline ends it.
+          }
+        }, STOP_GRACE_MS);
         await exited;
         clearTimeout(force);
         // Whatever of its group outlived the leader (a worker it started) goes with it.

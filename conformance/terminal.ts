@@ -6,7 +6,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import process from "node:process";
+import { killGroup, ownGroup } from "./process-groups.ts";
 import { temporaryDirectory } from "./temporary.ts";
 
 /** Escape sequences (colours, cursor moves, OSC titles), removed so the screen reads as text. */
@@ -51,8 +51,10 @@ export class Terminal {
     // Decoded as a stream: a character split across two chunks stays one character.
     this.#child.stdout!.setEncoding("utf8").on("data", take);
     this.#child.stderr!.setEncoding("utf8").on("data", take);
+    const forget = ownGroup(this.#child);
     this.exited = new Promise((resolve) => {
       this.#child.on("close", (code) => {
+        forget();
         this.#closed = true;
         resolve(code ?? 1);
         for (const wake of this.#waiters) wake();
@@ -119,11 +121,7 @@ export class Terminal {
   /** Ends the program and the terminal if they still run (their whole process group), and waits for them. */
   async close(): Promise<number> {
     if (!this.#closed && this.#child.pid !== undefined) {
-      try {
-        process.kill(-this.#child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
+      killGroup(this.#child.pid, "SIGKILL");
     }
     return await this.exited;
   }

@@ -93,7 +93,9 @@ export async function startWireTap(target: string): Promise<WireTap> {
       const timer = setTimeout(() => {
         waiters.splice(waiters.indexOf(waiter), 1);
         const open = requests.filter((request) => INFERENCE_PATH.test(request.path) && request.endedAt === undefined);
-        const which = open.map((request) => `${request.path} (${request.status}, ${request.body?.length ?? 0} bytes so far)`).join(", ");
+        const which = open.map((request) => `${request.path} (${request.status}, ${request.body?.length ?? 0} characters so far)`).join(
+          ", ",
+        );
         reject(
           new Error(`${endedSoFar()} of ${count} answers ended at the tap within ${timeoutMs / 1000} s; not ended: ${which || "none"}`),
         );

@@ -21,6 +21,14 @@ describe("state files", () => {
     assert.deepEqual(readStateFile(join(where, "bad.json")), { ok: false, problem: `${join(where, "bad.json")} is not valid JSON` });
   });
 
+  it("reads a file an editor saved with a byte-order mark, or with bytes that are not UTF-8, as the JSON it holds", () => {
+    const where = dir();
+    writeFileSync(join(where, "bom.json"), "\uFEFF" + '{"rules":[{"model":"modèle"}]}');
+    assert.deepEqual(readStateFile(join(where, "bom.json")), { ok: true, value: { rules: [{ model: "modèle" }] } });
+    writeFileSync(join(where, "latin1.json"), Buffer.from([0x22, 0xe9, 0x22]));
+    assert.deepEqual(readStateFile(join(where, "latin1.json")), { ok: true, value: "\uFFFD" });
+  });
+
   it("leaves no temporary file behind when the rename fails", () => {
     const where = dir();
     mkdirSync(join(where, "taken.json"));

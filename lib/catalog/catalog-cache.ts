@@ -59,9 +59,16 @@ const isRecord = (value: unknown): value is Record<string, unknown> => value !==
 /** A catalog whose entries are parsed when first read: a warm start that registers the built models never reads them. */
 function catalogOf(summary: Omit<Catalog, "models">, entriesBytes: Uint8Array): Catalog {
   let entries: CatalogEntry[] | undefined;
+  let bytes: Uint8Array | undefined = entriesBytes;
   return Object.defineProperty({ ...summary }, "models", {
     enumerable: true,
-    get: () => entries ??= JSON.parse(utf8.decode(entriesBytes)) as CatalogEntry[],
+    get: () => {
+      if (entries === undefined) {
+        entries = JSON.parse(utf8.decode(bytes)) as CatalogEntry[];
+        bytes = undefined;
+      }
+      return entries;
+    },
   }) as Catalog;
 }
 
@@ -81,7 +88,8 @@ const CACHE_FORMAT: FileFormat = {
     if (header.digest !== sha256(body)) throw new Error("the digest does not match");
     const summaryEnd = body.indexOf(NEWLINE);
     const { built, ...summary } = JSON.parse(utf8.decode(body.subarray(0, summaryEnd))) as CacheSummary;
-    const catalog = catalogOf(summary, body.slice(summaryEnd + 1));
+    // A copy (a Buffer's `slice` is a view): what the catalog keeps is its entries, not the whole file.
+    const catalog = catalogOf(summary, Uint8Array.prototype.slice.call(body, summaryEnd + 1));
     return { header, body: built ? { catalog, built } : { catalog } };
   },
   format(content) {

@@ -101,7 +101,9 @@ describe("guardProxy()", () => {
     assert.equal(seen.cost, 0.0421);
   });
 
-  it("hands on a stream's end as it happens: a reader that stops (pi's abort) ends the proxy's answer, one cut off fails its reader", async () => {
+  it("hands on a stream's end as it happens: a reader that stops (pi's abort) ends the proxy's answer, one cut off fails its reader", {
+    timeout: 10_000,
+  }, async () => {
     let answerClosed!: () => void;
     const closed = new Promise<void>((resolve) => answerClosed = resolve);
     const server = createServer((request, response) => {

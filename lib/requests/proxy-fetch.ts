@@ -136,8 +136,9 @@ function watched(response: Response, into: Observed): Response {
     },
     // A reader that stops after the last event has had the cost; one that stops earlier has what came.
     cancel(reason) {
+      const cancelled = source.cancel(reason);
       settle();
-      return source.cancel(reason);
+      return cancelled;
     },
   }, { highWaterMark: 1 });
   const seen = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
