@@ -130,7 +130,6 @@ async function untilServing(child: ChildProcess, name: string, cleanUp: () => vo
   const forget = ownGroup(child);
   let output = "";
   const stop = async () => {
-    forget();
     try {
       // A child killed by a signal has no exit code but will never exit again.
       if (child.exitCode === null && child.signalCode === null && child.pid) {
@@ -152,6 +151,8 @@ async function untilServing(child: ChildProcess, name: string, cleanUp: () => vo
         killGroup(pid, "SIGKILL");
       }
     } finally {
+      // Owned until here: a stop that hangs still leaves the group to this process's end.
+      forget();
       cleanUp();
     }
   };

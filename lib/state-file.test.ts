@@ -21,7 +21,7 @@ describe("state files", () => {
     assert.deepEqual(readStateFile(join(where, "bad.json")), { ok: false, problem: `${join(where, "bad.json")} is not valid JSON` });
   });
 
-  it("reads a file an editor saved with a byte-order mark, or with bytes that are not UTF-8, as the JSON it holds", () => {
+  it("reads a file an editor saved with a byte-order mark as the JSON it holds, and bytes that are not UTF-8 as U+FFFD, as before", () => {
     const where = dir();
     writeFileSync(join(where, "bom.json"), "\uFEFF" + '{"rules":[{"model":"modèle"}]}');
     assert.deepEqual(readStateFile(join(where, "bom.json")), { ok: true, value: { rules: [{ model: "modèle" }] } });
