@@ -36,8 +36,17 @@ const FLOOR_TS = fileURLToPath(new URL("./floor-extension.ts", import.meta.url))
 /** Where each pi run's output goes: one file, in a directory removed at exit. */
 const OUTPUT = join(temporaryDirectory("bench-"), "pi.out");
 
-/** The four sides of a startup measurement run in 8 orders (see {@link balancedOrders}): a multiple of 8 balances them. */
-const RUNS = Math.ceil(Number(process.env.BENCH_RUNS ?? 24) / 8) * 8;
+/**
+ * The sides of a startup measurement: the extension, the floor extension, pi alone, and the floor
+ * once more. The last is a control: the floor against itself shows how far this run's machine
+ * moves a ratio for code that did not change, so a ratio near a goal can be read against it.
+ */
+const START_SIDES = ["extension", "floor", "bare", "floorAgain"] as const;
+type StartSide = typeof START_SIDES[number];
+
+/** The orders the sides run in (see {@link balancedOrders}): a multiple of them balances the rounds. */
+const START_ORDERS = balancedOrders(START_SIDES).length;
+const RUNS = Math.ceil(Number(process.env.BENCH_RUNS ?? 24) / START_ORDERS) * START_ORDERS;
 const STREAM_RUNS = RUNS * 2;
 /** The middle value, or the mean of the two middle ones for an even count (24 rounds, 48 pairs). */
 function median(values: number[]): number {
@@ -99,13 +108,6 @@ function balancedOrders<T>(items: readonly T[]): T[][] {
   return rotations.flatMap((order) => [order, [...order].reverse()]);
 }
 
-/**
- * The sides of a startup measurement: the extension, the floor extension, pi alone, and the floor
- * once more. The last is a control: the floor against itself shows how far this run's machine
- * moves a ratio for code that did not change, so a ratio near a goal can be read against it.
- */
-type StartSide = "extension" | "floor" | "bare" | "floorAgain";
-
 /** Rounds of pi with the extension, with the floor extension and without either, wall time in ms. */
 async function startup(models: number) {
   const fake = await startFakeLiteLLM({ apiKey: API_KEY, models: manyModels(models) });
@@ -128,8 +130,8 @@ async function startup(models: number) {
     floorAgain: ["-e", FLOOR_TS, "--list-models"],
   };
   // Warm up: jiti's transpile cache, the catalog cache, the OS file cache.
-  for (let index = 0; index < 2; index++) for (const side of Object.keys(args) as StartSide[]) await timePi(args[side], env);
-  const result = await interleaved(RUNS, ["extension", "floor", "bare", "floorAgain"] as const, (side) => timePi(args[side], env));
+  for (let index = 0; index < 2; index++) for (const side of START_SIDES) await timePi(args[side], env);
+  const result = await interleaved(RUNS, START_SIDES, (side) => timePi(args[side], env));
   await fake.close();
   return result;
 }

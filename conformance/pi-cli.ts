@@ -26,7 +26,10 @@ let version: string | undefined;
 export function piVersion(): string {
   // pi 0.73 prints its version on stderr, later ones on stdout; a warning beside it (Node's) must not
   // reach the figure files named after it.
-  version ??= ((said) => /\b\d+\.\d+\.\d+(?:-[\w.]+)?\b/.exec(said)?.[0] ?? said)(piSays(["--version"]));
+  if (version === undefined) {
+    const said = piSays(["--version"]);
+    version = /\b\d+\.\d+\.\d+(?:-[\w.]+)?\b/.exec(said)?.[0] ?? said;
+  }
   return version;
 }
 

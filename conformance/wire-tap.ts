@@ -48,7 +48,8 @@ export function streamedCost(body: string | undefined): number | undefined {
 export async function startWireTap(target: string): Promise<WireTap> {
   const requests: TappedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
-  const endedSoFar = () => requests.filter((request) => INFERENCE_PATH.test(request.path) && request.endedAt !== undefined).length;
+  const inference = () => requests.filter((request) => INFERENCE_PATH.test(request.path));
+  const endedSoFar = () => inference().filter((request) => request.endedAt !== undefined).length;
   const wake = () => {
     for (const waiter of waiters.filter((candidate) => endedSoFar() >= candidate.count)) {
       waiters.splice(waiters.indexOf(waiter), 1);
@@ -92,10 +93,8 @@ export async function startWireTap(target: string): Promise<WireTap> {
       const waiter = { count, resolve: () => resolve(clearTimeout(timer)) };
       const timer = setTimeout(() => {
         waiters.splice(waiters.indexOf(waiter), 1);
-        const open = requests.filter((request) => INFERENCE_PATH.test(request.path) && request.endedAt === undefined);
-        const which = open.map((request) => `${request.path} (${request.status}, ${request.body?.length ?? 0} characters so far)`).join(
-          ", ",
-        );
+        const which = inference().filter((request) => request.endedAt === undefined)
+          .map((request) => `${request.path} (${request.status}, ${request.body?.length ?? 0} characters so far)`).join(", ");
         reject(
           new Error(`${endedSoFar()} of ${count} answers ended at the tap within ${timeoutMs / 1000} s; not ended: ${which || "none"}`),
         );
