@@ -11,7 +11,7 @@
  *    repository's pi-ai: measured only on the pi this repository installs.
  *
  * Each figure is the median of per-round ratios over rounds that rotate the sides' order, which
- * cancels drift in machine load. `BENCH_RUNS` sets the rounds per startup measurement (default 24,
+ * cancels drift in machine load. `BENCH_RUNS` sets the rounds per startup measurement (default 30,
  * rounded up to a multiple of 10 so each side runs in each position equally often; streaming takes
  * twice as many alternating pairs); `PI_CLI` and `PI_NODE` measure another pi's start, recorded
  * beside the others (`bench-pi-<version>.json`). Exits 1 when a goal is missed.
@@ -51,9 +51,9 @@ const EXTENSION_FILES = staticModules(MOD_TS).size;
 
 /** The orders the sides run in (see {@link balancedOrders}): a multiple of them balances the rounds. */
 const START_ORDERS = balancedOrders(START_SIDES).length;
-const RUNS = Math.ceil(Number(process.env.BENCH_RUNS ?? 24) / START_ORDERS) * START_ORDERS;
+const RUNS = Math.ceil(Number(process.env.BENCH_RUNS ?? 30) / START_ORDERS) * START_ORDERS;
 const STREAM_RUNS = RUNS * 2;
-/** The middle value, or the mean of the two middle ones for an even count (24 rounds, 48 pairs). */
+/** The middle value, or the mean of the two middle ones for an even count (30 rounds, 60 pairs). */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -143,7 +143,7 @@ async function interleaved<Side extends string>(
 
 /**
  * Every rotation of the sides, each also reversed: within every 2n rounds each of n sides runs in
- * each position equally often (for three sides these are all six orders; all 24 orders of four
+ * each position equally often (for three sides these are all six orders; all 120 orders of five
  * would be more than a run has rounds).
  */
 function balancedOrders<T>(items: readonly T[]): T[][] {
